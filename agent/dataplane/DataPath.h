@@ -1,0 +1,45 @@
+// The data path as the control plane sees it. BpfDataPath is the real one
+// (XDP program and maps); tests/support/FakeDataPath records calls so the
+// logic above it is tested without root.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "common/Result.h"
+#include "dataplane/EpochSpec.h"
+#include "farm_abi.h"
+
+namespace safefarm {
+
+struct FlowEntry {
+    farm_flow_key key{};
+    farm_flow flow{};
+};
+
+using ReasonCounters = std::array<farm_counter, FARM_R_MAX>;
+
+class DataPath {
+public:
+    virtual ~DataPath() = default;
+
+    // Writes the spec into the inactive half and flips: every packet sees
+    // either the old epoch or the new one, whole. Nothing changes on error.
+    virtual Result<void> install(const EpochSpec& spec) = 0;
+
+    // VIP traffic is accepted until this CLOCK_MONOTONIC instant (DESIGN §4).
+    virtual Result<void> renewLease(std::chrono::nanoseconds deadline) = 0;
+
+    // UDP flows the old owner still serves in buckets moving here (DESIGN §3).
+    virtual Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) = 0;
+
+    virtual Result<ReasonCounters> counters() = 0;          // summed over CPUs
+    virtual Result<std::vector<uint64_t>> bucketPackets() = 0;  // FARM_BUCKETS entries
+    virtual Result<std::vector<FlowEntry>> flows() = 0;
+
+    virtual uint64_t installedEpoch() const = 0;  // 0 before the first install
+};
+
+}  // namespace safefarm

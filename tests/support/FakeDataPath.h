@@ -1,0 +1,31 @@
+// A DataPath that keeps everything in memory: what was installed, the lease,
+// counters a test sets. For the logic above the kernel, tested without root.
+#pragma once
+
+#include <optional>
+
+#include "dataplane/DataPath.h"
+
+namespace safefarm::test {
+
+class FakeDataPath : public DataPath {
+public:
+    Result<void> install(const EpochSpec& spec) override;
+    Result<void> renewLease(std::chrono::nanoseconds deadline) override;
+    Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) override;
+    Result<ReasonCounters> counters() override { return counters_; }
+    Result<std::vector<uint64_t>> bucketPackets() override { return bucketPackets_; }
+    Result<std::vector<FlowEntry>> flows() override { return flows_; }
+    uint64_t installedEpoch() const override { return installed_ ? installed_->epoch : 0; }
+
+    // Test controls and observations.
+    std::optional<Error> failNextInstall;
+    std::optional<EpochSpec> installed_;
+    std::vector<EpochSpec> history_;
+    std::chrono::nanoseconds leaseDeadline_{0};
+    ReasonCounters counters_{};
+    std::vector<uint64_t> bucketPackets_ = std::vector<uint64_t>(FARM_BUCKETS);
+    std::vector<FlowEntry> flows_;
+};
+
+}  // namespace safefarm::test
