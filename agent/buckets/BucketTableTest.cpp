@@ -42,7 +42,9 @@ TEST(BucketTableTest, RemovalMovesOnlyTheRemovedMembersBuckets) {
     auto before = computeBuckets({{0, 1}, {1, 1}, {2, 1}});
     auto after = computeBuckets({{0, 1}, {1, 1}});
     for (size_t b = 0; b < before.size(); b++) {
-        if (before[b].owner != 2) EXPECT_EQ(before[b].owner, after[b].owner) << b;
+        if (before[b].owner != 2) {
+            EXPECT_EQ(before[b].owner, after[b].owner) << b;
+        }
     }
 }
 
