@@ -52,7 +52,7 @@ enum farm_mode {
 	FARM_MODE_VMAC_DIRECTED = 1,  /* frames to each node's MAC, relayed */
 };
 
-enum farm_filter {
+enum farm_filter_kind {
 	FARM_FILTER_ON_ADDR = 0, /* client address */
 	FARM_FILTER_ON_PORT = 1, /* client address and port */
 	FARM_FILTER_ON_IPID = 2, /* client address and IPv4 identification */
@@ -117,7 +117,7 @@ struct farm_vip {
 struct farm_rule {
 	__u8 vip;    /* index into farm_epoch.vips, or FARM_ANY_VIP */
 	__u8 proto;  /* IPPROTO_TCP, IPPROTO_UDP or FARM_PROTO_ARP */
-	__u8 filter; /* enum farm_filter */
+	__u8 filter; /* enum farm_filter_kind */
 	__u8 pad;
 	__be16 port; /* destination (service) port, FARM_ANY_PORT = every port */
 	__u16 pad2;

@@ -17,7 +17,7 @@ struct FarmRule {
     std::optional<uint8_t> vip;  // index into EpochSpec::vips; nullopt = every VIP
     uint8_t proto = 6;           // IPPROTO_TCP, IPPROTO_UDP
     uint16_t port = 0;           // service port, host order; 0 = every port
-    farm_filter filter = FARM_FILTER_ON_ADDR;
+    farm_filter_kind filter = FARM_FILTER_ON_ADDR;
 };
 
 struct FarmPeer {
@@ -35,7 +35,7 @@ struct EpochSpec {
     std::array<uint64_t, 2> hashKey{};
     std::vector<IpAddr> vips;
     std::vector<FarmRule> rules;
-    std::optional<farm_filter> arpFilter;  // vmac_directed: ARP/NS answered by the hash owner
+    std::optional<farm_filter_kind> arpFilter;  // vmac_directed: ARP/NS answered by the hash owner
     std::vector<FarmPeer> peers;           // every member, this node included
     std::vector<farm_bucket> buckets;      // exactly FARM_BUCKETS entries
 };
