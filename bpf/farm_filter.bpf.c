@@ -23,6 +23,12 @@
 
 /* The object describes itself: the agent compares this with its own header. */
 const volatile __u32 farm_abi_version = FARM_ABI_VERSION;
+/*
+ * The number of reasons (counter slots). Typed with the enum so that
+ * enum farm_reason lands in the object's BTF, where
+ * tests/bpf/AbiLayoutTest.cpp checks its numbering against the C++ side.
+ */
+const volatile enum farm_reason farm_reason_max = FARM_R_MAX;
 
 /* Run before other XDP programs on the interface (libxdp dispatcher). */
 struct {
@@ -386,12 +392,13 @@ static __always_inline void farm_arp(struct ethhdr *eth, struct cursor *c,
 			drop(FARM_R_DROP_VIP_ANNOUNCE, v); /* a peer announcing the VIP */
 		return;
 	}
-	if (arp->op != bpf_htons(ARPOP_REQUEST))
-		return; /* a reply to the VIP: nodes never ask as the VIP, let it be */
+	/* Gratuitous ARP from a peer, request (arping -U) or reply (arping -A). */
 	if (arp->spa == arp->tpa) {
-		drop(FARM_R_DROP_VIP_ANNOUNCE, v); /* gratuitous ARP from a peer */
+		drop(FARM_R_DROP_VIP_ANNOUNCE, v);
 		return;
 	}
+	if (arp->op != bpf_htons(ARPOP_REQUEST))
+		return; /* a reply to the VIP: nodes never ask as the VIP, let it be */
 	if (!lease_valid(st)) {
 		drop(FARM_R_DROP_LEASE, v);
 		return;
