@@ -33,6 +33,13 @@
 #define FARM_NODE_NONE 255 /* no owner / no designated node */
 #define FARM_FLOWS_MAX 131072
 
+/*
+ * The filter reads the coarse monotonic clock (one tick behind at most:
+ * 10 ms at HZ=100, the slowest tick Linux has). The data path writes the
+ * lease deadline this much early so no packet is accepted past it.
+ */
+#define FARM_LEASE_SLACK_NS 10000000ULL
+
 #define FARM_ANY_VIP 0xff  /* farm_rule.vip: every VIP */
 #define FARM_ANY_PORT 0    /* farm_rule.port: every port */
 #define FARM_PROTO_ARP 0xfe /* farm_rule.proto: ARP/NDP answering rule */

@@ -60,9 +60,21 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 	       *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
 }
 
+/*
+ * The coarse clock: CLOCK_MONOTONIC read at the last tick, a few ns instead
+ * of ~27 ns for now_ns() on a VM - most of the per-packet budget.
+ * It lags the precise clock by at most one tick, so a node may accept for up
+ * to FARM_LEASE_SLACK_NS past its deadline; the agent makes its lease that
+ * much shorter than the time the others need to declare it dead.
+ */
+static __always_inline __u64 now_ns(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
 static __always_inline int lease_valid(const struct farm_state *st)
 {
-	return bpf_ktime_get_ns() < st->lease_deadline_ns;
+	return now_ns() < st->lease_deadline_ns;
 }
 
 /*
@@ -148,7 +160,7 @@ static __always_inline void flow_record(const struct farm_flow_key *k, __u32 buc
 					__u8 kind, __u8 relay_to)
 {
 	struct farm_flow f = {
-		.last_seen_ns = bpf_ktime_get_ns(),
+		.last_seen_ns = now_ns(),
 		.bucket = bucket,
 		.kind = kind,
 		.relay_to = relay_to,
@@ -248,13 +260,18 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
 			flow_record(&k, bucket, FARM_FLOW_OWN, 0);
 			keep(eth, ep, FARM_R_ACCEPT_NEW_FLOW, v);
 		} else if (f && f->kind == FARM_FLOW_OWN) {
-			f->last_seen_ns = bpf_ktime_get_ns();
+			f->last_seen_ns = now_ns();
 			keep(eth, ep, FARM_R_ACCEPT_FLOW, v);
 		} else if (p->l4proto != IPPROTO_TCP && !f) {
 			/* UDP: every flow the old owner did not hand over is ours. */
 			flow_record(&k, bucket, FARM_FLOW_OWN, 0);
 			keep(eth, ep, FARM_R_ACCEPT_NEW_FLOW, v);
-		} else if (directed && !from_peer(eth)) {
+		} else if (directed && ((f && f->kind == FARM_FLOW_FOREIGN) || !from_peer(eth))) {
+			/*
+			 * The old owner's: straight from a client, or a UDP flow it
+			 * handed over that a third entry node relayed here (the one
+			 * second hop; the old owner never relays a peer's frame).
+			 */
 			relay(eth, ep, b->prev_owner, v);
 		} else {
 			drop(FARM_R_DROP_TRANSITION_NEW, v);
@@ -263,7 +280,7 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
 	}
 	if (b->prev_owner == ep->my_id) {
 		if (!syn && f && f->kind == FARM_FLOW_OWN) {
-			f->last_seen_ns = bpf_ktime_get_ns();
+			f->last_seen_ns = now_ns();
 			if (p->tcp_flags & FARM_TCP_FIN)
 				f->flags |= FARM_FLOW_FIN;
 			if (p->tcp_flags & FARM_TCP_RST)
@@ -297,11 +314,16 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
 	}
 }
 
-/* VIP traffic (dst is a VIP): rules, buckets, ownership. */
+/*
+ * VIP traffic (dst is a VIP): rules, buckets, ownership. Only what this
+ * node would keep, relay or record waits for the lease: a drop is always
+ * safe, so the drop path does not read the clock.
+ */
 static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
-				    const struct farm_epoch *ep, __u32 half, int vip,
-				    struct farm_pkt *p, struct verdict *v)
+				    const struct farm_epoch *ep, const struct farm_state *st,
+				    __u32 half, int vip, struct farm_pkt *p, struct verdict *v)
 {
+	int directed = ep->mode == FARM_MODE_VMAC_DIRECTED;
 	const struct farm_bucket *b;
 	const struct farm_rule *r;
 	__u32 bucket, idx;
@@ -312,15 +334,26 @@ static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
 		drop(FARM_R_DROP_MALFORMED, v);
 		return;
 	}
-	ri = farm_find_rule(ep, vip, p);
-	if (ri < 0 || ri >= FARM_MAX_RULES) {
-		if (ep->designated == ep->my_id)
+	/* Most farms have one rule: match it without a call. */
+	r = &ep->rules[0];
+	if (ep->nr_rules >= 1 && r->proto == p->l4proto &&
+	    (r->vip == FARM_ANY_VIP || r->vip == vip) &&
+	    (p->fragment || r->port == FARM_ANY_PORT || r->port == p->dport))
+		ri = 0;
+	else
+		ri = farm_find_rule(ep, vip, p);
+	if (ri < 0) {
+		if (ep->designated != ep->my_id && !directed)
+			drop(FARM_R_DROP_NOT_DESIGNATED, v);
+		else if (!lease_valid(st))
+			drop(FARM_R_DROP_LEASE, v);
+		else if (ep->designated == ep->my_id)
 			keep(eth, ep, FARM_R_ACCEPT_DESIGNATED, v);
 		else
 			not_owner(eth, ep, ep->designated, FARM_R_DROP_NOT_DESIGNATED, v);
 		return;
 	}
-	r = &ep->rules[ri];
+	r = &ep->rules[(__u32)ri & (FARM_MAX_RULES - 1)]; /* 64: a power of two */
 	bucket = bucket_of(ep, r, p);
 	idx = half * FARM_BUCKETS + bucket;
 	b = bpf_map_lookup_elem(&farm_buckets, &idx);
@@ -332,6 +365,14 @@ static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
 	if (bc)
 		*bc += 1;
 
+	if (!(b->flags & FARM_BUCKET_TRANSITION) && b->owner != ep->my_id && !directed) {
+		drop(FARM_R_DROP_NOT_OWNER, v);
+		return;
+	}
+	if (!lease_valid(st)) {
+		drop(FARM_R_DROP_LEASE, v);
+		return;
+	}
 	if (b->flags & FARM_BUCKET_TRANSITION) {
 		transition(eth, ep, b, bucket, p, v);
 		return;
@@ -508,11 +549,13 @@ int farm_filter(struct xdp_md *ctx)
 		return count(ctx, v.action, v.reason);
 	if (!dst_ok)
 		return count(ctx, XDP_PASS, FARM_R_PASS_OTHER);
-	vip = farm_find_vip(ep, (const struct farm_addr *)p.daddr, p.is_v6);
+	/* Most farms have one VIP: match it without a call. */
+	if (!p.is_v6 && ep->nr_vips >= 1 && ep->vips[0].family == 2 && ep->vips[0].addr[0] == p.daddr[0])
+		vip = 0;
+	else
+		vip = farm_find_vip(ep, (const struct farm_addr *)p.daddr, p.is_v6);
 	if (vip < 0)
 		return count(ctx, XDP_PASS, FARM_R_PASS_OTHER);
-	if (!lease_valid(st))
-		return count(ctx, XDP_DROP, FARM_R_DROP_LEASE);
-	farm_ip(eth, &c, ep, half, vip, &p, &v);
+	farm_ip(eth, &c, ep, st, half, vip, &p, &v);
 	return count(ctx, v.action, v.reason);
 }

@@ -273,8 +273,10 @@ Result<void> BpfDataPath::install(const EpochSpec& spec) {
 }
 
 Result<void> BpfDataPath::renewLease(std::chrono::nanoseconds deadline) {
+    // The filter's clock may lag by a tick: end the lease that much early.
+    int64_t ns = deadline.count() - static_cast<int64_t>(FARM_LEASE_SLACK_NS);
     std::atomic_ref<__u64>(state_->lease_deadline_ns)
-        .store(static_cast<uint64_t>(deadline.count()), std::memory_order_release);
+        .store(ns > 0 ? static_cast<__u64>(ns) : 0, std::memory_order_release);
     return success();
 }
 

@@ -193,7 +193,7 @@ TEST_F(FarmFilterBucketTest, LeaseRenewalUnfences) {
     SAFEFARM_REQUIRE_PRIVILEGE();
     Scenario s = Scenario::standard();
     s.own(s.bucketOf(kClient4));
-    s.leaseNs = -1;
+    s.leaseNs = kLeaseExpired;
     apply(s);
     Bytes f = clientFrame(s, kVip4, IPPROTO_TCP, 80);
     expect(f, XDP_DROP, FARM_R_DROP_LEASE, f);

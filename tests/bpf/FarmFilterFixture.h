@@ -23,6 +23,10 @@
 
 namespace safefarm::test {
 
+// The filter reads the coarse clock, up to a tick behind: a lease is surely
+// over only once it ended more than FARM_LEASE_SLACK_NS ago.
+inline constexpr int64_t kLeaseExpired = -2 * static_cast<int64_t>(FARM_LEASE_SLACK_NS);
+
 // The farm: nodes 0, 1 (this node) and 2; node 0 designated and owner of every bucket.
 inline const Mac kMac0 = mac("02:00:00:00:00:a0");
 inline const Mac kMyMac = mac("02:00:00:00:00:a1");
@@ -79,7 +83,7 @@ struct Scenario {
     std::optional<EpochSpec> other;   // written to the other half
     uint32_t active = 0;
     bool installed = true;            // false: no epoch at all (epoch 0)
-    int64_t leaseNs = 60'000'000'000; // from now; negative = expired
+    int64_t leaseNs = 60'000'000'000; // from now; negative = expired (see kLeaseExpired)
     std::vector<Mac> peerMacs = {kMac0, kMac2};
     std::vector<std::pair<farm_flow_key, farm_flow>> flows;
 

@@ -205,11 +205,11 @@ std::vector<Case> cases() {
                  XDP_PASS, FARM_R_PASS_VLAN});
 
     // Lease and epoch.
-    c.push_back({"LeaseExpiredDrops", [](Scenario& s) { ownAddr4(s); s.leaseNs = -1'000'000; }, tcpTo(kVip4, 80),
+    c.push_back({"LeaseExpiredDrops", [](Scenario& s) { ownAddr4(s); s.leaseNs = kLeaseExpired; }, tcpTo(kVip4, 80),
                  XDP_DROP, FARM_R_DROP_LEASE, nullptr, noFlows()});
-    c.push_back({"LeaseExpiredDropsDesignated", [](Scenario& s) { s.spec.designated = kMe; s.leaseNs = -1; },
+    c.push_back({"LeaseExpiredDropsDesignated", [](Scenario& s) { s.spec.designated = kMe; s.leaseNs = kLeaseExpired; },
                  tcpTo(kVip6, 22), XDP_DROP, FARM_R_DROP_LEASE});
-    c.push_back({"LeaseExpiredOtherTrafficPasses", [](Scenario& s) { s.leaseNs = -1'000'000; }, tcpTo(kOther4, 80),
+    c.push_back({"LeaseExpiredOtherTrafficPasses", [](Scenario& s) { s.leaseNs = kLeaseExpired; }, tcpTo(kOther4, 80),
                  XDP_PASS, FARM_R_PASS_OTHER});
     c.push_back({"NoEpochPassesUntouched", [](Scenario& s) { s.installed = false; }, tcpTo(kVip4, 80), XDP_PASS,
                  FARM_R_PASS_OTHER, nullptr, noFlows()});

@@ -138,7 +138,7 @@ std::vector<Case> cases() {
     c.push_back({"ArpReplyToVipUntouched", designated,
                  [](const Scenario&) { return PacketBuilder().eth(kMyMac, kClientMac).arp(2, kClientMac, kClient4, kVmac, kVip4).build(); },
                  XDP_PASS, FARM_R_PASS_OTHER});
-    c.push_back({"ArpLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = -1; },
+    c.push_back({"ArpLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = kLeaseExpired; },
                  [](const Scenario&) { return arpRequest(kVip4); }, XDP_DROP, FARM_R_DROP_LEASE});
     c.push_back({"ArpNoEpochUntouched", [](Scenario& s) { s.installed = false; }, [](const Scenario&) { return arpRequest(kVip4); },
                  XDP_PASS, FARM_R_PASS_OTHER});
@@ -168,7 +168,7 @@ std::vector<Case> cases() {
                  FARM_R_DROP_NOT_RESPONDER});
     c.push_back({"NsForOtherAddressUntouched", designated, [](const Scenario&) { return solicit(kOther6); }, XDP_PASS,
                  FARM_R_PASS_OTHER});
-    c.push_back({"NsLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = -1; },
+    c.push_back({"NsLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = kLeaseExpired; },
                  [](const Scenario&) { return solicit(kVip6); }, XDP_DROP, FARM_R_DROP_LEASE});
     c.push_back({"UnsolicitedNaForVipFromPeer", designated,
                  [](const Scenario&) {

@@ -120,7 +120,7 @@ std::vector<Case> cases() {
                  noFlow(udpKey())});
     c.push_back({"NeitherInvisibleDrops", iAmEntry(false), tcp(kTcpSyn), XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr,
                  noFlow(tcpKey())});
-    c.push_back({"TransitionLeaseExpired", [](Scenario& s) { iAmNew()(s); s.leaseNs = -1; }, tcp(kTcpSyn), XDP_DROP,
+    c.push_back({"TransitionLeaseExpired", [](Scenario& s) { iAmNew()(s); s.leaseNs = kLeaseExpired; }, tcp(kTcpSyn), XDP_DROP,
                  FARM_R_DROP_LEASE, nullptr, noFlow(tcpKey())});
 
     // vmac_directed: the entry node relays to whoever holds the flow.
@@ -139,6 +139,11 @@ std::vector<Case> cases() {
                  relayedTo(kMac0)});
     c.push_back({"DirectedNewOwnerRelayedOldFlowDropped", iAmNew(true), tcp(kTcpAck, kMac2), XDP_DROP,
                  FARM_R_DROP_TRANSITION_NEW});
+    // A UDP flow the old owner handed over, relayed here by a third entry node:
+    // sent on to the old owner (the one second hop; the old owner never relays).
+    c.push_back({"DirectedNewOwnerSendsHandedOverUdpToOldOwner",
+                 with(iAmNew(true), udpKey(), FARM_FLOW_FOREIGN, true), udp(kMac2), XDP_TX, FARM_R_TX_RELAY,
+                 relayedTo(kMac0)});
     c.push_back({"DirectedOldOwnerRelaysSynToNewOwner", iAmOld(true), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY,
                  relayedTo(kMac2)});
     c.push_back({"DirectedOldOwnerRelayedSynDropped", iAmOld(true), tcp(kTcpSyn, kMac0), XDP_DROP,
