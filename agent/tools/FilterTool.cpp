@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -165,10 +166,16 @@ int upOrInstall(const Args& a, bool attach) {
     return 0;
 }
 
-// libbpf and libxdp narrate every load at info level; keep their warnings.
+// libbpf and libxdp narrate every load at info level; keep their warnings,
+// except the failures of libxdp's dispatcher probe: where the kernel refuses
+// the dispatcher, libxdp attaches the program alone, which is what we want.
 int quietLibbpf(enum libbpf_print_level level, const char* fmt, va_list args) {
     if (level != LIBBPF_WARN) return 0;
-    return std::vfprintf(stderr, fmt, args);
+    char line[1024];
+    std::vsnprintf(line, sizeof line, fmt, args);
+    for (const char* probe : {"xdp_pass", "xdp-dispatcher", "ulimit -l"})
+        if (std::strstr(line, probe)) return 0;
+    return std::fputs(line, stderr);
 }
 
 int quietLibxdp(enum libxdp_print_level level, const char* fmt, va_list args) {
