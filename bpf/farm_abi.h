@@ -15,7 +15,7 @@
 
 #include <linux/types.h>
 
-#define FARM_ABI_VERSION 1
+#define FARM_ABI_VERSION 2
 
 /*
  * 8192 buckets: the bucket share of a node can only move in steps of one
@@ -24,7 +24,8 @@
  * the modulo a mask on the packet path. Two halves (double buffer) plus the
  * per-bucket counters stay under 1 MiB.
  */
-#define FARM_BUCKETS 8192
+#define FARM_BUCKET_BITS 13
+#define FARM_BUCKETS (1 << FARM_BUCKET_BITS) /* 8192 */
 #define FARM_BUCKET_MASK (FARM_BUCKETS - 1)
 
 #define FARM_MAX_VIPS 16
@@ -113,6 +114,7 @@ struct farm_state {
 	__u32 active;            /* which half of farm_epochs/farm_buckets packets read */
 	__u32 abi_version;       /* FARM_ABI_VERSION of the agent that created the maps */
 	__u64 lease_deadline_ns; /* CLOCK_MONOTONIC; VIP traffic is fenced from then on */
+	__u64 lease_cache;       /* written by the filter only: tag << 32 | jiffies deadline */
 };
 
 struct farm_vip {

@@ -62,19 +62,55 @@ static __always_inline int mac_eq(const __u8 *a, const __u8 *b)
 
 /*
  * The coarse clock: CLOCK_MONOTONIC read at the last tick, a few ns instead
- * of ~27 ns for now_ns() on a VM - most of the per-packet budget.
+ * of ~27 ns for bpf_ktime_get_ns() on a VM - most of the per-packet budget.
  * It lags the precise clock by at most one tick, so a node may accept for up
- * to FARM_LEASE_SLACK_NS past its deadline; the agent makes its lease that
- * much shorter than the time the others need to declare it dead.
+ * to FARM_LEASE_SLACK_NS past its deadline; the data path writes the lease
+ * that much early.
  */
 static __always_inline __u64 now_ns(void)
 {
 	return bpf_ktime_get_coarse_ns();
 }
 
-static __always_inline int lease_valid(const struct farm_state *st)
+/* The kernel's tick rate, from its config; 0 where libbpf cannot read it. */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+/* 32 bits that change whenever the 64-bit deadline changes (but by chance). */
+static __always_inline __u32 lease_tag(__u64 deadline)
 {
-	return now_ns() < st->lease_deadline_ns;
+	return (__u32)((deadline * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+/*
+ * The lease check, per packet kept. Even the coarse clock is a helper call
+ * (2 ns); jiffies is one load the verifier inlines. So the lease is cached
+ * as a jiffies deadline in farm_state.lease_cache, one 64-bit word (a torn
+ * pair is impossible) tagged with the ns deadline it was computed from: a
+ * renewal or a revocation by the agent changes the tag and sends the next
+ * packet back to the clock. Jiffies are read before the clock and one
+ * jiffy is given up, so the cache never reaches past the ns deadline.
+ */
+static __always_inline int lease_valid(struct farm_state *st)
+{
+	__u64 deadline = st->lease_deadline_ns;
+	__u64 cache = st->lease_cache;
+	__u64 j, now, until;
+
+	if (CONFIG_HZ && (__u32)(cache >> 32) == lease_tag(deadline) &&
+	    (__s32)((__u32)cache - (__u32)bpf_jiffies64()) > 0)
+		return 1;
+	j = bpf_jiffies64();
+	now = now_ns();
+	if (now >= deadline)
+		return 0;
+	if (CONFIG_HZ) {
+		until = (deadline - now) / (1000000000ULL / CONFIG_HZ);
+		if (until > 0x3fffffff)
+			until = 0x3fffffff; /* stay far from the 32-bit wrap */
+		if (until > 1)
+			st->lease_cache = ((__u64)lease_tag(deadline) << 32) | (__u32)(j + until - 1);
+	}
+	return 1;
 }
 
 /*
@@ -320,7 +356,7 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
  * safe, so the drop path does not read the clock.
  */
 static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
-				    const struct farm_epoch *ep, const struct farm_state *st,
+				    const struct farm_epoch *ep, struct farm_state *st,
 				    __u32 half, int vip, struct farm_pkt *p, struct verdict *v)
 {
 	int directed = ep->mode == FARM_MODE_VMAC_DIRECTED;
@@ -418,7 +454,7 @@ static __always_inline const __u8 *vip_hw(const struct farm_epoch *ep)
 
 static __always_inline void farm_arp(struct ethhdr *eth, struct cursor *c,
 				     const struct farm_epoch *ep, __u32 half,
-				     const struct farm_state *st, struct verdict *v)
+				     struct farm_state *st, struct verdict *v)
 {
 	struct farm_arp *arp = c->pos;
 	struct farm_addr addr = {};
@@ -457,7 +493,7 @@ static __always_inline void farm_arp(struct ethhdr *eth, struct cursor *c,
 /* ICMPv6 neighbour discovery for a VIP: answer or swallow. 1 if handled. */
 static __always_inline int farm_ndp(struct xdp_md *ctx, struct ethhdr *eth,
 				    const struct farm_epoch *ep, __u32 half,
-				    const struct farm_state *st, struct farm_pkt *p,
+				    struct farm_state *st, struct farm_pkt *p,
 				    struct verdict *v)
 {
 	struct farm_nd *nd = p->l4;

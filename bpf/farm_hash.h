@@ -11,11 +11,12 @@
  * packet, two thirds of the whole budget (15 ns over a bare XDP_PASS). And
  * a PRF buys little: a client that can see which node answers (the source
  * MAC on its LAN, a server header) can aim by probing whatever the hash is.
- * What the key must prevent is prediction by a client that cannot observe,
- * and a keyed multiply (multiply-shift universal hashing, the key in the
- * multiplier) followed by a splitmix64 finaliser round does that at ~3 ns:
- * every bucket bit depends on every key and input bit. A patient observer
- * might learn key bits; rotate the key with the cluster key if that matters.
+ * What the key must prevent is prediction by a client that cannot observe.
+ * IPv4 (the whole input fits one word) uses multiply-shift universal
+ * hashing keyed in the multiplier, ~1 ns: the bucket is the top bits of
+ * (w ^ k0) * odd(k1). IPv6 chains three keyed multiply rounds with a
+ * splitmix64 finaliser. A patient observer might learn key bits; rotate the
+ * cluster key if that matters.
  *
  * Inputs are fixed-shape 64-bit words: addresses in network byte order as
  * they sit in the packet, so both sides agree.
@@ -57,11 +58,15 @@ FARM_INLINE __u32 farm_bucket_of(const __u64 key[2], const __be32 addr[4],
 	__u64 h;
 
 	if (!is_v6) {
-		/* One word: address, presence of extra, family, extra (16 bits). */
-		__u64 w = ((__u64)addr[0] << 32) | ((__u64)(has_extra ? 1 : 0) << 24) |
-			  (4ULL << 16) | (extra & 0xffff);
+		/*
+		 * Multiply-shift (Dietzfelbinger): the top bits of w * odd(k1)
+		 * depend on every bit of w below them, so the whole input sits
+		 * in bits 0..49: address, extra (16 bits), its presence, IPv4.
+		 */
+		__u64 w = (__u64)addr[0] | ((__u64)(extra & 0xffff) << 32) |
+			  ((__u64)(has_extra ? 1 : 0) << 48) | (1ULL << 49);
 
-		h = farm_mix(key[0], w, key[1]);
+		return (__u32)(((w ^ key[0]) * (key[1] | 1)) >> (64 - FARM_BUCKET_BITS));
 	} else {
 		__u64 tag = ((__u64)(has_extra ? 1 : 0) << 32) | (6ULL << 40) | extra;
 

@@ -37,7 +37,8 @@ struct StructLayout {
 std::vector<StructLayout> cppLayouts() {
     return {
         {"farm_state", sizeof(farm_state),
-         {FIELD(farm_state, active), FIELD(farm_state, abi_version), FIELD(farm_state, lease_deadline_ns)}},
+         {FIELD(farm_state, active), FIELD(farm_state, abi_version), FIELD(farm_state, lease_deadline_ns),
+          FIELD(farm_state, lease_cache)}},
         {"farm_vip", sizeof(farm_vip), {FIELD(farm_vip, family), FIELD(farm_vip, pad), FIELD(farm_vip, addr)}},
         {"farm_rule", sizeof(farm_rule),
          {FIELD(farm_rule, vip), FIELD(farm_rule, proto), FIELD(farm_rule, filter), FIELD(farm_rule, pad),

@@ -203,3 +203,39 @@ TEST_F(FarmFilterBucketTest, LeaseRenewalUnfences) {
 
 }  // namespace
 }  // namespace safefarm::test
+
+// The filter caches the lease as a jiffies deadline (lease_valid): the cache
+// must never outlive a revocation nor the deadline itself.
+namespace safefarm::test {
+namespace {
+
+TEST_F(FarmFilterBucketTest, LeaseCacheIsWrittenAndRevocationBeatsIt) {
+    SAFEFARM_REQUIRE_PRIVILEGE();
+    Scenario s = Scenario::standard();
+    s.own(s.bucketOf(kClient4));
+    apply(s);  // lease 60 s
+    Bytes f = clientFrame(s, kVip4, IPPROTO_TCP, 80);
+    expect(f, XDP_PASS, FARM_R_ACCEPT_OWNER, withMacs(f, kMyMac));
+    auto st = prog_->readState();
+    ASSERT_TRUE(st.ok());
+    EXPECT_NE(st.value().lease_cache, 0u) << "a kept packet caches the lease";
+    // The agent revokes: the very next packet is fenced, cache or not.
+    ASSERT_TRUE(prog_->setLeaseFromNow(kLeaseExpired).ok());
+    expect(f, XDP_DROP, FARM_R_DROP_LEASE, f);
+}
+
+TEST_F(FarmFilterBucketTest, CachedLeaseStillEndsAtItsDeadline) {
+    SAFEFARM_REQUIRE_PRIVILEGE();
+    Scenario s = Scenario::standard();
+    s.own(s.bucketOf(kClient4));
+    s.leaseNs = 40'000'000;  // 40 ms: ten jiffies at HZ=250
+    apply(s);
+    Bytes f = clientFrame(s, kVip4, IPPROTO_TCP, 80);
+    expect(f, XDP_PASS, FARM_R_ACCEPT_OWNER, withMacs(f, kMyMac));
+    // Past the deadline (plus the coarse clock's tick of lag), never kept.
+    usleep(40'000 + 2 * FARM_LEASE_SLACK_NS / 1000);
+    expect(f, XDP_DROP, FARM_R_DROP_LEASE, f);
+}
+
+}  // namespace
+}  // namespace safefarm::test
