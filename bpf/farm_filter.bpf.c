@@ -370,6 +370,8 @@ static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
 		drop(FARM_R_DROP_MALFORMED, v);
 		return;
 	}
+	if (p->l4proto == IPPROTO_ICMP || p->l4proto == IPPROTO_ICMPV6)
+		parse_icmp_error(c, p); /* errors follow the flow they quote */
 	/* Most farms have one rule: match it without a call. */
 	r = &ep->rules[0];
 	if (ep->nr_rules >= 1 && r->proto == p->l4proto &&

@@ -16,6 +16,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -181,6 +182,65 @@ static __always_inline int parse_l4(struct cursor *c, struct farm_pkt *p)
 		p->dport = u->dest;
 	}
 	return FARM_PARSE_OK;
+}
+
+/*
+ * An ICMP error about a packet the VIP sent (destination unreachable, among
+ * them "fragmentation needed"; time exceeded; parameter problem; IPv6
+ * packet too big) belongs to the node that owns the flow it quotes: sent to
+ * the designated node, path MTU discovery would break on all the others.
+ * Rewrites p as if the quoted client had sent it (client address and port,
+ * VIP port, protocol) and returns 1; returns 0, p untouched, otherwise.
+ */
+static __always_inline int parse_icmp_error(struct cursor *c, struct farm_pkt *p)
+{
+	__u8 *h = c->pos;
+	__be16 *ports;
+	__u32 hlen;
+
+	if (p->fragment || (void *)(h + 8) > c->end)
+		return 0;
+	if (!p->is_v6) {
+		struct iphdr *ip = (void *)(h + 8);
+
+		if (p->l4proto != IPPROTO_ICMP || (h[0] != 3 && h[0] != 11 && h[0] != 12))
+			return 0;
+		if ((void *)(ip + 1) > c->end)
+			return 0;
+		hlen = ip->ihl * 4;
+		if (ip->version != 4 || hlen < sizeof(*ip) || ip->saddr != p->daddr[0] ||
+		    (bpf_ntohs(ip->frag_off) & FARM_IP_OFFSET))
+			return 0;
+		ports = (void *)ip + hlen;
+		if ((void *)(ports + 2) > c->end)
+			return 0;
+		p->saddr[0] = ip->daddr;
+		p->l4proto = ip->protocol;
+	} else {
+		struct ipv6hdr *ip6 = (void *)(h + 8);
+		__be32 *src;
+
+		if (p->l4proto != IPPROTO_ICMPV6 || h[0] < 1 || h[0] > 4)
+			return 0;
+		if ((void *)(ip6 + 1) > c->end)
+			return 0;
+		src = (__be32 *)&ip6->saddr;
+		if (src[0] != p->daddr[0] || src[1] != p->daddr[1] || src[2] != p->daddr[2] ||
+		    src[3] != p->daddr[3])
+			return 0;
+		if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP)
+			return 0; /* quoted extension headers: left to the designated node */
+		ports = (void *)(ip6 + 1);
+		if ((void *)(ports + 2) > c->end)
+			return 0;
+		__builtin_memcpy(p->saddr, &ip6->daddr, 16);
+		p->l4proto = ip6->nexthdr;
+	}
+	/* The quoted packet went VIP:port -> client:port. */
+	p->sport = ports[1];
+	p->dport = ports[0];
+	p->tcp_flags = 0;
+	return 1;
 }
 
 #endif /* SAFEFARM_FARM_PARSE_H */

@@ -68,6 +68,37 @@ Bytes ipv6Chain(const Scenario& s, std::vector<uint8_t> exts, uint16_t dport) {
     return b.tcp(kClientPort, dport, kTcpAck).payload(8).build();
 }
 
+// An ICMP error from a router about a packet VIP:80 -> client sent: type 3
+// (destination unreachable; code 4, fragmentation needed) for IPv4, type 2
+// (packet too big) for IPv6. quotedSrc: who the quoted packet came from.
+const IpAddr kRouter4 = ip("10.9.9.9");
+const IpAddr kRouter6 = ip("fd09::9");
+
+std::function<Bytes(const Scenario&)> icmpError4(const IpAddr& quotedSrc, uint8_t type = 3) {
+    return [=](const Scenario& s) {
+        Bytes quoted = PacketBuilder().ipv4(quotedSrc, kClient4).tcp(80, kClientPort, kTcpAck).build();
+        quoted.resize(28);  // what routers quote: the IP header and 8 bytes
+        Bytes icmp(8 + quoted.size());
+        icmp[0] = type;
+        icmp[1] = 4;     // fragmentation needed
+        icmp[6] = 0x05;  // next-hop MTU 1500
+        icmp[7] = 0xdc;
+        std::copy(quoted.begin(), quoted.end(), icmp.begin() + 8);
+        Ipv4Options o;
+        o.protocol = IPPROTO_ICMP;
+        return PacketBuilder().eth(s.vipMac(), kClientMac).ipv4(kRouter4, kVip4, o).payload(icmp).build();
+    };
+}
+
+std::function<Bytes(const Scenario&)> icmpTooBig6(const IpAddr& quotedSrc) {
+    return [=](const Scenario& s) {
+        Bytes quoted = PacketBuilder().ipv6(quotedSrc, kClient6).tcp(80, kClientPort, kTcpAck).build();
+        Bytes frame = PacketBuilder().eth(s.vipMac(), kClientMac).ipv6(kRouter6, kVip6).icmpv6Echo().payload(quoted).build();
+        frame[14 + 40] = 2;  // packet too big (the filter does not check ICMP checksums)
+        return frame;
+    };
+}
+
 std::vector<Case> cases() {
     std::vector<Case> c;
     // Ownership, vmac_invisible.
@@ -256,6 +287,17 @@ std::vector<Case> cases() {
                          .ipv6Ext(IPPROTO_DSTOPTS, 2).udp(kClientPort, 53).payload(8).build();
                  },
                  XDP_PASS, FARM_R_ACCEPT_OWNER, accepted()});
+    // ICMP errors follow the flow they quote, so path MTU discovery works on every node.
+    c.push_back({"IcmpFragNeededToTheFlowOwner", ownAddr4, icmpError4(kVip4), XDP_PASS, FARM_R_ACCEPT_OWNER,
+                 accepted()});
+    c.push_back({"IcmpFragNeededNotOurFlow", nullptr, icmpError4(kVip4), XDP_DROP, FARM_R_DROP_NOT_OWNER});
+    c.push_back({"IcmpTimeExceededToTheFlowOwner", ownAddr4, icmpError4(kVip4, 11), XDP_PASS,
+                 FARM_R_ACCEPT_OWNER, accepted()});
+    c.push_back({"IcmpErrorNotAboutTheVipToDesignated", ownAddr4, icmpError4(kOther4), XDP_DROP,
+                 FARM_R_DROP_NOT_DESIGNATED});
+    c.push_back({"Icmp6PacketTooBigToTheFlowOwner", ownAddr6, icmpTooBig6(kVip6), XDP_PASS, FARM_R_ACCEPT_OWNER,
+                 accepted()});
+    c.push_back({"Icmp6PacketTooBigNotOurFlow", nullptr, icmpTooBig6(kVip6), XDP_DROP, FARM_R_DROP_NOT_OWNER});
     return c;
 }
 
