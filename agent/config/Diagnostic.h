@@ -1,0 +1,22 @@
+// One configuration error: where it is (file, line, element path) and what
+// was expected. Parsers return every diagnostic they find, never just the first.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace safefarm::config {
+
+struct Diagnostic {
+    std::string file;     // "/opt/safefarm/modules/web/conf/userconfig.xml"
+    int line = 0;         // 1-based; 0 when the error is about the file as a whole
+    std::string path;     // "safe/vip/interface_list/interface[2]/virtual_interface"
+    std::string message;  // "attribute 'type': expected vmac_invisible|vmac_directed, got 'vmac'"
+
+    // "file:line: path: message", the form every tool prints.
+    std::string format() const;
+};
+
+using Diagnostics = std::vector<Diagnostic>;
+
+}  // namespace safefarm::config
