@@ -14,9 +14,12 @@ struct BucketMember {
     uint32_t weight = 1;  // <power>; 0 owns nothing
 };
 
-// Weighted rendezvous hashing: each bucket goes to the member with the
-// highest score -ln(u(bucket, id)) / weight. A leaving member's buckets
-// are the only ones that move; a joining member takes only its own.
+// Exact weighted quotas (largest remainder) filled by the stable matching of
+// buckets to members under rendezvous order: every share within one bucket
+// of its weight share, and a change moves little more than the share that
+// joins or leaves (the reasons and measurements are in BucketTable.cpp).
+// Members with weight 0 or id FARM_NODE_NONE own nothing; duplicate ids
+// count once.
 std::vector<farm_bucket> computeBuckets(const std::vector<BucketMember>& members);
 
 // The table during a planned change: buckets whose owner changes between

@@ -1,0 +1,191 @@
+#include "membership/Membership.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+
+#include "membership/Ownership.h"
+#include "membership/Persist.h"
+
+namespace safefarm::membership {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A lossless network with 1 ms latency, stepping every node every 10 ms.
+class Net {
+public:
+    explicit Net(std::vector<uint8_t> ids, uint8_t lans = 2) {
+        for (uint8_t id : ids) {
+            MembershipConfig c;
+            c.self = id;
+            c.nodes = ids;
+            c.lans = lans;
+            c.ready = true;
+            c.slostCount = 3;
+            nodes.emplace(id, Membership(c, mac(), now));
+        }
+    }
+    static Hmac mac() { return Hmac::create(std::vector<uint8_t>(32, 7)).value(); }
+    void run(Nanos d) {
+        Nanos end = now + d;
+        while (now < end) {
+            now += milliseconds(1);
+            for (auto& [id, m] : nodes) {
+                if (down.count(id)) continue;
+                if (now >= m.nextWakeup()) m.tick(now);
+                for (auto& dg : m.takeDatagrams()) {
+                    captured.push_back(dg);
+                    inflight.push_back(dg);
+                }
+                for (auto& v : m.takeCommitted()) installs[id].push_back(v);
+            }
+            auto batch = std::exchange(inflight, {});
+            for (auto& dg : batch) {
+                if (down.count(dg.to) || !nodes.count(dg.to)) continue;
+                nodes.at(dg.to).receive(dg.lan, dg.bytes, now);
+            }
+        }
+    }
+    Membership& at(uint8_t id) { return nodes.at(id); }
+
+    Nanos now{milliseconds(1000)};
+    std::map<uint8_t, Membership> nodes;
+    std::set<uint8_t> down;
+    std::vector<Datagram> inflight, captured;
+    std::map<uint8_t, std::vector<View>> installs;
+};
+
+std::vector<uint8_t> ids(const View& v) {
+    std::vector<uint8_t> out;
+    for (const auto& m : v.members) out.push_back(m.id);
+    return out;
+}
+
+TEST(MembershipTest, SimultaneousStartAgreesOnOneView) {
+    Net net({1, 2, 3});
+    net.run(milliseconds(600));
+    const View& v = net.at(1).installed();
+    EXPECT_EQ(ids(v), (std::vector<uint8_t>{1, 2, 3}));
+    EXPECT_EQ(v.id.coordinator, 1);
+    EXPECT_EQ(net.at(2).installed(), v);
+    EXPECT_EQ(net.at(3).installed(), v);
+}
+
+TEST(MembershipTest, CrashIsCommittedWithinTheBound) {
+    Net net({1, 2, 3});
+    net.run(milliseconds(600));
+    net.down.insert(1);  // the coordinator dies
+    Nanos crash = net.now;
+    net.run(milliseconds(100) * (3 + 3));
+    EXPECT_EQ(ids(net.at(2).installed()), (std::vector<uint8_t>{2, 3}));
+    EXPECT_EQ(net.at(3).installed(), net.at(2).installed());
+    (void)crash;
+}
+
+TEST(MembershipTest, GracefulStopDrainsThenLeaves) {
+    Net net({1, 2, 3});
+    net.run(milliseconds(600));
+    net.at(3).stop(net.now);
+    net.run(milliseconds(100));
+    const ViewMember* m = net.at(1).installed().find(3);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->state, MemberState::Draining);
+    for (const auto& b : bucketsOf(net.at(1).installed(), true)) EXPECT_NE(b.owner, 3);
+    net.at(3).drained(net.now);
+    net.run(milliseconds(100));
+    EXPECT_EQ(ids(net.at(1).installed()), (std::vector<uint8_t>{1, 2}));
+    net.at(3).start(net.now);
+    net.run(milliseconds(200));
+    EXPECT_EQ(ids(net.at(1).installed()), (std::vector<uint8_t>{1, 2, 3}));
+}
+
+TEST(MembershipTest, ReplayedAndForgedDatagramsAreCountedAndIgnored) {
+    Net net({1, 2});
+    net.run(milliseconds(600));
+    Membership& m = net.at(2);
+    uint64_t fp = m.fingerprint();
+    size_t replayed = 0;
+    for (const auto& dg : net.captured) {
+        if (dg.to != 2) continue;
+        m.receive(dg.lan, dg.bytes, net.now);
+        replayed++;
+    }
+    EXPECT_EQ(m.fingerprint(), fp);
+    EXPECT_EQ(m.counters().replayed + m.counters().stale, replayed);
+    auto forged = net.captured.back().bytes;
+    forged[10] ^= 1;
+    m.receive(0, forged, net.now);
+    EXPECT_EQ(m.counters().forged, 1u);
+    EXPECT_EQ(m.fingerprint(), fp);
+    EXPECT_TRUE(m.takeDatagrams().empty());
+}
+
+TEST(MembershipTest, NodeRestartIsANewIncarnation) {
+    Net net({1, 2});
+    net.run(milliseconds(600));
+    MembershipConfig c = net.at(2).config();
+    c.incarnation++;
+    net.nodes.erase(2);
+    net.nodes.emplace(2, Membership(c, Net::mac(), net.now));
+    net.run(milliseconds(400));
+    const ViewMember* m = net.at(1).installed().find(2);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->incarnation, c.incarnation);
+    EXPECT_EQ(net.at(2).installed(), net.at(1).installed());
+}
+
+TEST(MembershipTest, MajorityQuorum) {
+    MembershipConfig c;
+    c.nodes = {1, 2, 3, 4};
+    c.quorum = QuorumPolicy::Majority;
+    Membership m(c, Net::mac(), Nanos{0});
+    View v;
+    v.members = {{1, 1, 1, MemberState::Ready}, {2, 1, 1, MemberState::Ready}};
+    EXPECT_TRUE(m.quorate(v));  // half, with the lowest id
+    v.members = {{2, 1, 1, MemberState::Ready}, {3, 1, 1, MemberState::Ready}};
+    EXPECT_FALSE(m.quorate(v));
+    for (const auto& b : bucketsOf(v, m.quorate(v))) EXPECT_EQ(b.owner, FARM_NODE_NONE);
+    v.members.push_back({4, 1, 1, MemberState::Ready});
+    EXPECT_TRUE(m.quorate(v));
+}
+
+TEST(MembershipTest, OwnershipFollowsStatesWeightsAndGroups) {
+    View v;
+    v.members = {{1, 1, 1, MemberState::Ready},
+                 {2, 1, 3, MemberState::Ready},
+                 {3, 1, 1, MemberState::NotReady},
+                 {4, 1, 1, MemberState::Draining}};
+    auto owners = owningMembers(v);
+    ASSERT_EQ(owners.size(), 2u);
+    auto grouped = owningMembers(v, {{2, 0}, {1, 5}, {9, 1}});  // power 0 owns nothing
+    ASSERT_EQ(grouped.size(), 1u);
+    EXPECT_EQ(grouped[0].id, 1);
+    EXPECT_EQ(grouped[0].weight, 5u);
+}
+
+TEST(MembershipTest, PersistBumpsIncarnationAndGuardsTheKey) {
+    std::string dir = ::testing::TempDir();
+    std::string inc = dir + "/sf_membership_incarnation";
+    std::remove(inc.c_str());
+    EXPECT_EQ(bumpIncarnation(inc).value(), 1u);
+    EXPECT_EQ(bumpIncarnation(inc).value(), 2u);
+    std::string key = dir + "/sf_membership_key";
+    {
+        std::ofstream f(key);
+        f << "0123456789abcdef0123456789abcdef";
+    }
+    ::chmod(key.c_str(), 0644);
+    EXPECT_FALSE(loadClusterKey(key).ok());
+    ::chmod(key.c_str(), 0600);
+    auto k = loadClusterKey(key);
+    ASSERT_TRUE(k.ok()) << k.error().message();
+    EXPECT_EQ(k->size(), 32u);
+}
+
+}  // namespace
+}  // namespace safefarm::membership

@@ -1,0 +1,80 @@
+// The membership wire format (DESIGN §4). Every datagram:
+//
+//   off size
+//    0   2  magic 0x5346 ("SF")
+//    2   1  version (kWireVersion)
+//    3   1  type (MessageType)
+//    4   1  sender node id (0..254)
+//    5   1  lan index the sender sent it on
+//    6   2  body length
+//    8   4  sender incarnation (persisted, bumped at every start)
+//   12   8  sender sequence number (one counter per incarnation, all lans)
+//   20   n  body
+//   20+n 32 HMAC-SHA256 under the cluster key of bytes [0, 20+n)
+//
+// Big-endian. Bodies: Heartbeat 19 bytes; Ack 27; Propose and Commit
+// 14 + 10 per member (a 255-member view is 2,564 bytes, under any lan MTU
+// with IP fragmentation, and 64 members fit in one 1500-byte frame).
+// decode() checks everything before it trusts anything: total length,
+// magic, version, the exact body length for the type, then the MAC, then
+// every field (states, sorted unique ids < 255).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <variant>
+#include <vector>
+
+#include "membership/Hmac.h"
+#include "membership/View.h"
+
+namespace safefarm::membership {
+
+constexpr uint16_t kWireMagic = 0x5346;
+constexpr uint8_t kWireVersion = 1;
+constexpr size_t kHeaderSize = 20;
+constexpr size_t kMaxDatagram = kHeaderSize + 14 + 10 * 255 + Hmac::kTagSize;
+
+enum class MessageType : uint8_t { Heartbeat = 1, Propose = 2, Ack = 3, Commit = 4 };
+
+struct Header {
+    MessageType type = MessageType::Heartbeat;
+    uint8_t sender = 0;
+    uint8_t lan = 0;
+    uint32_t incarnation = 0;
+    uint64_t seq = 0;
+};
+
+struct Heartbeat {
+    MemberState state = MemberState::NotReady;
+    uint8_t flags = 0;  // reserved, 0
+    uint32_t weight = 1;
+    ViewId installed;  // the sender's last installed view
+};
+
+struct Ack {
+    ViewId proposal;
+    bool accepted = false;
+    ViewId installed;  // when refused: the view the member holds (seq too high)
+};
+
+// Propose and Commit carry a whole view.
+struct Message {
+    Header header;
+    std::variant<Heartbeat, Ack, View> body;
+};
+
+enum class DecodeError { Truncated, BadMagic, BadVersion, BadLength, BadMac, Malformed };
+const char* decodeErrorName(DecodeError e);
+
+struct Decoded {
+    bool ok = false;
+    DecodeError error = DecodeError::Truncated;
+    Message message;
+};
+
+std::vector<uint8_t> encode(const Message& m, const Hmac& mac);
+Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac);
+
+}  // namespace safefarm::membership
