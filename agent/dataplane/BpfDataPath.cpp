@@ -235,7 +235,8 @@ Result<void> BpfDataPath::install(const EpochSpec& spec) {
     // Peers first: a relayed frame from a new peer must never be relayed again.
     int peersFd = bpf_map__fd(skel_->maps.farm_peer_macs);
     for (const FarmPeer& p : spec.peers) {
-        if (p.id == spec.myId) continue;
+        // No MAC (vmac_invisible relays nothing): nothing to recognise.
+        if (p.id == spec.myId || p.mac == Mac{}) continue;
         farm_mac_key k{};
         std::memcpy(k.mac, p.mac.data(), 6);
         uint32_t id = p.id;
@@ -278,6 +279,11 @@ Result<void> BpfDataPath::renewLease(std::chrono::nanoseconds deadline) {
     std::atomic_ref<__u64>(state_->lease_deadline_ns)
         .store(ns > 0 ? static_cast<__u64>(ns) : 0, std::memory_order_release);
     return success();
+}
+
+std::chrono::nanoseconds BpfDataPath::leaseDeadline() const {
+    uint64_t ns = std::atomic_ref<__u64>(state_->lease_deadline_ns).load(std::memory_order_acquire);
+    return std::chrono::nanoseconds(ns ? ns + FARM_LEASE_SLACK_NS : 0);
 }
 
 Result<void> BpfDataPath::addForeignFlows(const std::vector<FlowEntry>& flows) {

@@ -41,6 +41,7 @@ public:
     Result<std::vector<uint64_t>> bucketPackets() override;
     Result<std::vector<FlowEntry>> flows() override;
     uint64_t installedEpoch() const override;
+    std::chrono::nanoseconds leaseDeadline() const override;
 
     bool adopted() const { return adopted_; }      // found attached and pinned
     std::string attachMode() const { return attachMode_; }  // "native", "skb"

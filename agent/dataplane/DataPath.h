@@ -40,6 +40,9 @@ public:
     virtual Result<std::vector<FlowEntry>> flows() = 0;
 
     virtual uint64_t installedEpoch() const = 0;  // 0 before the first install
+    // The lease in force (CLOCK_MONOTONIC; 0 = none): a restarted agent that
+    // adopts the data path renews only a lease that has not run out.
+    virtual std::chrono::nanoseconds leaseDeadline() const = 0;
 };
 
 }  // namespace safefarm

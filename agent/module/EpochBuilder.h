@@ -1,0 +1,41 @@
+// The data path's epoch for a committed view: the bucket table of the view
+// (a pure function of it, DESIGN §2) plus the module's fixed plan. During a
+// planned change (a member joins, drains or changes weight while the old
+// owner lives) moving buckets are marked in transition so the old owner
+// keeps its flows (DESIGN §3); a crashed owner's buckets move at once.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/EpochSpec.h"
+#include "membership/View.h"
+#include "module/FarmPlan.h"
+
+namespace safefarm::module {
+
+struct EpochInputs {
+    const FarmPlan* plan = nullptr;
+    membership::View view;
+    bool quorate = true;
+    Mac myMac{};
+    std::array<uint64_t, 2> hashKey{};
+    // The table the data path holds now (empty before the first epoch), and
+    // whether moving buckets drain (false: the drain period is over).
+    std::vector<farm_bucket> previous;
+    bool drain = true;
+    uint64_t epoch = 0;  // > the installed one
+};
+
+// The view's owners: its Ready members (with the group's power, if any).
+std::vector<farm_bucket> viewBuckets(const FarmPlan& plan, const membership::View& view, bool quorate);
+
+EpochSpec buildEpoch(const EpochInputs& in);
+
+// How many buckets `id` owns in `table`.
+uint32_t bucketsOwned(const std::vector<farm_bucket>& table, uint8_t id);
+// Buckets still in transition.
+uint32_t bucketsInTransition(const std::vector<farm_bucket>& table);
+
+}  // namespace safefarm::module

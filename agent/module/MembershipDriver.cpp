@@ -1,0 +1,114 @@
+#include "module/MembershipDriver.h"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
+#include <cstring>
+
+#include "membership/Persist.h"
+
+namespace safefarm::module {
+
+namespace asio = boost::asio;
+using membership::UdpTransport;
+
+namespace {
+
+asio::ip::address toAsio(const IpAddr& a) {
+    if (a.family == AF_INET) {
+        asio::ip::address_v4::bytes_type b;
+        std::memcpy(b.data(), a.words.data(), 4);
+        return asio::ip::address_v4(b);
+    }
+    asio::ip::address_v6::bytes_type b;
+    std::memcpy(b.data(), a.words.data(), 16);
+    return asio::ip::address_v6(b);
+}
+
+}  // namespace
+
+MembershipDriver::MembershipDriver(asio::io_context& io, const FarmPlan& plan, MembershipSettings settings)
+    : io_(io), plan_(plan), settings_(std::move(settings)), closeTimer_(io) {}
+
+MembershipDriver::~MembershipDriver() {
+    if (transport_) transport_->stop();
+}
+
+// The transport's aborted receive and timer handlers still point at it:
+// destroy it (and the state machine it drives) only after they have run.
+void MembershipDriver::retire() {
+    closeTimer_.cancel();
+    leaving_ = false;
+    if (!transport_) return;
+    transport_->stop();
+    asio::post(io_, [t = std::move(transport_), m = std::move(membership_)]() mutable {
+        t.reset();
+        m.reset();
+    });
+}
+
+Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
+    if (leaving_) retire();
+    if (transport_) return badInput("the membership has already joined");
+    auto key = membership::loadClusterKey(settings_.keyFile);
+    if (!key) return key.error();
+    auto mac = membership::Hmac::create(key.value());
+    if (!mac) return mac.error();
+    auto inc = membership::bumpIncarnation(settings_.incarnationFile);
+    if (!inc) return inc.error();
+
+    membership::MembershipConfig cfg;
+    cfg.self = plan_.self;
+    for (const auto& n : plan_.nodes) cfg.nodes.push_back(n.id);
+    cfg.lans = static_cast<uint8_t>(plan_.nodes.front().lanAddrs.size());
+    cfg.pulse = settings_.pulse;
+    cfg.slostCount = settings_.slostCount;
+    cfg.mlostCount = settings_.mlostCount;
+    cfg.quorum = settings_.quorum;
+    cfg.incarnation = inc.value();
+    cfg.ready = ready;
+    // Weights come from the group's <host power> (FarmPlan::hosts); the
+    // announced weight is 1 so a farm without hosts is balanced evenly.
+    cfg.weight = 1;
+
+    std::vector<membership::LanEndpoints> lans(cfg.lans);
+    for (size_t l = 0; l < lans.size(); l++) {
+        for (const auto& n : plan_.nodes) {
+            asio::ip::udp::endpoint ep(toAsio(n.lanAddrs[l]), plan_.port);
+            if (n.id == plan_.self) lans[l].local = ep;
+            else lans[l].peers[n.id] = ep;
+        }
+    }
+    membership_ = std::make_unique<membership::Membership>(cfg, std::move(mac.value()), UdpTransport::monotonicNow());
+    auto* m = membership_.get();
+    transport_ = std::make_unique<UdpTransport>(io_, *m, std::move(lans),
+                                                [m, onView](const membership::View& v) { onView(v, m->quorate(v)); });
+    if (auto r = transport_->start(); !r) {
+        transport_.reset();
+        membership_.reset();
+        return r.error();
+    }
+    return success();
+}
+
+void MembershipDriver::setReady(bool ready) {
+    if (membership_) membership_->setReady(ready, UdpTransport::monotonicNow());
+}
+
+void MembershipDriver::drain() {
+    if (membership_) membership_->stop(UdpTransport::monotonicNow());
+}
+
+void MembershipDriver::leave() {
+    if (!membership_) return;
+    membership_->drained(UdpTransport::monotonicNow());
+    leaving_ = true;
+    // Keep the sockets one pulse more so the Stopped heartbeat goes out and
+    // the others drop this node at once instead of after slost_count pulses.
+    closeTimer_.expires_after(settings_.pulse + std::chrono::milliseconds(20));
+    closeTimer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec && leaving_) retire();
+    });
+}
+
+}  // namespace safefarm::module

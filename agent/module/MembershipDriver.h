@@ -1,0 +1,53 @@
+// The real MembershipPort: the membership state machine over UDP on every lan
+// of the farm (membership::UdpTransport), keyed with the cluster key, with
+// an incarnation bumped on disk at every join so nothing from a previous
+// life of this node can be replayed.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+#include <string>
+
+#include "membership/Membership.h"
+#include "membership/UdpTransport.h"
+#include "module/FarmPlan.h"
+#include "module/MembershipPort.h"
+
+namespace safefarm::module {
+
+struct MembershipSettings {
+    std::string keyFile;
+    std::string incarnationFile;
+    membership::Nanos pulse = std::chrono::milliseconds(100);
+    uint32_t slostCount = 5, mlostCount = 3;
+    membership::QuorumPolicy quorum = membership::QuorumPolicy::None;
+};
+
+class MembershipDriver : public MembershipPort {
+public:
+    MembershipDriver(boost::asio::io_context& io, const FarmPlan& plan, MembershipSettings settings);
+    ~MembershipDriver() override;
+
+    Result<void> join(bool ready, ViewHandler onView) override;
+    void setReady(bool ready) override;
+    void drain() override;
+    void leave() override;
+    bool joined() const override { return transport_ != nullptr && !leaving_; }
+
+    const membership::Membership* state() const { return membership_.get(); }
+
+private:
+    void retire();
+
+    boost::asio::io_context& io_;
+    FarmPlan plan_;
+    MembershipSettings settings_;
+    std::unique_ptr<membership::Membership> membership_;
+    std::unique_ptr<membership::UdpTransport> transport_;
+    boost::asio::steady_timer closeTimer_;
+    bool leaving_ = false;
+};
+
+}  // namespace safefarm::module

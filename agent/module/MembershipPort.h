@@ -1,0 +1,26 @@
+// The membership protocol as the module sees it: join, say ready or not,
+// drain, leave; committed views come back through onView. The real one
+// (MembershipDriver) runs the state machine over UDP; tests use a fake that
+// commits views by hand.
+#pragma once
+
+#include <functional>
+
+#include "common/Result.h"
+#include "membership/View.h"
+
+namespace safefarm::module {
+
+class MembershipPort {
+public:
+    using ViewHandler = std::function<void(const membership::View&, bool quorate)>;
+    virtual ~MembershipPort() = default;
+
+    virtual Result<void> join(bool ready, ViewHandler onView) = 0;  // opens the sockets
+    virtual void setReady(bool ready) = 0;
+    virtual void drain() = 0;   // graceful stop: announce Draining, own nothing
+    virtual void leave() = 0;   // flows gone: announce Stopped, then close
+    virtual bool joined() const = 0;
+};
+
+}  // namespace safefarm::module
