@@ -1,30 +1,134 @@
-// safectl: the operators' command. A thin main: CLI11 parses, the command
-// functions do the work and return the exit code.
+// safectl: the operators' command, and `safekit` for SafeKit's scripts (the
+// same binary, called through a link of that name). A thin main: CLI11
+// parses, the command functions talk to safed and return the exit code.
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
+#include "control/SocketPath.h"
+#include "safectl/ActionCommands.h"
 #include "safectl/ConfigCommand.h"
+#include "safectl/LogsCommand.h"
+#include "safectl/StateCommand.h"
+#include "safectl/StatusCommand.h"
 
 namespace {
+
+using namespace safefarm::safectl;
 
 std::string envOr(const char* name, const char* fallback) {
     const char* v = std::getenv(name);
     return v && *v ? v : fallback;
 }
 
+std::string join(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+    return out;
+}
+
+constexpr const char* kExitCodes =
+    "Exit codes: 0 done, 1 error (the message is on stderr), 2 safed is not running.\n"
+    "state -q: 0 STOP, 1 WAIT, 2 UP, 3 unknown (safed not running, no such module).";
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"safectl: control the safefarm modules of this node"};
+    const std::string program = std::filesystem::path(argv[0]).filename() == "safekit" ? "safekit" : "safectl";
+    CLI::App app{program + ": control the safefarm modules of this node", program};
+    app.footer(kExitCodes);
     app.require_subcommand(1);
+    app.fallthrough();  // --socket and --timeout also after the verb
 
-    safefarm::safectl::ConfigCheckOptions check;
+    ClientOptions client;
+    client.program = program;
+    client.socket = envOr("SAFEFARM_SOCKET", safefarm::control::kDefaultSocketPath);
+    double timeoutSeconds = 0;
+    app.add_option("--socket", client.socket, "safed's control socket (default $SAFEFARM_SOCKET or " +
+                                                  std::string(safefarm::control::kDefaultSocketPath) + ")");
+    app.add_option("--timeout", timeoutSeconds, "seconds to wait for safed's reply (default: the verb's own)")
+        ->check(CLI::PositiveNumber);
+    // Read when a verb runs, after every option is parsed.
+    auto ctl = [&] {
+        ClientOptions c = client;
+        if (timeoutSeconds > 0) c.timeout = std::chrono::milliseconds(static_cast<int64_t>(timeoutSeconds * 1000));
+        return c;
+    };
+
+    int rc = 0;
+    std::string module;
+    auto moduleOption = [&](CLI::App* verb, const char* what) { verb->add_option("-m,--module", module, what); };
+
+    for (const char* verb : {"start", "restart", "stopstart"}) {
+        const char* help = std::string(verb) == "start"     ? "start a module (every module without -m)"
+                           : std::string(verb) == "restart" ? "restart a module's application (stop_both, start_both)"
+                                                            : "stop a module, then start it again";
+        auto* cmd = app.add_subcommand(verb, help);
+        moduleOption(cmd, "the module (default: every module)");
+        cmd->callback([&, verb] { rc = moduleAction(ctl(), verb, module, std::cout, std::cerr); });
+    }
+
+    bool force = false;
+    auto* stop = app.add_subcommand("stop", "stop a module: drain its connections, then stop_both");
+    moduleOption(stop, "the module (default: every module)");
+    stop->add_flag("--force", force, "do not wait for the drain; stop_both force");
+    stop->callback([&] { rc = stopModule(ctl(), module, force, std::cout, std::cerr); });
+
+    StateOptions state;
+    auto* stateCmd = app.add_subcommand("state", "the modules' state on this node");
+    stateCmd->add_option("-m,--module", state.module, "the module (default: every module)");
+    stateCmd->add_flag("-l,--long", state.longForm, "one line per module with its activity, view and reason");
+    stateCmd->add_flag("-q,--quiet", state.quiet, "print nothing; exit with the state: STOP=0 WAIT=1 UP=2");
+    stateCmd->callback([&] { rc = showState(ctl(), state, std::cout, std::cerr); });
+
+    bool json = false;
+    auto* status = app.add_subcommand("status", "the farm as this node sees it: nodes, states, buckets, traffic");
+    moduleOption(status, "the module (default: every module)");
+    status->add_flag("--json", json, "safed's reply as JSON");
+    status->callback([&] { rc = showStatus(ctl(), module, json, std::cout, std::cerr); });
+
+    LogsOptions logs;
+    auto* logsCmd = app.add_subcommand("logs", "print the module log (or the application log with --app)");
+    logsCmd->add_option("-m,--module", logs.module, "the module");
+    logsCmd->add_flag("--app", logs.app, "the application log: the scripts' output");
+    logsCmd->add_flag("-f,--follow", logs.follow, "keep printing what is appended, until interrupted");
+    logsCmd->add_option("-n,--lines", logs.lines, "how many of the last lines (default 50)");
+    logsCmd->callback([&] { rc = showLogs(ctl(), logs, std::cout, std::cerr); });
+
+    auto* moduleCmd = app.add_subcommand("module", "install, list and remove modules");
+    moduleCmd->require_subcommand(1);
+    std::string safeFile, removeName;
+    moduleCmd->add_subcommand("install", "install (or upgrade) a module from its NAME.safe file")
+        ->callback([&] { rc = installModule(ctl(), safeFile, std::cout, std::cerr); })
+        ->add_option("file", safeFile, "the NAME.safe file")
+        ->required();
+    moduleCmd->add_subcommand("list", "the installed modules")->callback([&] {
+        rc = listModules(ctl(), std::cout, std::cerr);
+    });
+    moduleCmd->add_subcommand("remove", "remove a stopped module")
+        ->callback([&] { rc = removeModule(ctl(), removeName, std::cout, std::cerr); })
+        ->add_option("name", removeName, "the module")
+        ->required();
+
+    // printi|printw|printe "message": what the module's scripts log.
+    std::vector<std::string> words;
+    for (char level : {'I', 'W', 'E'}) {
+        std::string verb = std::string("print") + static_cast<char>(std::tolower(level));
+        auto* cmd = app.add_subcommand(verb, "log a message into the module log (from the module's scripts)");
+        moduleOption(cmd, "the module (default $SAFEMODULE)");
+        cmd->add_option("message", words, "the message")->required();
+        cmd->callback([&, level] {
+            std::string m = module.empty() ? envOr("SAFEMODULE", "") : module;
+            rc = printMessage(ctl(), level, m, join(words), std::cerr);
+        });
+    }
+
+    ConfigCheckOptions check;
     check.clusterFile = envOr("SAFEFARM_CLUSTER", "/etc/safefarm/cluster.xml");
     check.modulesDir = envOr("SAFEFARM_MODULES", "/var/lib/safefarm/modules");
     bool noInterfaces = false;
-
     auto* config = app.add_subcommand("config", "configuration commands");
     config->require_subcommand(1);
     auto* checkCmd = config->add_subcommand(
@@ -34,13 +138,16 @@ int main(int argc, char** argv) {
     checkCmd->add_option("--cluster", check.clusterFile, "cluster.xml (default $SAFEFARM_CLUSTER or /etc/safefarm/cluster.xml)");
     checkCmd->add_option("--modules", check.modulesDir, "installed modules (default $SAFEFARM_MODULES or /var/lib/safefarm/modules)");
     checkCmd->add_flag("--no-interfaces", noInterfaces, "do not check that the interfaces exist on this node");
-
-    int rc = 0;
     checkCmd->callback([&] {
         check.probeInterfaces = !noInterfaces;
-        rc = safefarm::safectl::configCheck(check, std::cout, std::cerr);
+        rc = configCheck(check, std::cout, std::cerr);
     });
 
-    CLI11_PARSE(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Usage errors are errors (1) for scripts; --help is not.
+        return app.exit(e) == 0 ? kExitOk : kExitError;
+    }
     return rc;
 }

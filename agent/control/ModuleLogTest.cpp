@@ -1,0 +1,118 @@
+#include "control/ModuleLog.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+
+#include "control/Tail.h"
+
+namespace safefarm::control {
+namespace {
+
+namespace fs = std::filesystem;
+const fs::path kRepo = fs::path(__FILE__).parent_path().parent_path().parent_path();
+
+class ModuleLogTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        char tmpl[] = "/tmp/sflog.XXXXXX";
+        ASSERT_NE(::mkdtemp(tmpl), nullptr);
+        dir_ = tmpl;
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+
+    std::unique_ptr<ModuleLog> open(size_t maxBytes = 1 << 20, size_t maxFiles = 3) {
+        auto log = ModuleLog::open({dir_, "apache_farm", maxBytes, maxFiles, /*journal=*/false});
+        EXPECT_TRUE(log.ok()) << log.error().message();
+        return log ? std::move(log).value() : nullptr;
+    }
+
+    std::string dir_;
+};
+
+TEST_F(ModuleLogTest, LineFormat) {
+    auto log = open();
+    log->info(MessageId::SF_MODULE_STATE, "apache_farm: WAIT -> UP (view 7@1, 2731 buckets)");
+    log->warn(MessageId::SF_USER_WARN, "apache_farm: disk almost full");
+    log->log(levelFromLetter('E'), MessageId::SF_CHECK_FAILED, "apache_farm: tcp 10.0.0.1:80 refused");
+    EXPECT_EQ(log->path(), dir_ + "/apache_farm/module.log");
+    auto lines = log->tail(10);
+    ASSERT_EQ(lines.size(), 3u);
+    std::regex line(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} I SF_MODULE_STATE apache_farm: WAIT -> UP \(view 7@1, 2731 buckets\))");
+    EXPECT_TRUE(std::regex_match(lines[0], line)) << lines[0];
+    EXPECT_NE(lines[1].find(" W SF_USER_WARN apache_farm: disk almost full"), std::string::npos) << lines[1];
+    EXPECT_NE(lines[2].find(" E SF_CHECK_FAILED "), std::string::npos) << lines[2];
+}
+
+TEST_F(ModuleLogTest, BadModuleNameRefused) {
+    EXPECT_FALSE(ModuleLog::open({dir_, "../etc", 1024, 1, false}).ok());
+    EXPECT_FALSE(ModuleLog::open({dir_, "", 1024, 1, false}).ok());
+}
+
+TEST_F(ModuleLogTest, RotationCapsTheSize) {
+    const size_t cap = 4096, files = 2;
+    auto log = open(cap, files);
+    for (int i = 0; i < 500; i++) log->info(MessageId::SF_DRAIN, "apache_farm: line " + std::to_string(i));
+    size_t count = 0;
+    for (const auto& e : fs::directory_iterator(dir_ + "/apache_farm")) {
+        count++;
+        EXPECT_LE(fs::file_size(e.path()), cap) << e.path();
+    }
+    EXPECT_EQ(count, files + 1);  // module.log, module.1.log, module.2.log
+    // tail reaches into module.1.log when module.log alone is too short.
+    auto lines = log->tail(100);
+    ASSERT_EQ(lines.size(), 100u);
+    EXPECT_NE(lines.back().find("apache_farm: line 499"), std::string::npos);
+    EXPECT_NE(lines.front().find("apache_farm: line 400"), std::string::npos);
+}
+
+TEST_F(ModuleLogTest, TailReadsFromTheEnd) {
+    std::string path = dir_ + "/big.log";
+    {
+        std::ofstream out(path);
+        for (int i = 0; i < 20000; i++) out << "line " << i << "\n";
+        out << "no newline at the end";
+    }
+    auto lines = lastLines(path, 3);
+    ASSERT_TRUE(lines.ok());
+    EXPECT_EQ(lines.value(), (std::vector<std::string>{"line 19998", "line 19999", "no newline at the end"}));
+    EXPECT_EQ(lastLines(path, 0).value().size(), 0u);
+    EXPECT_EQ(lastLines(dir_ + "/none", 3).error().code, ENOENT);
+}
+
+TEST(ModuleLogIds, NamesRoundTrip) {
+    for (const auto& row : messageTable()) {
+        EXPECT_EQ(messageName(row.id), row.name);
+        EXPECT_EQ(messageIdFromName(row.name), row.id);
+    }
+    EXPECT_FALSE(messageIdFromName("SF_NOPE").has_value());
+    EXPECT_EQ(userMessageId(levelFromLetter('W')), MessageId::SF_USER_WARN);
+    EXPECT_EQ(userMessageId(levelFromLetter('E')), MessageId::SF_USER_ERROR);
+    EXPECT_EQ(userMessageId(levelFromLetter('I')), MessageId::SF_USER_INFO);
+}
+
+// docs/messages.md has one table row per id: | `SF_ID` | meaning |, in the
+// enum's order, with the same meaning. Neither can change without the other.
+TEST(ModuleLogIds, MatchDocsMessagesMd) {
+    std::ifstream in(kRepo / "docs" / "messages.md");
+    ASSERT_TRUE(in) << "docs/messages.md missing";
+    std::regex row(R"(^\|\s*`(SF_[A-Z_]+)`\s*\|\s*(.*?)\s*\|\s*$)");
+    std::vector<std::pair<std::string, std::string>> documented;
+    for (std::string line; std::getline(in, line);) {
+        std::smatch m;
+        if (std::regex_match(line, m, row)) documented.emplace_back(m[1], m[2]);
+    }
+    auto table = messageTable();
+    ASSERT_EQ(documented.size(), table.size()) << "ids in docs/messages.md and MessageIds.h differ";
+    for (size_t i = 0; i < table.size(); i++) {
+        EXPECT_EQ(documented[i].first, table[i].name) << "row " << i;
+        EXPECT_EQ(documented[i].second, table[i].meaning) << table[i].name;
+    }
+}
+
+}  // namespace
+}  // namespace safefarm::control
