@@ -1,0 +1,587 @@
+#include "module/Module.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include <boost/asio/post.hpp>
+
+namespace safefarm::module {
+
+using namespace std::chrono_literals;
+using std::chrono::nanoseconds;
+
+namespace {
+
+nanoseconds monotonic() {
+    return std::chrono::duration_cast<nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+// The IPv6 VIP lives on lo: on the farm interface the node's own neighbour
+// solicitations, sent from the VIP, would point clients at its real MAC
+// (found by the filter lab test; README "IPv6 VIP on lo"). The XDP filter
+// answers neighbour solicitations for it on the farm interface.
+std::string vipDevice(const FarmPlan& plan, const IpAddr& vip) { return vip.family == AF_INET6 ? "lo" : plan.ifname; }
+
+}  // namespace
+
+Module::Module(ModuleDeps deps, ModulePaths paths, std::shared_ptr<const config::ModuleConfig> config, FarmPlan plan,
+               std::array<uint64_t, 2> hashKey, ModuleTiming timing)
+    : deps_(std::move(deps)),
+      paths_(std::move(paths)),
+      config_(std::move(config)),
+      plan_(std::move(plan)),
+      hashKey_(hashKey),
+      timing_(timing),
+      recovery_(config_->service.maxloop, config_->service.loopInterval),
+      pulseTimer_(deps_.io) {}
+
+Module::~Module() {
+    *alive_ = false;
+    pulseTimer_.cancel();
+}
+
+nanoseconds Module::now() const { return monotonic(); }
+
+void Module::setState(ModuleState s, const std::string& why) {
+    if (s != state_)
+        deps_.log('I', "SF_MODULE_STATE",
+                  paths_.name + ": " + stateName(state_) + " -> " + stateName(s) + (why.empty() ? "" : " (" + why + ")"));
+    state_ = s;
+    reason_ = why;
+}
+
+// --- start ---------------------------------------------------------------
+
+void Module::start(Done done) {
+    if (state_ != ModuleState::Stop || activity_ != Activity::Idle) {
+        done(badInput(paths_.name + " is already started (" + stateName(state_) + ")"));
+        return;
+    }
+    activity_ = Activity::Starting;
+    if (auto r = setUp(); !r) {
+        deps_.log('E', "SF_MODULE_START_FAILED", paths_.name + ": start failed: " + r.error().message());
+        tearDown();
+        activity_ = Activity::Idle;
+        setState(ModuleState::Stop, "start failed: " + r.error().message());
+        done(r.error());
+        return;
+    }
+    setState(ModuleState::Wait, "started");
+    startDone_ = std::move(done);
+    runStartBoth();
+}
+
+// Everything the node needs before it may serve, in an order that lets the
+// XDP filter fence the VIP before the kernel starts accepting it; undone by
+// tearDown() whatever step failed.
+Result<void> Module::setUp() {
+    auto link = deps_.net.link(plan_.ifname);
+    if (!link) return link.error();
+    myMac_ = link->mac;
+
+    auto old = deps_.net.setSysctl("net/ipv4/conf/" + plan_.ifname + "/arp_announce", "2");
+    if (!old) return old.error();
+    oldArpAnnounce_ = old.value();
+
+    if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r) return r.error();
+    vmacAdded_ = true;
+
+    auto dp = deps_.openDataPath();
+    if (!dp) return dp.error();
+    dataPath_ = std::move(dp.value());
+    epoch_ = dataPath_->installedEpoch();
+    table_.clear();
+    view_.reset();
+    install(false);  // owns nothing until a view says otherwise
+    if (dataPath_->installedEpoch() == 0) return badInput("the data path refused the first epoch");
+
+    for (const auto& vip : plan_.vips) {
+        if (auto r = deps_.net.addAddress(vipDevice(plan_, vip), vip); !r) return r.error();
+        addedVips_.push_back(vip);
+        deps_.log('I', "SF_NET_VIP", paths_.name + ": " + formatIp(vip) + " on " + vipDevice(plan_, vip));
+    }
+
+    membership_ = deps_.makeMembership();
+    auto alive = alive_;
+    auto r = membership_->join(false, [this, alive](const membership::View& v, bool quorate) {
+        if (*alive) onView(v, quorate);
+    });
+    if (!r) return r.error();
+    leaseAllowed_ = true;
+    lastPulse_ = now();
+    armPulse();
+    return success();
+}
+
+void Module::tearDown() {
+    pulseTimer_.cancel();
+    if (membership_ && membership_->joined()) membership_->leave();
+    for (auto it = addedVips_.rbegin(); it != addedVips_.rend(); ++it)
+        if (auto r = deps_.net.removeAddress(vipDevice(plan_, *it), *it); !r)
+            deps_.log('W', "SF_NET_VIP", paths_.name + ": " + r.error().message());
+    addedVips_.clear();
+    if (dataPath_) {
+        (void)dataPath_->renewLease(0ns);
+        dataPath_.reset();
+        if (auto r = deps_.removeDataPath(); !r) deps_.log('W', "SF_DATAPATH", paths_.name + ": " + r.error().message());
+    }
+    if (vmacAdded_) {
+        if (auto r = deps_.net.removeUnicastMac(plan_.ifname, plan_.vmac); !r)
+            deps_.log('W', "SF_NET_VMAC", paths_.name + ": " + r.error().message());
+        vmacAdded_ = false;
+    }
+    if (oldArpAnnounce_) {
+        (void)deps_.net.setSysctl("net/ipv4/conf/" + plan_.ifname + "/arp_announce", *oldArpAnnounce_);
+        oldArpAnnounce_.reset();
+    }
+    view_.reset();
+    table_.clear();
+    leaseAllowed_ = false;
+}
+
+std::vector<std::pair<std::string, std::string>> Module::scriptEnv() const {
+    std::vector<std::pair<std::string, std::string>> env = {
+        {"SAFE", paths_.safeDir},          {"SAFEMODULE", paths_.name},
+        {"SAFEBIN", paths_.safeDir},       {"SAFEUSERBIN", paths_.dir + "/bin"},
+        {"SAFEVAR", paths_.varDir},        {"SAFEUSERVAR", paths_.varDir},
+    };
+    for (const auto& v : config_->user.vars) env.push_back(v);
+    return env;
+}
+
+void Module::runStartBoth() {
+    activity_ = Activity::StartingApp;
+    deps_.log('I', "SF_SCRIPT_START", paths_.name + ": start_both");
+    // SafeKit bounds no start_both; a hanging one must not hold the module
+    // in WAIT for ever, so it gets the same bound as a graceful stop.
+    app::ScriptRun run{paths_.dir + "/bin/start_both", {}, scriptEnv(), config_->user.nicestoptimeout};
+    auto alive = alive_;
+    deps_.scripts.run(run, [this, alive](app::ScriptOutcome o) {
+        if (*alive) onStartBoth(o);
+    });
+}
+
+void Module::onStartBoth(const app::ScriptOutcome& o) {
+    bool ok = !o.notStarted && !o.timedOut && o.exitCode == 0;
+    deps_.log(ok ? 'I' : 'E', "SF_SCRIPT_END",
+              paths_.name + ": start_both " + (ok ? "succeeded" : "failed") +
+                  (o.timedOut ? " (timed out)" : o.notStarted ? " (" + o.error + ")"
+                                                               : " (exit " + std::to_string(o.exitCode) + ")"));
+    auto done = std::exchange(startDone_, nullptr);
+    if (stopping_) {  // a stop came in while start_both ran: it takes over
+        if (done) done(badInput("stopped while starting"));
+        return;
+    }
+    if (!ok) {
+        appRunning_ = true;  // whatever it left running is stopped by stop_both force
+        activity_ = Activity::Idle;
+        fail("start_both failed");
+        if (done) done(badInput(paths_.name + ": start_both failed"));
+        return;
+    }
+    appRunning_ = true;
+    activity_ = Activity::Idle;
+    recovering_ = false;
+    startCheckers();
+    membership_->setReady(true);  // UP when a committed view gives this node its buckets
+    maybeUp();
+    if (done) done(success());
+}
+
+// --- views, epochs, lease ------------------------------------------------
+
+void Module::onView(const membership::View& view, bool quorate) {
+    if (!dataPath_) return;
+    bool member = view.contains(plan_.self);
+    if (frozenAt_ && member && view.id > *frozenAt_) {
+        deps_.log('I', "SF_LEASE", paths_.name + ": taken back in by view " + view.describe() + ", lease renewed again");
+        frozenAt_.reset();
+    }
+    view_ = view;
+    quorate_ = quorate;
+    deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
+    install(true);
+    leaseAllowed_ = member && !frozenAt_;
+    if (leaseAllowed_) (void)dataPath_->renewLease(now() + timing_.lease);
+
+    maybeUp();
+    announce();
+}
+
+// WAIT -> UP once the application runs, no checker fails and the view in
+// force has this node ready (whichever came last).
+void Module::maybeUp() {
+    if (state_ != ModuleState::Wait || !appRunning_ || stopping_ || recovering_ || !view_) return;
+    for (const auto& [id, f] : failing_)
+        if (f) return;
+    const auto* me = view_->find(plan_.self);
+    if (!me || me->state != membership::MemberState::Ready) return;
+    setState(ModuleState::Up, "view " + view_->describe() + ", " + std::to_string(bucketsOwned(table_, plan_.self)) +
+                                  " buckets");
+}
+
+// Installs the epoch of the current view (none: owning nothing). While a
+// bucket's old owner lives it drains for joinDrain; the pulse installs the
+// plain table once that is over.
+void Module::install(bool drain) {
+    EpochInputs in;
+    in.plan = &plan_;
+    if (view_) in.view = *view_;
+    in.quorate = quorate_;
+    in.myMac = myMac_;
+    in.hashKey = hashKey_;
+    in.previous = table_;
+    in.drain = drain;
+    in.epoch = ++epoch_;
+    EpochSpec spec = buildEpoch(in);
+    if (auto r = dataPath_->install(spec); !r) {
+        deps_.log('E', "SF_DATAPATH", paths_.name + ": installing epoch " + std::to_string(spec.epoch) + ": " +
+                                          r.error().message());
+        return;
+    }
+    table_ = spec.buckets;
+    uint32_t moving = bucketsInTransition(table_);
+    drainUntil_ = moving ? now() + timing_.joinDrain : 0ns;
+    if (moving)
+        deps_.log('I', "SF_DRAIN", paths_.name + ": " + std::to_string(moving) + " buckets drain to their new owners");
+}
+
+void Module::armPulse() {
+    pulseTimer_.expires_after(timing_.pulse);
+    auto alive = alive_;
+    pulseTimer_.async_wait([this, alive](const boost::system::error_code& ec) {
+        if (!ec && *alive) pulse();
+    });
+}
+
+void Module::pulse() {
+    if (!dataPath_) return;
+    nanoseconds t = now();
+    // A freeze (SIGSTOP, a stalled VM) longer than the lease: the others may
+    // have taken this node's buckets already. Fence now and wait for a view
+    // newer than the one held, which the others commit when they hear it.
+    if (leaseAllowed_ && t - lastPulse_ > timing_.lease) {
+        (void)dataPath_->renewLease(0ns);
+        frozenAt_ = view_ ? view_->id : membership::ViewId{};
+        leaseAllowed_ = false;
+        deps_.log('W', "SF_LEASE",
+                  paths_.name + ": agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
+                      " ms, longer than the lease: fenced until a newer view takes this node back");
+    }
+    lastPulse_ = t;
+    if (leaseAllowed_) (void)dataPath_->renewLease(t + timing_.lease);
+
+    if (drainUntil_ != 0ns && t >= drainUntil_ && !stopping_) {
+        drainUntil_ = 0ns;
+        install(false);
+        deps_.log('I', "SF_DRAIN", paths_.name + ": transitions over");
+    }
+    // Drain until the view that moves this node's buckets away is in force
+    // and no flow is left in them (or nicestoptimeout).
+    const auto* me = view_ ? view_->find(plan_.self) : nullptr;
+    bool moved = !me || me->state == membership::MemberState::Draining;
+    if (stopping_ && activity_ == Activity::Draining && moved && drainStartNs_ == UINT64_MAX / 2)
+        drainStartNs_ = static_cast<uint64_t>(t.count());
+    if (stopping_ && activity_ == Activity::Draining && (moved || t >= stopDeadline_)) {
+        uint32_t left = drainingFlows();
+        if (left == 0 || t >= stopDeadline_) {
+            deps_.log('I', "SF_DRAIN",
+                      paths_.name + ": drained" +
+                          (left ? " (nicestoptimeout, " + std::to_string(left) + " flows left)" : " (no flow left)"));
+            auto alive = alive_;
+            runStopBoth(false, [this, alive] {
+                if (*alive) finishStop();
+            });
+        }
+    }
+    if (announceUntil_ != 0ns && t >= nextAnnounce_) {
+        const auto& intf = config_->vip.interfaces[0];
+        for (const auto& vip : plan_.vips) {
+            auto r = vip.family == AF_INET ? deps_.announcer.gratuitousArp(plan_.ifname, vip, plan_.vmac)
+                                           : deps_.announcer.unsolicitedNa(plan_.ifname, vip, plan_.vmac);
+            if (!r) deps_.log('W', "SF_NET_ANNOUNCE", paths_.name + ": " + r.error().message());
+        }
+        nextAnnounce_ = t + std::max<nanoseconds>(intf.arpinterval, timing_.pulse);
+        if (t >= announceUntil_) announceUntil_ = 0ns;
+    }
+    armPulse();
+}
+
+// arpreroute: tell the switch and the clients where the VIP is after every
+// view change (a switch that learnt the vMAC on one port would otherwise
+// keep sending there). Announcing is the designated node's job only, so a
+// client never sees several answers at once.
+void Module::announce() {
+    const auto& intf = config_->vip.interfaces[0];
+    if (!intf.arpreroute) return;
+    uint8_t designated = FARM_NODE_NONE;
+    for (const auto& b : table_)
+        if (b.owner != FARM_NODE_NONE && b.owner < designated) designated = b.owner;
+    if (designated != plan_.self) {
+        announceUntil_ = 0ns;
+        return;
+    }
+    nextAnnounce_ = now();
+    announceUntil_ = now() + std::max<nanoseconds>(intf.arpelapse, timing_.pulse);
+}
+
+// Own flows in buckets that now drain to another node: what a graceful stop
+// waits for. In steady state the filter does not touch a flow's last_seen
+// (no lookup on that path), so a flow shows it is alive only by a packet
+// after its bucket entered the transition. A flow counts while it carried a
+// packet in the last flowIdle and saw no FIN or RST; the first drainGrace
+// of the drain always counts as busy, so a slow client (a full receive
+// window, a think time) has time to send one.
+uint32_t Module::drainingFlows() const {
+    uint64_t t = static_cast<uint64_t>(now().count());
+    uint64_t grace = static_cast<uint64_t>(timing_.drainGrace.count());
+    uint64_t idle = static_cast<uint64_t>(timing_.flowIdle.count());
+    if (t < drainStartNs_ + grace) return 1;
+    auto flows = dataPath_->flows();
+    if (!flows) return 0;
+    uint32_t n = 0;
+    for (const auto& f : flows.value()) {
+        if (f.flow.kind != FARM_FLOW_OWN || f.flow.flags) continue;
+        if (f.flow.bucket >= table_.size()) continue;
+        const auto& b = table_[f.flow.bucket];
+        if (!(b.flags & FARM_BUCKET_TRANSITION) || b.prev_owner != plan_.self) continue;
+        if (f.flow.last_seen_ns < drainStartNs_ || f.flow.last_seen_ns + idle < t) continue;
+        n++;
+    }
+    return n;
+}
+
+// --- stop ----------------------------------------------------------------
+
+void Module::stop(bool force, Done done) {
+    if (state_ == ModuleState::Stop && activity_ == Activity::Idle) {
+        done(success());
+        return;
+    }
+    if (stopping_) {
+        done(badInput(paths_.name + " is already stopping"));
+        return;
+    }
+    stopping_ = true;
+    stopDone_ = std::move(done);
+    deps_.log('I', "SF_MODULE_STOP", paths_.name + (force ? ": forced stop" : ": stop"));
+    if (activity_ == Activity::StartingApp) {
+        // start_both is running: let it finish (its callback sees stopping_),
+        // then stop_both cleans up whatever it started.
+        appRunning_ = true;
+    }
+    bool serving = view_ && view_->contains(plan_.self) && bucketsOwned(table_, plan_.self) > 0;
+    if (!force && serving && membership_) {
+        activity_ = Activity::Draining;
+        stopDeadline_ = now() + config_->user.nicestoptimeout;
+        drainStartNs_ = UINT64_MAX / 2;  // set when the view that drains this node is installed
+        membership_->drain();  // the next view moves the buckets away, in transition
+        return;                // pulse() goes on when no flow is left
+    }
+    auto alive = alive_;
+    runStopBoth(force, [this, alive] {
+        if (*alive) finishStop();
+    });
+}
+
+// stop_both bounded by nicestoptimeout, then stop_both force bounded by
+// forcestoptimeout, then the process groups the scripts left are killed.
+void Module::runStopBoth(bool force, std::function<void()> then) {
+    stopCheckers();
+    if (!appRunning_) {
+        then();
+        return;
+    }
+    activity_ = Activity::StoppingApp;
+    auto alive = alive_;
+    auto forceStop = [this, alive, then] {
+        if (!*alive) return;
+        deps_.log('W', "SF_SCRIPT_FORCED", paths_.name + ": stop_both force");
+        app::ScriptRun run{paths_.dir + "/bin/stop_both", {"force"}, scriptEnv(), config_->user.forcestoptimeout};
+        deps_.scripts.run(run, [this, alive, then](app::ScriptOutcome o) {
+            if (!*alive) return;
+            if (o.timedOut || o.exitCode != 0) {
+                deps_.log('E', "SF_SCRIPT_END", paths_.name + ": stop_both force did not finish: killing its processes");
+                deps_.scripts.killAll();
+            }
+            appRunning_ = false;
+            then();
+        });
+    };
+    if (force) {
+        forceStop();
+        return;
+    }
+    deps_.log('I', "SF_SCRIPT_START", paths_.name + ": stop_both");
+    app::ScriptRun run{paths_.dir + "/bin/stop_both", {}, scriptEnv(), config_->user.nicestoptimeout};
+    deps_.scripts.run(run, [this, alive, then, forceStop](app::ScriptOutcome o) {
+        if (!*alive) return;
+        bool ok = !o.timedOut && !o.notStarted && o.exitCode == 0;
+        deps_.log(ok ? 'I' : 'W', "SF_SCRIPT_END",
+                  paths_.name + ": stop_both " + (ok ? "succeeded" : o.timedOut ? "timed out" : "failed"));
+        if (!ok) {
+            forceStop();
+            return;
+        }
+        appRunning_ = false;
+        then();
+    });
+}
+
+void Module::finishStop() {
+    if (membership_ && membership_->joined()) membership_->leave();
+    tearDown();
+    stopping_ = false;
+    activity_ = Activity::Idle;
+    setState(ModuleState::Stop, stopReason_.empty() ? "stopped" : stopReason_);
+    stopReason_.clear();
+    if (auto d = std::exchange(stopDone_, nullptr)) d(success());
+}
+
+void Module::fail(const std::string& why) {
+    deps_.log('E', "SF_MODULE_FAILED", paths_.name + ": " + why + ": stopping");
+    stopReason_ = why;
+    stop(true, [](Result<void>) {});
+}
+
+// --- checkers and recovery ------------------------------------------------
+
+void Module::startCheckers() {
+    if (!deps_.makeCheckers) return;
+    auto alive = alive_;
+    auto made = deps_.makeCheckers([this, alive](const app::CheckVerdict& v) {
+        if (*alive) onVerdict(v);
+    });
+    if (!made) {
+        deps_.log('E', "SF_CHECK_FAILED", paths_.name + ": checkers: " + made.error().message());
+        return;
+    }
+    checkers_ = std::move(made.value());
+    failing_.clear();
+    for (auto& c : checkers_) c->start();
+}
+
+void Module::stopCheckers() {
+    for (auto& c : checkers_) c->stop();
+    // Destroyed later: a verdict handler may be running right now.
+    auto old = std::make_shared<std::vector<std::unique_ptr<app::Checker>>>(std::move(checkers_));
+    boost::asio::post(deps_.io, [old] {});
+    checkers_.clear();
+}
+
+std::string Module::actionOf(const std::string& ident) const {
+    for (const auto& c : config_->checks)
+        if (c.ident == ident) return c.action;
+    for (const auto& p : config_->errd.procs)
+        if (p.name == ident) return p.action;
+    return "restart";
+}
+
+void Module::onVerdict(const app::CheckVerdict& v) {
+    bool wasFailing = failing_[v.ident];
+    failing_[v.ident] = !v.ok;
+    if (v.ok) {
+        if (wasFailing) {
+            deps_.log('I', "SF_CHECK_OK", paths_.name + ": checker " + v.ident + " ok again");
+            bool anyFailing = false;
+            for (const auto& [id, f] : failing_) anyFailing |= f;
+            if (!anyFailing && !recovering_ && !stopping_ && membership_) {
+                membership_->setReady(true);
+                maybeUp();
+            }
+        }
+        return;
+    }
+    if (wasFailing || recovering_ || stopping_ || activity_ != Activity::Idle) return;
+    deps_.log('W', "SF_CHECK_FAILED", paths_.name + ": checker " + v.ident + " failed: " + v.detail);
+    recover(recovery_.onFailure("checker " + v.ident, actionOf(v.ident), now()));
+}
+
+// What a failing checker does (SafeKit's actions): wait — leave the buckets
+// until it is ok again; restart — stop_both, start_both on this node;
+// stopstart — the module stops and starts again; stop, or maxloop restarts
+// within loop_interval — the module stops, with the reason.
+void Module::recover(const app::RecoveryDecision& d) {
+    switch (d.action) {
+        case app::Recovery::Wait:
+            deps_.log('W', "SF_CHECK_FAILED", paths_.name + ": " + d.reason + ": waiting, owning no bucket");
+            if (membership_) membership_->setReady(false);
+            setState(ModuleState::Wait, d.reason);
+            return;
+        case app::Recovery::Stop:
+            if (d.reason.find("maxloop") != std::string::npos)
+                deps_.log('E', "SF_MAXLOOP", paths_.name + ": " + d.reason);
+            fail(d.reason);
+            return;
+        case app::Recovery::RestartApp:
+        case app::Recovery::StopStart: {
+            recovering_ = true;
+            if (membership_) membership_->setReady(false);
+            setState(ModuleState::Wait, d.reason);
+            activity_ = Activity::Restarting;
+            auto alive = alive_;
+            runStopBoth(false, [this, alive] {
+                if (!*alive || stopping_) return;
+                runStartBoth();
+            });
+            return;
+        }
+    }
+}
+
+// --- restart of safed ----------------------------------------------------
+
+void Module::detach() {
+    *alive_ = false;
+    pulseTimer_.cancel();
+    dataPath_.reset();  // pins stay: the next safed adopts them
+}
+
+Result<void> Module::resume() { return badInput("resume is not implemented"); }
+
+// --- status --------------------------------------------------------------
+
+nlohmann::json Module::status() const {
+    nlohmann::json nodes = nlohmann::json::array();
+    uint64_t packets = 0, connections = 0;
+    if (dataPath_) {
+        if (auto bp = dataPath_->bucketPackets()) {
+            for (size_t b = 0; b < table_.size() && b < bp->size(); b++)
+                if (table_[b].owner == plan_.self) packets += bp.value()[b];
+        }
+        if (auto f = dataPath_->flows()) connections = f->size();
+    }
+    for (const auto& n : plan_.nodes) {
+        std::string st = "STOP";
+        if (view_) {
+            if (const auto* m = view_->find(n.id)) {
+                st = m->state == membership::MemberState::Ready ? "UP"
+                     : m->state == membership::MemberState::Draining ? "DRAINING"
+                                                                      : "WAIT";
+            }
+        }
+        if (n.id == plan_.self) st = stateName(state_);
+        uint32_t owned = bucketsOwned(table_, n.id);
+        nlohmann::json row = {{"id", n.id},
+                              {"name", n.name},
+                              {"state", st},
+                              {"buckets", owned},
+                              {"share", table_.empty() ? 0.0 : 100.0 * owned / table_.size()}};
+        if (n.id == plan_.self) {
+            row["connections"] = connections;
+            row["packets"] = packets;
+        }
+        nodes.push_back(row);
+    }
+    return {{"module", paths_.name},
+            {"state", stateName(state_)},
+            {"activity", activityName(activity_)},
+            {"reason", reason_},
+            {"self", plan_.self},
+            {"epoch", view_ ? view_->id.seq : 0},
+            {"view", view_ ? view_->describe() : ""},
+            {"nodes", nodes}};
+}
+
+}  // namespace safefarm::module

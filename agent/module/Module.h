@@ -1,0 +1,180 @@
+// One farm module on this node: the STOP -> WAIT -> UP state machine of
+// DESIGN §5, driving the network setup, the data path, the membership and
+// the application scripts. Every kernel- or process-facing piece comes in
+// through ModuleDeps, so the whole lifecycle is tested with fakes.
+//
+// start:  STOP -> WAIT: arp_announce, vMAC in the unicast filter, XDP filter
+//         with an epoch that owns nothing, VIP addresses, join the membership
+//         as not ready; start_both; then ready -> the next committed view
+//         gives buckets -> UP.
+// view:   every committed view installs a new epoch (moving buckets drain
+//         while their old owner lives, DESIGN §3), renews the lease and
+//         announces the VIPs (arpreroute).
+// stop:   UP -> drain (announce Draining: the others take the buckets in
+//         transition, this node keeps its flows) until no flow is left or
+//         nicestoptimeout; stop_both (then force); leave the membership;
+//         remove VIP, vMAC, XDP, sysctl: nothing left behind -> STOP.
+// lease:  renewed every pulse while the node is a member of the view it
+//         serves; a freeze longer than the lease revokes it, and it is not
+//         renewed again before a newer view takes this node back (DESIGN §4).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "app/Checker.h"
+#include "app/RecoveryPolicy.h"
+#include "app/ScriptRunner.h"
+#include "config/ModuleConfig.h"
+#include "dataplane/DataPath.h"
+#include "module/EpochBuilder.h"
+#include "module/FarmPlan.h"
+#include "module/MembershipPort.h"
+#include "module/ModuleState.h"
+#include "net/Announcer.h"
+#include "net/NetSetup.h"
+
+namespace safefarm::module {
+
+// level: 'I', 'W', 'E'; id: a stable message id (docs/messages.md).
+using ModuleLogger = std::function<void(char level, const char* id, const std::string& text)>;
+
+struct ModulePaths {
+    std::string name;    // the module's name
+    std::string dir;     // holds conf/ and bin/
+    std::string varDir;  // the module's runtime files
+    std::string safeDir; // where the `safekit` command lives ($SAFE)
+};
+
+struct ModuleDeps {
+    boost::asio::io_context& io;
+    net::NetSetup& net;
+    net::Announcer& announcer;
+    app::ScriptRunner& scripts;
+    std::function<Result<std::unique_ptr<DataPath>>()> openDataPath;
+    std::function<Result<void>()> removeDataPath;
+    std::function<std::unique_ptr<MembershipPort>()> makeMembership;
+    ModuleLogger log;
+    // The module's checkers and process monitor (<check>, <errd>), started
+    // while the application runs; empty when the module has none.
+    std::function<Result<std::vector<std::unique_ptr<app::Checker>>>(app::VerdictHandler)> makeCheckers;
+};
+
+struct ModuleTiming {
+    std::chrono::nanoseconds pulse = std::chrono::milliseconds(100);
+    std::chrono::nanoseconds lease = std::chrono::milliseconds(300);  // < slost_count x pulse
+    std::chrono::nanoseconds joinDrain = std::chrono::seconds(30);    // transitions of a join
+    // A graceful stop waits at least this long for a flow to show a packet
+    // in the drain (Module::drainingFlows), and counts a flow idle longer
+    // than flowIdle as over.
+    std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
+    std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
+};
+
+class Module {
+public:
+    using Done = std::function<void(Result<void>)>;
+
+    Module(ModuleDeps deps, ModulePaths paths, std::shared_ptr<const config::ModuleConfig> config, FarmPlan plan,
+           std::array<uint64_t, 2> hashKey, ModuleTiming timing);
+    ~Module();
+    Module(const Module&) = delete;
+    Module& operator=(const Module&) = delete;
+
+    void start(Done done);
+    void stop(bool force, Done done);
+    // safed exits (upgrade, restart): the filter, the VIP and the application
+    // stay; the lease runs out unless the next safed adopts it in time.
+    void detach();
+    // The next safed: adopt a data path left by the previous one.
+    Result<void> resume();
+
+    ModuleState state() const { return state_; }
+    Activity activity() const { return activity_; }
+    const std::string& reason() const { return reason_; }
+    const std::string& name() const { return paths_.name; }
+    nlohmann::json status() const;
+
+private:
+    Result<void> setUp();
+    void tearDown();
+    void runStartBoth();
+    void onStartBoth(const app::ScriptOutcome& outcome);
+    void runStopBoth(bool force, std::function<void()> then);
+    void onView(const membership::View& view, bool quorate);
+    void install(bool drain);
+    void maybeUp();
+    void pulse();
+    void armPulse();
+    void announce();
+    void finishStop();
+    void fail(const std::string& why);
+    void setState(ModuleState s, const std::string& why);
+    uint32_t drainingFlows() const;
+    void startCheckers();
+    void stopCheckers();
+    void onVerdict(const app::CheckVerdict& v);
+    void recover(const app::RecoveryDecision& d);
+    std::string actionOf(const std::string& ident) const;
+    std::vector<std::pair<std::string, std::string>> scriptEnv() const;
+    std::chrono::nanoseconds now() const;
+
+    ModuleDeps deps_;
+    ModulePaths paths_;
+    std::shared_ptr<const config::ModuleConfig> config_;
+    FarmPlan plan_;
+    std::array<uint64_t, 2> hashKey_;
+    ModuleTiming timing_;
+
+    ModuleState state_ = ModuleState::Stop;
+    Activity activity_ = Activity::Idle;
+    std::string reason_;
+    std::string stopReason_;  // why a failure stopped the module
+    Mac myMac_{};
+    std::unique_ptr<DataPath> dataPath_;
+    std::unique_ptr<MembershipPort> membership_;
+    std::optional<std::string> oldArpAnnounce_;
+    bool vmacAdded_ = false;
+    std::vector<IpAddr> addedVips_;
+
+    std::optional<membership::View> view_;
+    bool quorate_ = true;
+    std::vector<farm_bucket> table_;  // as installed
+    uint64_t epoch_ = 0;
+    std::chrono::nanoseconds drainUntil_{0};
+    bool appRunning_ = false;
+    bool stopping_ = false;
+    std::chrono::nanoseconds stopDeadline_{0};
+    uint64_t drainStartNs_ = 0;  // CLOCK_MONOTONIC, as the flows' last_seen_ns
+    Done stopDone_;
+    Done startDone_;
+
+    // Checkers and recovery (maxloop / loop_interval).
+    std::vector<std::unique_ptr<app::Checker>> checkers_;
+    std::map<std::string, bool> failing_;  // ident -> currently failing
+    app::RecoveryPolicy recovery_;
+    bool recovering_ = false;
+
+    // Lease (DESIGN §4).
+    bool leaseAllowed_ = false;
+    std::chrono::nanoseconds lastPulse_{0};
+    std::optional<membership::ViewId> frozenAt_;
+
+    // arpreroute: announce every arpinterval for arpelapse after a change.
+    std::chrono::nanoseconds announceUntil_{0}, nextAnnounce_{0};
+
+    boost::asio::steady_timer pulseTimer_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace safefarm::module

@@ -1,0 +1,300 @@
+// The module lifecycle against fakes of everything kernel- and
+// process-facing: what start sets up and in which order, that a failure
+// leaves nothing behind, that a view makes it UP, that a stop drains, runs
+// stop_both (then force) and removes everything.
+#include "module/Module.h"
+
+#include <gtest/gtest.h>
+
+#include "FakeAnnouncer.h"
+#include "FakeDataPath.h"
+#include "FakeMembershipPort.h"
+#include "FakeNetSetup.h"
+#include "FakeScriptRunner.h"
+
+using namespace safefarm;
+using namespace safefarm::module;
+using namespace std::chrono_literals;
+using membership::MemberState;
+using membership::View;
+using membership::ViewMember;
+
+namespace {
+
+const char* kCluster = R"(<cluster><lans><lan name="lab">
+  <node name="n1" addr="198.18.0.11"/><node name="n2" addr="198.18.0.12"/></lan></lans></cluster>)";
+const char* kModule = R"(<safe><service mode="farm"><farm><lan name="lab"/></farm>
+  <vip><interface_list><interface name="eth0" arpreroute="on"><virtual_interface type="vmac_invisible">
+    <virtual_addr addr="198.18.0.100" where="alias"/><virtual_addr addr="2001:db8::100" where="alias"/>
+  </virtual_interface></interface></interface_list>
+  <loadbalancing_list><group name="web"><rule port="80" proto="tcp" filter="on_addr"/></group></loadbalancing_list></vip>
+  <user nicestoptimeout="5s" forcestoptimeout="2s"><var name="APP_MODE" value="prod"/></user>
+</service></safe>)";
+
+class ModuleTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        cluster_ = config::parseClusterText(kCluster, "cluster.xml").config;
+        config::ParseContext ctx;
+        ctx.cluster = cluster_.get();
+        auto parsed = config::parseUserConfigText(kModule, "userconfig.xml", ctx);
+        ASSERT_TRUE(parsed.config);
+        config_ = parsed.config;
+        auto plan = makeFarmPlan(*config_, *cluster_, "n1", {});
+        ASSERT_TRUE(plan.ok()) << plan.error().message();
+        net_.addLink("eth0", Mac{2, 0x5f, 0xab, 0, 0, 1});
+        net_.addLink("lo", Mac{});
+        ModuleTiming timing;
+        timing.pulse = 5ms;
+        timing.lease = 50ms;
+        timing.joinDrain = 30ms;
+        timing.drainGrace = 20ms;
+        ModuleDeps deps{io_,
+                        net_,
+                        announcer_,
+                        scripts_,
+                        [this]() -> Result<std::unique_ptr<DataPath>> {
+                            if (failOpen_) return badInput("no XDP here");
+                            auto dp = std::make_unique<test::FakeDataPath>();
+                            dp_ = dp.get();
+                            removed_ = false;
+                            return std::unique_ptr<DataPath>(std::move(dp));
+                        },
+                        [this]() {
+                            removed_ = true;
+                            dp_ = nullptr;
+                            return success();
+                        },
+                        [this]() {
+                            auto p = std::make_unique<test::FakeMembershipPort>(record_);
+                            port_ = p.get();
+                            return p;
+                        },
+                        [this](char level, const char* id, const std::string& text) {
+                            log_.push_back(std::string(1, level) + " " + id + " " + text);
+                        }};
+        module_ = std::make_unique<Module>(std::move(deps), ModulePaths{"web", "/m/web", "/var/web", "/usr/lib/safefarm"},
+                                           config_, plan.value(), std::array<uint64_t, 2>{1, 2}, timing);
+    }
+
+    void commit(uint64_t seq, std::vector<std::pair<uint8_t, MemberState>> members) {
+        View v;
+        v.id = {seq, 1, 1};
+        for (auto [id, st] : members) v.members.push_back(ViewMember{id, 1, 1, st});
+        (*port_->handler)(v, true);
+    }
+    void runFor(std::chrono::milliseconds d) {
+        io_.restart();
+        io_.run_for(d);
+    }
+    // start, start_both ok, view with both nodes ready: UP.
+    void startUp() {
+        module_->start([this](Result<void> r) { startResult_ = r.ok(); });
+        ASSERT_EQ(scripts_.runs.size(), 1u);
+        scripts_.exit(0, 0);
+        commit(1, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+        ASSERT_EQ(module_->state(), ModuleState::Up);
+    }
+    bool nothingLeft() {
+        auto& eth0 = net_.linkState("eth0");
+        return eth0.addresses.empty() && net_.linkState("lo").addresses.empty() && eth0.fdb.empty() && !eth0.promisc &&
+               net_.sysctls_["net/ipv4/conf/eth0/arp_announce"] == "0" && removed_;
+    }
+
+    boost::asio::io_context io_;
+    test::FakeNetSetup net_;
+    test::FakeAnnouncer announcer_;
+    test::FakeScriptRunner scripts_;
+    test::FakeMembershipPort::Record record_;
+    test::FakeMembershipPort* port_ = nullptr;
+    test::FakeDataPath* dp_ = nullptr;
+    bool removed_ = false, failOpen_ = false;
+    std::optional<bool> startResult_;
+    std::vector<std::string> log_;
+    std::shared_ptr<const config::ClusterConfig> cluster_;
+    std::shared_ptr<const config::ModuleConfig> config_;
+    std::unique_ptr<Module> module_;
+};
+
+}  // namespace
+
+TEST_F(ModuleTest, StartSetsUpTheNodeThenRunsStartBothThenUpWithTheView) {
+    module_->start([this](Result<void> r) { startResult_ = r.ok(); });
+    EXPECT_EQ(module_->state(), ModuleState::Wait);
+    EXPECT_EQ(net_.sysctls_["net/ipv4/conf/eth0/arp_announce"], "2");
+    EXPECT_EQ(net_.linkState("eth0").fdb.count(Mac{0x5a, 0xfe, 198, 18, 0, 100}), 1u);
+    ASSERT_NE(dp_, nullptr);
+    ASSERT_TRUE(dp_->installed_);
+    // Before any view the node owns nothing: the filter fences the VIP.
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
+    EXPECT_EQ(net_.linkState("eth0").addresses.size(), 1u);  // IPv4 VIP
+    EXPECT_EQ(net_.linkState("lo").addresses.size(), 1u);    // IPv6 VIP on lo
+    EXPECT_TRUE(record_.joined);
+    EXPECT_FALSE(record_.ready);
+
+    ASSERT_EQ(scripts_.runs.size(), 1u);
+    const auto& run = scripts_.runs[0].run;
+    EXPECT_EQ(run.path, "/m/web/bin/start_both");
+    auto has = [&](const std::string& k, const std::string& v) {
+        return std::find(run.env.begin(), run.env.end(), std::pair{k, v}) != run.env.end();
+    };
+    EXPECT_TRUE(has("SAFEMODULE", "web"));
+    EXPECT_TRUE(has("SAFE", "/usr/lib/safefarm"));
+    EXPECT_TRUE(has("SAFEUSERBIN", "/m/web/bin"));
+    EXPECT_TRUE(has("APP_MODE", "prod"));
+
+    scripts_.exit(0, 0);
+    EXPECT_EQ(startResult_, std::optional<bool>(true));
+    EXPECT_TRUE(record_.ready);
+    EXPECT_EQ(module_->state(), ModuleState::Wait);  // until a view gives it buckets
+    commit(1, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(module_->state(), ModuleState::Up);
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+    EXPECT_GT(dp_->leaseDeadline_.count(), 0);
+    // arpreroute: the designated node announces the VIPs.
+    runFor(20ms);
+    EXPECT_GE(announcer_.sent_.size(), 2u);
+}
+
+TEST_F(ModuleTest, AFailedStepLeavesNothingBehind) {
+    failOpen_ = true;  // the data path cannot be opened: after sysctl and fdb
+    module_->start([this](Result<void> r) { startResult_ = r.ok(); });
+    EXPECT_EQ(startResult_, std::optional<bool>(false));
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+    EXPECT_NE(module_->reason().find("no XDP here"), std::string::npos);
+    EXPECT_TRUE(net_.linkState("eth0").fdb.empty());
+    EXPECT_EQ(net_.sysctls_["net/ipv4/conf/eth0/arp_announce"], "0");
+    EXPECT_TRUE(net_.linkState("eth0").addresses.empty());
+    EXPECT_TRUE(scripts_.runs.empty());
+}
+
+TEST_F(ModuleTest, AFailedVipLeavesNothingBehind) {
+    net_.failNext = badInput("EPERM on lo");
+    // link() consumes failNext first: fail the VIP instead by removing lo.
+    net_.failNext.reset();
+    net_.links_.erase("lo");
+    module_->start([this](Result<void> r) { startResult_ = r.ok(); });
+    EXPECT_EQ(startResult_, std::optional<bool>(false));
+    EXPECT_TRUE(net_.linkState("eth0").addresses.empty()) << "the IPv4 VIP added before must be removed";
+    EXPECT_TRUE(net_.linkState("eth0").fdb.empty());
+    EXPECT_TRUE(removed_);
+    EXPECT_FALSE(record_.joined);
+}
+
+TEST_F(ModuleTest, StartBothFailingStopsTheModuleWithTheReason) {
+    module_->start([this](Result<void> r) { startResult_ = r.ok(); });
+    scripts_.exit(0, 3);
+    EXPECT_EQ(startResult_, std::optional<bool>(false));
+    // Whatever start_both left is stopped by stop_both force.
+    ASSERT_EQ(scripts_.runs.size(), 2u);
+    EXPECT_EQ(scripts_.runs[1].run.args, std::vector<std::string>{"force"});
+    scripts_.exit(1, 0);
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+    EXPECT_EQ(module_->reason(), "start_both failed");
+    EXPECT_TRUE(nothingLeft());
+}
+
+TEST_F(ModuleTest, GracefulStopDrainsThenStopBothThenRemovesEverything) {
+    startUp();
+    bool stopped = false;
+    module_->stop(false, [&](Result<void> r) { stopped = r.ok(); });
+    EXPECT_TRUE(record_.draining);
+    EXPECT_EQ(module_->activity(), Activity::Draining);
+    runFor(30ms);
+    EXPECT_EQ(scripts_.runs.size(), 1u) << "stop_both must wait for the view that moves the buckets";
+    // The view with this node draining: its buckets go to n2 in transition.
+    commit(2, {{1, MemberState::Draining}, {2, MemberState::Ready}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
+    EXPECT_EQ(bucketsInTransition(dp_->installed_->buckets), FARM_BUCKETS / 2);
+    runFor(60ms);  // the drain grace, no flow: stop_both
+    ASSERT_EQ(scripts_.runs.size(), 2u);
+    EXPECT_EQ(scripts_.runs[1].run.path, "/m/web/bin/stop_both");
+    EXPECT_TRUE(scripts_.runs[1].run.args.empty());
+    scripts_.exit(1, 0);
+    EXPECT_TRUE(stopped);
+    EXPECT_TRUE(record_.left);
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+    EXPECT_TRUE(nothingLeft());
+}
+
+TEST_F(ModuleTest, StopWaitsForAFlowStillActiveInTheDrain) {
+    startUp();
+    module_->stop(false, [](Result<void>) {});
+    commit(2, {{1, MemberState::Draining}, {2, MemberState::Ready}});
+    uint32_t bucket = 0;
+    while (dp_->installed_->buckets[bucket].prev_owner != 1) bucket++;
+    FlowEntry f;
+    f.flow.kind = FARM_FLOW_OWN;
+    f.flow.bucket = bucket;
+    dp_->flows_.push_back(f);
+    // The flow keeps carrying packets: refresh its last_seen while we wait.
+    for (int i = 0; i < 10; i++) {
+        dp_->flows_[0].flow.last_seen_ns =
+            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        runFor(10ms);
+    }
+    EXPECT_EQ(scripts_.runs.size(), 1u) << "stop_both ran while a flow was still active";
+    dp_->flows_[0].flow.flags = FARM_FLOW_FIN;  // the connection ends
+    runFor(30ms);
+    EXPECT_EQ(scripts_.runs.size(), 2u);
+}
+
+TEST_F(ModuleTest, HangingStopBothIsForced) {
+    startUp();
+    module_->stop(true, [](Result<void>) {});  // forced: no drain
+    ASSERT_EQ(scripts_.runs.size(), 2u);
+    EXPECT_EQ(scripts_.runs[1].run.args, std::vector<std::string>{"force"});
+    EXPECT_EQ(scripts_.runs[1].run.timeout, std::chrono::nanoseconds(2s));
+    scripts_.timeOut(1);  // stop_both force hangs too: its processes are killed
+    EXPECT_GE(scripts_.killAllCalls, 1);
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+}
+
+TEST_F(ModuleTest, GracefulStopBothTimingOutRunsForce) {
+    module_->start([](Result<void>) {});
+    scripts_.exit(0, 0);  // running, but no view yet: nothing to drain
+    module_->stop(false, [](Result<void>) {});
+    ASSERT_EQ(scripts_.runs.size(), 2u);
+    EXPECT_TRUE(scripts_.runs[1].run.args.empty());
+    EXPECT_EQ(scripts_.runs[1].run.timeout, std::chrono::nanoseconds(5s));
+    scripts_.timeOut(1);
+    ASSERT_EQ(scripts_.runs.size(), 3u);
+    EXPECT_EQ(scripts_.runs[2].run.args, std::vector<std::string>{"force"});
+    scripts_.exit(2, 0);
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+}
+
+TEST_F(ModuleTest, ACrashedPeersBucketsComeAtOnce) {
+    startUp();
+    commit(2, {{1, MemberState::Ready}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS);
+    EXPECT_EQ(bucketsInTransition(dp_->installed_->buckets), 0u);
+}
+
+TEST_F(ModuleTest, AJoinDrainsThenEndsItsTransitions) {
+    module_->start([](Result<void>) {});
+    scripts_.exit(0, 0);
+    commit(1, {{1, MemberState::Ready}});
+    commit(2, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(bucketsInTransition(dp_->installed_->buckets), FARM_BUCKETS / 2);
+    runFor(60ms);  // joinDrain
+    EXPECT_EQ(bucketsInTransition(dp_->installed_->buckets), 0u);
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+}
+
+TEST_F(ModuleTest, StartWhileStartedIsRefused) {
+    module_->start([](Result<void>) {});
+    std::optional<bool> second;
+    module_->start([&](Result<void> r) { second = r.ok(); });
+    EXPECT_EQ(second, std::optional<bool>(false));
+}
+
+TEST_F(ModuleTest, StatusShowsNodesSharesAndState) {
+    startUp();
+    auto s = module_->status();
+    EXPECT_EQ(s["state"], "UP");
+    ASSERT_EQ(s["nodes"].size(), 2u);
+    EXPECT_EQ(s["nodes"][0]["name"], "n1");
+    EXPECT_EQ(s["nodes"][0]["buckets"], FARM_BUCKETS / 2);
+    EXPECT_EQ(s["nodes"][1]["state"], "UP");
+}

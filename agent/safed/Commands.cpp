@@ -1,0 +1,160 @@
+// The commands safed answers (safectl over the UNIX socket; the HTTP API
+// will call the same registry). Each names its module in the envelope; when
+// it does not and exactly one module is installed, that one is meant.
+#include <filesystem>
+
+#include "safed/Daemon.h"
+
+namespace safefarm::safed {
+
+namespace fs = std::filesystem;
+using control::Reply;
+using control::Request;
+using control::Responder;
+using nlohmann::json;
+
+void Daemon::registerCommands() {
+    // Resolves the module of a request, or answers the error itself.
+    auto target = [this](const Request& r, Responder& respond) -> std::optional<std::string> {
+        auto names = installedModules();
+        if (!r.module.empty()) {
+            if (std::find(names.begin(), names.end(), r.module) != names.end()) return r.module;
+            respond(Reply::error("no module '" + r.module + "' installed (" + options_.configDir + "/modules)"));
+            return std::nullopt;
+        }
+        if (names.size() == 1) return names[0];
+        respond(Reply::error(names.empty() ? "no module installed" : "several modules installed: name one with -m"));
+        return std::nullopt;
+    };
+    auto stateOf = [this](const std::string& name) {
+        auto it = slots_.find(name);
+        if (it == slots_.end() || !it->second.module)
+            return json{{"module", name}, {"state", "STOP"}, {"activity", ""}, {"reason", ""}};
+        const auto& m = *it->second.module;
+        return json{{"module", name},
+                    {"state", module::stateName(m.state())},
+                    {"activity", module::activityName(m.activity())},
+                    {"reason", m.reason()}};
+    };
+
+    auto startModule = [this](const std::string& name, Responder respond) {
+        auto sr = slot(name);
+        if (!sr) {
+            respond(Reply::error(sr.error().message()));
+            return;
+        }
+        auto& s = *sr.value();
+        if (s.module && (s.module->state() != module::ModuleState::Stop ||
+                         s.module->activity() != module::Activity::Idle)) {
+            respond(Reply::error(name + " is already started (" + module::stateName(s.module->state()) + ")"));
+            return;
+        }
+        s.module.reset();
+        auto built = buildModule(name);
+        if (!built) {
+            s.log->error(control::MessageId::SF_MODULE_START_FAILED, name + ": " + built.error().message());
+            respond(Reply::error(built.error().message()));
+            return;
+        }
+        built.value()->start([name, respond](Result<void> r) {
+            if (!r) respond(Reply::error(r.error().message()));
+            else respond(Reply::success(name + ": started; UP once the view gives this node its buckets"));
+        });
+    };
+    auto stopModule = [this](const std::string& name, bool force, Responder respond) {
+        auto it = slots_.find(name);
+        if (it == slots_.end() || !it->second.module || it->second.module->state() == module::ModuleState::Stop) {
+            if (!it->second.module || it->second.module->activity() == module::Activity::Idle) {
+                respond(Reply{control::ResultCode::Empty, name + " is already stopped", json::object()});
+                return;
+            }
+        }
+        it->second.module->stop(force, [name, respond](Result<void> r) {
+            if (!r) respond(Reply::error(r.error().message()));
+            else respond(Reply::success(name + ": stopped"));
+        });
+    };
+
+    (void)registry_.add("start", "start a module on this node", [=, this](const Request& r, Responder respond) {
+        if (auto name = target(r, respond)) startModule(*name, respond);
+    });
+    (void)registry_.add("stop", "stop a module on this node (drains first; args.force: at once)",
+                        [=, this](const Request& r, Responder respond) {
+                            if (auto name = target(r, respond))
+                                stopModule(*name, r.args.value("force", false), respond);
+                        });
+    auto restart = [=, this](const Request& r, Responder respond) {
+        auto name = target(r, respond);
+        if (!name) return;
+        stopModule(*name, r.args.value("force", false), [=](Reply stopped) {
+            if (!stopped.ok()) {
+                respond(stopped);
+                return;
+            }
+            startModule(*name, respond);
+        });
+    };
+    (void)registry_.add("restart", "stop then start a module on this node", restart);
+    (void)registry_.add("stopstart", "stop then start a module on this node", restart);
+
+    (void)registry_.add("state", "STOP, WAIT or UP of one module, or of every module",
+                        [=, this](const Request& r, Responder respond) {
+                            json modules = json::array();
+                            if (!r.module.empty()) {
+                                auto name = target(r, respond);
+                                if (!name) return;
+                                modules.push_back(stateOf(*name));
+                            } else {
+                                for (const auto& n : installedModules()) modules.push_back(stateOf(n));
+                            }
+                            respond(Reply::success("", json{{"modules", modules}}));
+                        });
+    (void)registry_.add("status", "the module's nodes, states, bucket shares and traffic",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto it = slots_.find(*name);
+                            if (it == slots_.end() || !it->second.module) {
+                                respond(Reply::success("", json{{"module", *name}, {"state", "STOP"}, {"nodes", json::array()}}));
+                                return;
+                            }
+                            respond(Reply::success("", it->second.module->status()));
+                        });
+    (void)registry_.add("logs", "the path of the module log (args.app: the application log)",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto s = slot(*name);
+                            if (!s) {
+                                respond(Reply::error(s.error().message()));
+                                return;
+                            }
+                            bool app = r.args.value("app", false);
+                            respond(Reply::success("", json{{"path", app ? s.value()->appLogPath : s.value()->log->path()}}));
+                        });
+    // safectl printi|printw|printe (and `safekit printi` in SafeKit scripts).
+    (void)registry_.add("print", "write a script's message into the module log (args.level I|W|E, args.text)",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto s = slot(*name);
+                            if (!s) {
+                                respond(Reply::error(s.error().message()));
+                                return;
+                            }
+                            std::string level = r.args.value("level", std::string("I"));
+                            auto id = level == "E"   ? control::MessageId::SF_USER_ERROR
+                                      : level == "W" ? control::MessageId::SF_USER_WARN
+                                                     : control::MessageId::SF_USER_INFO;
+                            s.value()->log->log(control::levelFromLetter(level.empty() ? 'I' : level[0]), id,
+                                                *name + ": " + r.args.value("text", std::string()));
+                            respond(Reply::success(""));
+                        });
+    (void)registry_.add("module-list", "the installed modules", [=, this](const Request&, Responder respond) {
+        json modules = json::array();
+        for (const auto& n : installedModules()) modules.push_back(stateOf(n));
+        respond(Reply::success("", json{{"modules", modules}}));
+    });
+}
+
+}  // namespace safefarm::safed

@@ -1,0 +1,205 @@
+#include "safed/Daemon.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "config/ModuleConfig.h"
+#include "dataplane/BpfDataPath.h"
+#include "membership/Persist.h"
+#include "module/HashKey.h"
+#include "module/MembershipDriver.h"
+#include "safed/Checkers.h"
+#include "net/NetlinkSetup.h"
+
+namespace safefarm::safed {
+
+namespace fs = std::filesystem;
+using control::Reply;
+using control::Request;
+using control::Responder;
+using namespace std::chrono_literals;
+
+Daemon::Daemon(Options options) : options_(std::move(options)), signals_(io_, SIGTERM, SIGINT) {
+    if (options_.safeDir.empty()) {
+        std::error_code ec;
+        options_.safeDir = fs::read_symlink("/proc/self/exe", ec).parent_path().string();
+    }
+}
+
+Daemon::~Daemon() = default;
+
+Result<void> Daemon::loadCluster() {
+    auto parsed = config::parseClusterFile(options_.configDir + "/cluster.xml");
+    if (!parsed.config) {
+        std::string all;
+        for (const auto& e : parsed.errors) all += "\n  " + e.format();
+        return badInput("cluster configuration refused:" + all);
+    }
+    cluster_ = parsed.config;
+    return success();
+}
+
+std::vector<std::string> Daemon::installedModules() const {
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(options_.configDir + "/modules", ec))
+        if (fs::exists(e.path() / "conf" / "userconfig.xml")) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::string Daemon::moduleDir(const std::string& name) const { return options_.configDir + "/modules/" + name; }
+
+Result<Daemon::Slot*> Daemon::slot(const std::string& name) {
+    auto& s = slots_[name];
+    if (!s.log) {
+        control::ModuleLogOptions o;
+        o.logDir = options_.logDir;
+        o.module = name;
+        auto log = control::ModuleLog::open(o);
+        if (!log) return log.error();
+        s.log = std::move(log.value());
+        s.appLogPath = options_.logDir + "/" + name + "/application.log";
+    }
+    return &s;
+}
+
+// A module is built from its configuration as it is on disk when it starts:
+// parsed and checked whole first, so a broken file changes nothing.
+Result<module::Module*> Daemon::buildModule(const std::string& name) {
+    auto names = installedModules();
+    if (std::find(names.begin(), names.end(), name) == names.end())
+        return badInput("no module '" + name + "' in " + options_.configDir + "/modules");
+    if (auto r = loadCluster(); !r) return r.error();
+
+    config::ParseContext ctx;
+    ctx.cluster = cluster_.get();
+    ctx.moduleDir = moduleDir(name);
+    ctx.interfaceFamilies = config::systemInterfaceFamilies;
+    auto parsed = config::parseUserConfigFile(moduleDir(name) + "/conf/userconfig.xml", ctx);
+    if (!parsed.config) {
+        std::string all;
+        for (const auto& e : parsed.errors) all += "\n  " + e.format();
+        return badInput("configuration of " + name + " refused:" + all);
+    }
+    auto cfg = parsed.config;
+    auto plan = module::makeFarmPlan(*cfg, *cluster_, options_.node, module::localAddresses());
+    if (!plan) return badInput(name + ": " + plan.error().message());
+
+    // The key file of the module; the default one lives in the config folder.
+    std::string keyFile = cfg->farm.keyfile;
+    if (keyFile == "/etc/safefarm/cluster.key") keyFile = options_.configDir + "/cluster.key";
+    auto key = membership::loadClusterKey(keyFile);
+    if (!key) return key.error();
+    auto hashKey = module::bucketHashKey(key.value(), name);
+    if (!hashKey) return hashKey.error();
+
+    std::string varDir = options_.varDir + "/modules/" + name;
+    std::error_code ec;
+    fs::create_directories(varDir, ec);
+    if (ec) return osError(ec.value(), "creating " + varDir);
+
+    auto sr = slot(name);
+    if (!sr) return sr.error();
+    Slot& s = *sr.value();
+    // A new runner for each start; the old one's children (if any) stay
+    // alive, as they would across a restart of safed.
+    s.scripts.reset();
+    auto appLog = app::AppLog::open(io_, s.appLogPath, uint64_t{cfg->user.userlogsize} * 1024);
+    if (!appLog) return appLog.error();
+    s.appLog = std::move(appLog.value());
+    s.scripts = std::make_unique<app::ProcessRunner>(io_, cfg->user.logging == "none" ? nullptr : s.appLog.get());
+
+    module::MembershipSettings ms;
+    ms.keyFile = keyFile;
+    ms.incarnationFile = varDir + "/incarnation";
+    ms.pulse = cfg->farm.pulse;
+    ms.slostCount = cfg->farm.slostCount;
+    ms.mlostCount = cfg->farm.mlostCount;
+    ms.quorum = cfg->farm.quorum == config::Quorum::Majority ? membership::QuorumPolicy::Majority
+                                                             : membership::QuorumPolicy::None;
+    // The lease ends a pulse before the others may declare this node dead,
+    // so a dead or frozen agent's node is fenced before its buckets move.
+    module::ModuleTiming timing;
+    timing.pulse = cfg->farm.pulse;
+    timing.lease = cfg->farm.pulse * std::max<uint32_t>(1, cfg->farm.slostCount - 1);
+
+    BpfDataPathOptions dp{plan->ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
+    if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
+    if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
+
+    module::ModulePaths paths{name, moduleDir(name), varDir, options_.safeDir};
+    app::ScriptPaths scriptPaths{options_.safeDir, options_.safeDir, options_.varDir, name, moduleDir(name), varDir};
+    auto* log = s.log.get();
+    auto planCopy = plan.value();
+    module::ModuleDeps deps{
+        io_,
+        *net_,
+        *announcer_,
+        *s.scripts,
+        [dp]() -> Result<std::unique_ptr<DataPath>> {
+            auto r = BpfDataPath::open(dp);
+            if (!r) return r.error();
+            return std::unique_ptr<DataPath>(std::move(r.value()));
+        },
+        [dp]() { return BpfDataPath::remove(dp); },
+        [this, planCopy, ms]() -> std::unique_ptr<module::MembershipPort> {
+            return std::make_unique<module::MembershipDriver>(io_, planCopy, ms);
+        },
+        [log](char level, const char* id, const std::string& text) {
+            log->log(control::levelFromLetter(level), control::messageIdFromName(id).value_or(control::MessageId::SF_MODULE_STATE), text);
+        },
+        [this, cfg, scriptPaths](app::VerdictHandler onVerdict) { return makeCheckers(io_, *cfg, scriptPaths, onVerdict); },
+    };
+    s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(plan.value()), hashKey.value(),
+                                                timing);
+    return s.module.get();
+}
+
+void Daemon::shutdown() {
+    // Modules stay as they are: the filter and the application keep serving
+    // within the lease, and a safed started again adopts them. `safectl stop`
+    // is how a module is stopped.
+    for (auto& [name, s] : slots_)
+        if (s.module && s.module->state() != module::ModuleState::Stop) s.module->detach();
+    if (server_) server_->stop();
+    io_.stop();
+}
+
+int Daemon::run() {
+    auto nl = net::NetlinkSetup::open();
+    if (!nl) {
+        std::cerr << "safed: " << nl.error().message() << "\n";
+        return 1;
+    }
+    net_ = std::move(nl.value());
+    auto ann = net::PacketAnnouncer::open();
+    if (!ann) {
+        std::cerr << "safed: " << ann.error().message() << "\n";
+        return 1;
+    }
+    announcer_ = std::move(ann.value());
+    if (auto r = loadCluster(); !r) {
+        std::cerr << "safed: " << r.error().message() << "\n";
+        return 1;
+    }
+    registerCommands();
+    server_ = std::make_unique<control::UnixServer>(io_, registry_, options_.socket);
+    if (auto r = server_->start(); !r) {
+        std::cerr << "safed: " << r.error().message() << "\n";
+        return 1;
+    }
+    signals_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (!ec) shutdown();
+    });
+    std::cerr << "safed: serving " << options_.socket << " (modules: ";
+    for (const auto& m : installedModules()) std::cerr << m << " ";
+    std::cerr << ")\n";
+    io_.run();
+    return 0;
+}
+
+}  // namespace safefarm::safed

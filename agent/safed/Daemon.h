@@ -1,0 +1,62 @@
+// safed: the controller of one node (STYLE: controller / process /
+// configuration manager, one io_context). It loads cluster.xml, knows the
+// modules installed under <config>/modules, builds a Module with the real
+// kernel-facing pieces when one is started, and answers safectl through the
+// command registry on a UNIX socket.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "app/AppLog.h"
+#include "app/ProcessRunner.h"
+#include "config/ClusterConfig.h"
+#include "control/CommandRegistry.h"
+#include "control/ModuleLog.h"
+#include "control/UnixServer.h"
+#include "module/Module.h"
+#include "net/Announcer.h"
+#include "net/NetSetup.h"
+#include "safed/Options.h"
+
+namespace safefarm::safed {
+
+class Daemon {
+public:
+    explicit Daemon(Options options);
+    ~Daemon();
+    int run();  // until SIGTERM/SIGINT; the exit code
+
+private:
+    struct Slot {
+        std::unique_ptr<control::ModuleLog> log;
+        std::unique_ptr<app::AppLog> appLog;
+        std::unique_ptr<app::ProcessRunner> scripts;
+        std::unique_ptr<module::Module> module;
+        std::string appLogPath;
+    };
+
+    Result<void> loadCluster();
+    std::vector<std::string> installedModules() const;
+    std::string moduleDir(const std::string& name) const;
+    Result<Slot*> slot(const std::string& name);
+    Result<module::Module*> buildModule(const std::string& name);
+    void registerCommands();
+    void shutdown();
+
+    Options options_;
+    boost::asio::io_context io_;
+    boost::asio::signal_set signals_;
+    std::shared_ptr<const config::ClusterConfig> cluster_;
+    std::unique_ptr<net::NetSetup> net_;
+    std::unique_ptr<net::Announcer> announcer_;
+    std::map<std::string, Slot> slots_;
+    control::CommandRegistry registry_;
+    std::unique_ptr<control::UnixServer> server_;
+};
+
+}  // namespace safefarm::safed

@@ -1,0 +1,24 @@
+// safed: the farm agent of one node. Thin: parses the options, runs the
+// Daemon, maps its outcome to the exit code.
+#include <CLI/CLI.hpp>
+
+#include "safed/Daemon.h"
+
+int main(int argc, char** argv) {
+    safefarm::safed::Options o;
+    CLI::App app{"safed: the safefarm agent of this node"};
+    app.add_option("--config-dir", o.configDir, "cluster.xml, cluster.key and modules/")->capture_default_str();
+    app.add_option("--var-dir", o.varDir, "state kept across restarts")->capture_default_str();
+    app.add_option("--log-dir", o.logDir, "module and application logs")->capture_default_str();
+    app.add_option("--socket", o.socket, "the control socket of safectl")->capture_default_str();
+    app.add_option("--node", o.node, "this node's name in cluster.xml (default: found by its address)");
+    app.add_option("--instance", o.instance, "names the BPF pin folders (<instance>_<module>)")->capture_default_str();
+    app.add_option("--xdp-mode", o.xdpMode, "auto, native or skb")
+        ->check(CLI::IsMember({"auto", "native", "skb"}))
+        ->capture_default_str();
+    app.add_option("--bpffs", o.bpffs, "where bpffs is mounted")->capture_default_str();
+    app.add_option("--safe-dir", o.safeDir, "$SAFE of the scripts, where `safekit` lives (default: safed's folder)");
+    CLI11_PARSE(app, argc, argv);
+    safefarm::safed::Daemon daemon(o);
+    return daemon.run();
+}

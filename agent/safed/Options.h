@@ -1,0 +1,22 @@
+// safed's command line: where its configuration, state, logs and socket
+// live (FHS defaults; the lab points them into its own folders).
+#pragma once
+
+#include <string>
+
+namespace safefarm::safed {
+
+struct Options {
+    std::string configDir = "/etc/safefarm";  // cluster.xml, cluster.key, modules/<name>/
+    std::string varDir = "/var/lib/safefarm";
+    std::string logDir = "/var/log/safefarm";
+    std::string socket = "/run/safefarm/safed.sock";
+    std::string node;                 // this node's name in cluster.xml; empty: by address
+    std::string instance = "safed";   // names the BPF pin folders: <instance>_<module>
+    std::string xdpMode = "auto";     // auto | native | skb
+    std::string bpffs = "/sys/fs/bpf";
+    std::string safeDir;              // $SAFE: where `safekit` lives; default: safed's folder
+    bool foreground = true;
+};
+
+}  // namespace safefarm::safed

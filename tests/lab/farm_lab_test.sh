@@ -1,0 +1,289 @@
+#!/usr/bin/env bash
+# tests/lab/farm_lab_test.sh [BUILD_DIR]
+#
+# The product end to end (issue 5): 3 nodes in the netns lab, each running
+# safed with apache_farm.safe (real Apache started by start_both), clients
+# from many source addresses on the VIP. Checks: the module comes UP on every
+# node; the clients spread over the nodes as the bucket shares say; a node
+# lost by kill -9 of safed, by SIGSTOP of safed past the detection time and
+# by link down: every client answered again, each by one node, and the time
+# it took is printed; the node comes back and takes its share again; a
+# graceful stop drains: a download in progress on the stopping node
+# completes; the stopped module leaves nothing behind (no VIP, no XDP).
+#
+# Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1. Cleans up on any exit.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-${SAFEFARM_BUILD:-$top/build}}
+build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
+P=${SAFEFARM_LAB_TEST_PREFIX:-sfft}
+CLIENTS=${LAB_TEST_CLIENTS:-90}
+PARALLEL=16
+
+if [[ $(id -u) -ne 0 ]]; then
+  if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
+    echo "FAIL: the lab test needs root (REQUIRE_PRIVILEGED=1)"
+    exit 1
+  fi
+  echo "SKIP: the lab test needs root"
+  exit 77
+fi
+for b in agent/safed/safed agent/safectl/safectl modules/apache_farm.safe; do
+  [[ -e $build/$b ]] || { echo "FAIL: $build/$b not built"; exit 1; }
+done
+
+lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
+tmp=$(mktemp -d /tmp/safefarm-farmtest.XXXXXX)
+cleanup() {
+  local rc=$?
+  if ((rc)); then
+    for d in /run/safefarm-lab/"$P"/safed/n*; do
+      [[ -d $d ]] || continue
+      echo "---- ${d##*/}: safed.out (last 30 lines)"
+      tail -30 "$d/safed.out" 2>/dev/null
+      echo "---- ${d##*/}: module log (last 30 lines)"
+      tail -30 "$d/log/apache_farm/module.log" 2>/dev/null
+    done
+  fi
+  lab down >/dev/null 2>&1 || lab down || true
+  rm -rf -- "$tmp"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+passed=0
+failed=0
+check() { # NAME OK(0|1) DETAIL
+  if [[ $2 == 1 ]]; then
+    passed=$((passed + 1))
+    printf 'PASS  %-46s %s\n' "$1" "$3"
+  else
+    failed=$((failed + 1))
+    printf 'FAIL  %-46s %s\n' "$1" "$3"
+  fi
+}
+ms() { echo $(($(date +%s%N) / 1000000)); }
+node_ns() { echo "${P}n$1"; }
+safectl() { local i=$1; shift; timeout 60 "$top/scripts/lab" --prefix "$P" --build "$build" safectl "n$i" "$@"; }
+client_ip() { local j=$1; echo "198.18.$((1 + (j - 1) / 250)).$((1 + (j - 1) % 250))"; }
+
+# Every client address asks the VIP who answers: "ADDR NODE" lines in $1.
+survey() { # OUT [MAX_TIME]
+  local out=$1 max=${2:-2} j
+  : >"$out"
+  for ((j = 1; j <= CLIENTS; j++)); do
+    (
+      src=$(client_ip "$j")
+      r=$(timeout 10 nsenter --net="/run/netns/${P}cl" -- \
+        curl -s --max-time "$max" --interface "$src" "http://$VIP4/whoami" 2>/dev/null || true)
+      echo "$src ${r:-NONE}" >>"$out"
+    ) &
+    (($(jobs -rp | wc -l) >= PARALLEL)) && wait -n
+  done
+  wait
+}
+answered() { grep -cv ' NONE$' "$1"; }
+count_of() { grep -c " $2\$" "$1"; }
+
+# Every client retries on its own (tests/lab/probe.py: a new connection
+# every attempt, so a SYN lost in the gap does not wait for TCP's 1 s
+# retransmission) until answered; prints the milliseconds from $1 until the
+# last client was answered, -1 if one was not within the limit. Answers go
+# to $3 as survey() writes them.
+until_all_answered() { # START_MS LIMIT_S OUT
+  local start=$1 limit=$2 out=$3 j srcs=() worst
+  for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
+  nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/probe.py" "$VIP4" "${srcs[@]}" \
+    --limit "$limit" --since "$start" >"$out.raw" 2>/dev/null
+  if grep -q ' NONE ' "$out.raw" || [[ ! -s $out.raw ]]; then
+    cut -d' ' -f1,2 "$out.raw" >"$out"
+    echo -1
+    return 1
+  fi
+  worst=$(awk '{print $3}' "$out.raw" | sort -n | tail -1)
+  cut -d' ' -f1,2 "$out.raw" >"$out"
+  echo "$worst"
+}
+
+# Watches every client for $1 seconds in the background (probe.py --watch):
+# start it, inject the failure, then outage_of reads the longest time a
+# client went unanswered and the nodes that answered last.
+watch_start() { # SECONDS OUT
+  local j srcs=()
+  for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
+  nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/probe.py" "$VIP4" "${srcs[@]}" \
+    --watch "$1" >"$2" 2>/dev/null &
+  WATCH_PID=$!
+  sleep 0.5 # python's start-up, and a baseline
+}
+# The longest gap, or -1 when the probe reported nothing or a client never
+# got an answer (wait runs here, not in a $(…) subshell, which has no child).
+watch_worst() { # OUT -> GAP
+  wait "$WATCH_PID"
+  if [[ $(wc -l <"$1") != "$CLIENTS" ]] || grep -q ' NONE ' "$1"; then
+    GAP=-1
+  else
+    GAP=$(awk '{print $3}' "$1" | sort -n | tail -1)
+  fi
+}
+
+wait_state() { # NODE STATE(0|1|2) LIMIT_S
+  local i=$1 want=$2 t
+  for ((t = 0; t < $3 * 10; t++)); do
+    safectl "$i" state -q -m apache_farm >/dev/null 2>&1
+    [[ $? == "$want" ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+echo "== lab: 3 nodes with safed + apache_farm.safe, $CLIENTS client addresses"
+lab up --agent --nodes 3 --clients "$CLIENTS" || exit 1
+# shellcheck disable=SC1090
+source <(lab env)
+VIP4=$LAB_VIP4
+lab safed || exit 1
+
+for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
+ok=1
+for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
+check "module UP on the 3 nodes" "$ok" "$(for i in 1 2 3; do printf 'n%s:' "$i"; safectl "$i" state -m apache_farm 2>&1 | tr -s ' \n' ' '; done)"
+((ok)) || exit 1
+
+survey "$tmp/s1"
+a=$(answered "$tmp/s1")
+c1=$(count_of "$tmp/s1" n1) c2=$(count_of "$tmp/s1" n2) c3=$(count_of "$tmp/s1" n3)
+check "every client answered" "$([[ $a == "$CLIENTS" ]] && echo 1 || echo 0)" "$a/$CLIENTS"
+# Shares of 1/3 each: with 90 clients each node's count is binomial (sd 4.5).
+ok=1
+for c in $c1 $c2 $c3; do ((c >= 15 && c <= 45)) || ok=0; done
+check "spread follows the bucket shares (1/3 each)" "$ok" "n1=$c1 n2=$c2 n3=$c3"
+safectl 1 status -m apache_farm >"$tmp/status" 2>&1
+check "safectl status lists the 3 nodes UP" "$([[ $(grep -cE 'n[123].*UP' "$tmp/status") == 3 ]] && echo 1 || echo 0)" "$(tr -s ' \n' ' ' <"$tmp/status" | head -c 200)"
+
+# --- kill -9 of safed on node 2 -------------------------------------------
+pid=$(cat "/run/safefarm-lab/$P/safed/n2/run/safed.pid")
+watch_start 3 "$tmp/w2"
+kill -9 "$pid"
+watch_worst "$tmp/w2"
+gap=$GAP
+check "kill -9 safed n2: longest outage of a client" "$( ((gap >= 0 && gap <= 1500)) && echo 1 || echo 0)" "${gap} ms (n2's filter serves until its lease ends, then the others take over)"
+check "kill -9 safed n2: n2 answers nobody afterwards" "$([[ $(grep -c ' n2 ' "$tmp/w2") == 0 && $(grep -c ' NONE ' "$tmp/w2") == 0 ]] && echo 1 || echo 0)" "last answers: $(awk '{print $2}' "$tmp/w2" | sort | uniq -c | tr -s ' \n' ' ')"
+echo "MEASURED kill9_gap_ms=$gap"
+
+# Node 2 back: its Apache still runs; safed adopts nothing (the lease ran out)
+# and the module starts again, taking its buckets through transitions.
+lab safed n2 >/dev/null 2>&1
+safectl 2 start -m apache_farm >/dev/null
+wait_state 2 2 20
+survey "$tmp/s3"
+check "n2 back: every client answered" "$([[ $(answered "$tmp/s3") == "$CLIENTS" ]] && echo 1 || echo 0)" "$(answered "$tmp/s3")/$CLIENTS"
+# Its new buckets drain first (transitions): new connections of its share
+# go to it at once, so it answers again.
+check "n2 back: n2 answers its share" "$([[ $(count_of "$tmp/s3" n2) -ge 15 ]] && echo 1 || echo 0)" "n2=$(count_of "$tmp/s3" n2)"
+
+# --- SIGSTOP of safed on node 3 past the detection time --------------------
+pid=$(cat "/run/safefarm-lab/$P/safed/n3/run/safed.pid")
+watch_start 3 "$tmp/w4"
+kill -STOP "$pid"
+watch_worst "$tmp/w4"
+gap=$GAP
+check "SIGSTOP safed n3: longest outage of a client" "$( ((gap >= 0 && gap <= 1500)) && echo 1 || echo 0)" "${gap} ms"
+check "SIGSTOP safed n3: n3 answers nobody while frozen" "$([[ $(grep -c ' n3 ' "$tmp/w4") == 0 && $(grep -c ' NONE ' "$tmp/w4") == 0 ]] && echo 1 || echo 0)" ""
+echo "MEASURED sigstop_gap_ms=$gap"
+sleep 1
+kill -CONT "$pid"
+# Waking up, n3 must not serve on its stale view: every client still answered
+# exactly once while it rejoins.
+dup=0 none=0
+for round in 1 2 3 4 5; do
+  survey "$tmp/s5"
+  none=$((none + CLIENTS - $(answered "$tmp/s5")))
+done
+check "n3 wakes: every client answered in 5 rounds" "$([[ $none == 0 ]] && echo 1 || echo 0)" "unanswered=$none"
+wait_state 3 2 20 && ok=1 || ok=0
+check "n3 UP again" "$ok" ""
+
+# --- link down of node 1 ----------------------------------------------------
+watch_start 3 "$tmp/w6"
+ip -n "$(node_ns 1)" link set eth0 down
+watch_worst "$tmp/w6"
+gap=$GAP
+check "link down n1: longest outage of a client" "$( ((gap >= 0 && gap <= 1500)) && echo 1 || echo 0)" "${gap} ms"
+check "link down n1: every client answered by n2/n3" "$([[ $(grep -c ' n1 ' "$tmp/w6") == 0 && $(grep -c ' NONE ' "$tmp/w6") == 0 ]] && echo 1 || echo 0)" ""
+echo "MEASURED linkdown_gap_ms=$gap"
+ip -n "$(node_ns 1)" link set eth0 up
+sleep 2
+
+# --- graceful stop drains ----------------------------------------------------
+# A slow download from a client served by n2; stopping n2 must not break it.
+survey "$tmp/s7"
+src=$(awk '$2 == "n2" {print $1; exit}' "$tmp/s7")
+root=/run/safefarm-lab/$P/apache/n2/htdocs
+head -c 1500000 /dev/zero >"$root/big"
+for i in 1 3; do head -c 1500000 /dev/zero >"/run/safefarm-lab/$P/apache/n$i/htdocs/big"; done
+timeout 60 nsenter --net="/run/netns/${P}cl" -- curl -s -o /dev/null -w '%{size_download} %{http_code}\n' \
+  --limit-rate 500k --interface "$src" "http://$VIP4/big" >"$tmp/dl" 2>&1 &
+dl=$!
+sleep 1
+t0=$(ms)
+safectl 2 stop -m apache_farm >"$tmp/stop" 2>&1
+stop_ms=$(($(ms) - t0))
+wait "$dl"
+check "graceful stop n2: the download in progress completed" "$([[ $(cat "$tmp/dl") == "1500000 200" ]] && echo 1 || echo 0)" "$(cat "$tmp/dl"), stop took ${stop_ms} ms"
+check "graceful stop n2: n2 served it, the stop waited for it" "$(grep -q "^$src .*GET /big HTTP/1.1\" 200" "$root/../logs/access.log" && ((stop_ms >= 2000)) && echo 1 || echo 0)" "client $src"
+wait_state 2 0 30 && ok=1 || ok=0
+check "n2 STOP" "$ok" ""
+survey "$tmp/s8"
+check "n2 stopped: every client answered by n1/n3" "$([[ $(answered "$tmp/s8") == "$CLIENTS" && $(count_of "$tmp/s8" n2) == 0 ]] && echo 1 || echo 0)" "$(answered "$tmp/s8")/$CLIENTS, n2=$(count_of "$tmp/s8" n2)"
+left=$(ip -n "$(node_ns 2)" -br addr show | grep -c "$VIP4"; ip -n "$(node_ns 2)" link show dev eth0 | grep -c 'prog/xdp')
+check "n2 stopped: no VIP, no XDP program left" "$([[ $(echo "$left" | paste -sd+ | bc) == 0 ]] && echo 1 || echo 0)" "$(echo "$left" | tr '\n' ' ')"
+
+# --- the application dies: the checker restarts it; past maxloop, STOP ------
+apache_pid() { cat "/run/safefarm-lab/$P/apache/n$1/run/httpd.pid" 2>/dev/null; }
+kill_apache() { local pid; pid=$(apache_pid "$1") && [[ -n $pid ]] && pkill -KILL -s "$pid"; }
+log3=/run/safefarm-lab/$P/safed/n3/log/apache_farm/module.log
+old=$(apache_pid 3)
+kill_apache 3
+ok=0
+for ((t = 0; t < 150; t++)); do # ≤ 15 s
+  new=$(apache_pid 3)
+  if [[ -n $new && $new != "$old" ]] && kill -0 "$new" 2>/dev/null && grep -q SF_CHECK_FAILED "$log3"; then
+    ok=1
+    break
+  fi
+  sleep 0.1
+done
+check "apache killed on n3: a checker restarts it" "$ok" "$(grep -c SF_CHECK_FAILED "$log3") checker failures logged"
+wait_state 3 2 20 && ok=1 || ok=0
+check "n3 UP again after the restart" "$ok" ""
+# maxloop is 3 within 24h: the next failures exhaust it.
+for round in 1 2 3; do
+  sleep 1
+  kill_apache 3
+  for ((t = 0; t < 100; t++)); do
+    safectl 3 state -q -m apache_farm >/dev/null 2>&1
+    st=$?
+    [[ $st == 0 ]] && break
+    [[ $st == 2 && $(apache_pid 3) != "" ]] && kill -0 "$(apache_pid 3)" 2>/dev/null && ((t > 5)) && break
+    sleep 0.2
+  done
+done
+wait_state 3 0 30 && ok=1 || ok=0
+check "past maxloop the module goes to STOP, saying why" "$([[ $ok == 1 ]] && grep -q SF_MAXLOOP "$log3" && echo 1 || echo 0)" "$(grep SF_MAXLOOP "$log3" | tail -1 | cut -c1-120)"
+
+# --- a hanging stop_both is forced within its bounds --------------------------
+mod1=/run/safefarm-lab/$P/safed/n1/etc/modules/apache_farm
+cp "$mod1/bin/stop_both" "$tmp/stop_both.orig"
+printf '#!/bin/sh\nsleep 1000\n' >"$mod1/bin/stop_both"
+t0=$(ms)
+safectl 1 stop -m apache_farm >/dev/null 2>&1
+took=$(($(ms) - t0))
+# Drain (up to 2 s) + nicestoptimeout 8 s + forcestoptimeout 3 s, then killed.
+check "hanging stop_both: forced, STOP within the bounds" "$( ((took <= 16000)) && safectl 1 state -q -m apache_farm >/dev/null 2>&1; [[ $? == 0 ]] && ((took <= 16000)) && echo 1 || echo 0)" "stop took ${took} ms"
+check "hanging stop_both: its processes are gone" "$( pgrep -f 'sleep 1000' >/dev/null && echo 0 || echo 1)" ""
+cp "$tmp/stop_both.orig" "$mod1/bin/stop_both"
+
+echo "== $passed passed, $failed failed"
+((failed == 0))

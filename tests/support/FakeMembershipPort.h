@@ -1,0 +1,44 @@
+// A MembershipPort whose views a test commits by hand: what the module asked
+// (ready, drain, leave) is recorded, and commit() delivers a view as the real
+// protocol would after agreement.
+#pragma once
+
+#include "module/MembershipPort.h"
+
+namespace safefarm::test {
+
+class FakeMembershipPort : public module::MembershipPort {
+public:
+    struct Record {
+        bool joined = false, ready = false, draining = false, left = false;
+        int joins = 0;
+        std::optional<Error> failJoin;
+    };
+    explicit FakeMembershipPort(Record& record) : r_(record) {}
+
+    Result<void> join(bool ready, ViewHandler onView) override {
+        if (r_.failJoin) return *std::exchange(r_.failJoin, std::nullopt);
+        r_.joined = true;
+        r_.ready = ready;
+        r_.draining = r_.left = false;
+        r_.joins++;
+        onView_ = std::move(onView);
+        handler = &onView_;
+        return success();
+    }
+    void setReady(bool ready) override { r_.ready = ready; }
+    void drain() override { r_.draining = true; }
+    void leave() override {
+        r_.left = true;
+        r_.joined = false;
+    }
+    bool joined() const override { return r_.joined; }
+
+    ViewHandler* handler = nullptr;
+
+private:
+    Record& r_;
+    ViewHandler onView_;
+};
+
+}  // namespace safefarm::test
