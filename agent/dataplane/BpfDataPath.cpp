@@ -77,6 +77,26 @@ Result<farm_filter*> openSkeleton(const std::string& pinRoot) {
     return skel;
 }
 
+// A restart adopts the maps pinned by the attached program without loading
+// the object again: loading means verifying it (~170 ms here), and a
+// restarted agent has to renew its lease well within that (DESIGN §4).
+// libbpf pins by name, so every map of the object is under pinRoot; the
+// internal ones (.rodata, .bss) are not pinned and not needed.
+Result<void> reusePinnedMaps(farm_filter* skel, const std::string& pinRoot) {
+    bpf_map* map;
+    bpf_object__for_each_map(map, skel->obj) {
+        std::string name = bpf_map__name(map);
+        if (name.find('.') != std::string::npos) continue;
+        std::string path = pinRoot + "/" + name;
+        int fd = bpf_obj_get(path.c_str());
+        if (fd < 0) return osError(errno, "opening pinned map " + path);
+        int err = bpf_map__reuse_fd(map, fd);
+        close(fd);
+        if (err) return osError(err, "adopting pinned map " + path);
+    }
+    return success();
+}
+
 // Pinned maps of another ABI would be misread: say so instead of adopting.
 Result<void> checkPinnedAbi(const std::string& pinRoot) {
     std::string path = pinRoot + "/" FARM_MAP_STATE;
@@ -130,10 +150,9 @@ Result<std::unique_ptr<BpfDataPath>> BpfDataPath::open(const BpfDataPathOptions&
 
     std::string mode;
     if (farmFilterAttached(ifindex, &mode)) {
-        // A restart: the attached program keeps filtering; load only to get
-        // the pinned maps (libbpf reuses them by name).
-        if (int err = farm_filter__load(dp->skel_))
-            return osError(err, "loading farm_filter to adopt the maps pinned in " + dp->pinDir_);
+        // A restart: the attached program keeps filtering; take its pinned
+        // maps without loading (verifying) the object again.
+        if (auto r = reusePinnedMaps(dp->skel_, dp->pinDir_); !r) return r.error();
         dp->adopted_ = true;
         dp->attachMode_ = mode;
     } else if (o.adoptOnly) {

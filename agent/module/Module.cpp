@@ -3,6 +3,8 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
 
 #include <boost/asio/post.hpp>
 
@@ -68,6 +70,7 @@ void Module::start(Done done) {
         return;
     }
     setState(ModuleState::Wait, "started");
+    markRunning(true);
     startDone_ = std::move(done);
     runStartBoth();
 }
@@ -116,6 +119,7 @@ Result<void> Module::setUp() {
 
 void Module::tearDown() {
     pulseTimer_.cancel();
+    markRunning(false);
     if (membership_ && membership_->joined()) membership_->leave();
     for (auto it = addedVips_.rbegin(); it != addedVips_.rend(); ++it)
         if (auto r = deps_.net.removeAddress(vipDevice(plan_, *it), *it); !r)
@@ -184,7 +188,7 @@ void Module::onStartBoth(const app::ScriptOutcome& o) {
     activity_ = Activity::Idle;
     recovering_ = false;
     startCheckers();
-    membership_->setReady(true);  // UP when a committed view gives this node its buckets
+    if (!linkDown_) membership_->setReady(true);  // UP when a committed view gives this node its buckets
     maybeUp();
     if (done) done(success());
 }
@@ -209,10 +213,27 @@ void Module::onView(const membership::View& view, bool quorate) {
     announce();
 }
 
+void Module::linkChanged(const std::string& ifname, bool up) {
+    if (ifname != plan_.ifname || config_->vip.interfaces.empty() || !config_->vip.interfaces[0].check) return;
+    if (!membership_ || state_ == ModuleState::Stop || linkDown_ == !up) return;
+    linkDown_ = !up;
+    deps_.log(up ? 'I' : 'W', "SF_CHECK_FAILED",
+              paths_.name + ": interface " + ifname + (up ? " is up again" : " is down: owning no bucket"));
+    if (!up) {
+        membership_->setReady(false);
+        setState(ModuleState::Wait, "interface " + ifname + " down");
+        return;
+    }
+    if (appRunning_ && !recovering_ && !stopping_) {
+        membership_->setReady(true);
+        maybeUp();
+    }
+}
+
 // WAIT -> UP once the application runs, no checker fails and the view in
 // force has this node ready (whichever came last).
 void Module::maybeUp() {
-    if (state_ != ModuleState::Wait || !appRunning_ || stopping_ || recovering_ || !view_) return;
+    if (state_ != ModuleState::Wait || !appRunning_ || stopping_ || recovering_ || linkDown_ || !view_) return;
     for (const auto& [id, f] : failing_)
         if (f) return;
     const auto* me = view_->find(plan_.self);
@@ -486,7 +507,7 @@ void Module::onVerdict(const app::CheckVerdict& v) {
             deps_.log('I', "SF_CHECK_OK", paths_.name + ": checker " + v.ident + " ok again");
             bool anyFailing = false;
             for (const auto& [id, f] : failing_) anyFailing |= f;
-            if (!anyFailing && !recovering_ && !stopping_ && membership_) {
+            if (!anyFailing && !recovering_ && !stopping_ && !linkDown_ && membership_) {
                 membership_->setReady(true);
                 maybeUp();
             }
@@ -533,12 +554,84 @@ void Module::recover(const app::RecoveryDecision& d) {
 // --- restart of safed ----------------------------------------------------
 
 void Module::detach() {
+    // The whole lease for the next safed to adopt the filter in, counted
+    // from now rather than from the last pulse.
+    if (dataPath_ && leaseAllowed_) (void)dataPath_->renewLease(now() + timing_.lease);
     *alive_ = false;
     pulseTimer_.cancel();
     dataPath_.reset();  // pins stay: the next safed adopts them
 }
 
-Result<void> Module::resume() { return badInput("resume is not implemented"); }
+// The mark a running module leaves in its var folder: the next safed
+// resumes what it finds marked (a crash, an upgrade), and knows the
+// arp_announce value to restore at the stop.
+std::string Module::runningMark() const { return paths_.varDir + "/running"; }
+
+void Module::markRunning(bool running) {
+    if (!running) {
+        std::remove(runningMark().c_str());
+        return;
+    }
+    std::ofstream out(runningMark(), std::ios::trunc);
+    out << (oldArpAnnounce_ ? *oldArpAnnounce_ : std::string("0")) << "\n";
+}
+
+bool Module::wasRunning() const { return std::ifstream(runningMark()).good(); }
+
+// After a restart of safed: the previous one left the module running. The
+// filter is adopted with its pins (BpfDataPath), the VIPs, vMAC and sysctl
+// are made sure of, the membership joins again as ready under a new
+// incarnation. If the lease has not run out, it is renewed at once: the
+// node never stopped filtering and the others never saw it go. If it ran
+// out, the others may have its buckets: it waits for a view that takes it
+// back before it renews (DESIGN §4).
+Result<void> Module::resume() {
+    if (state_ != ModuleState::Stop) return badInput(paths_.name + " is already running");
+    std::ifstream in(runningMark());
+    std::string old;
+    std::getline(in, old);
+    oldArpAnnounce_ = old.empty() ? std::string("0") : old;
+    auto link = deps_.net.link(plan_.ifname);
+    if (!link) return link.error();
+    myMac_ = link->mac;
+    (void)deps_.net.setSysctl("net/ipv4/conf/" + plan_.ifname + "/arp_announce", "2");
+    if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r)
+        deps_.log('W', "SF_NET_VMAC", paths_.name + ": " + r.error().message());
+    vmacAdded_ = true;
+    auto dp = deps_.openDataPath();
+    if (!dp) return dp.error();
+    dataPath_ = std::move(dp.value());
+    epoch_ = dataPath_->installedEpoch();
+    for (const auto& vip : plan_.vips) {
+        if (auto r = deps_.net.addAddress(vipDevice(plan_, vip), vip); !r) return r.error();
+        addedVips_.push_back(vip);
+    }
+    nanoseconds t = now();
+    bool fresh = dataPath_->leaseDeadline() > t;
+    if (fresh) {
+        (void)dataPath_->renewLease(t + timing_.lease);
+        leaseAllowed_ = true;
+    } else {
+        leaseAllowed_ = false;
+        frozenAt_ = membership::ViewId{};
+    }
+    deps_.log(fresh ? 'I' : 'W', "SF_LEASE",
+              paths_.name + (fresh ? ": resumed within the lease: filtering carries on"
+                                   : ": resumed after the lease ran out: fenced until a view takes this node back"));
+    appRunning_ = true;
+    membership_ = deps_.makeMembership();
+    auto alive = alive_;
+    if (auto r = membership_->join(true, [this, alive](const membership::View& v, bool quorate) {
+            if (*alive) onView(v, quorate);
+        });
+        !r)
+        return r.error();
+    lastPulse_ = t;
+    setState(ModuleState::Wait, "resumed after a restart of safed");
+    startCheckers();
+    armPulse();
+    return success();
+}
 
 // --- status --------------------------------------------------------------
 

@@ -98,6 +98,15 @@ public:
     void detach();
     // The next safed: adopt a data path left by the previous one.
     Result<void> resume();
+    bool wasRunning() const;  // a previous safed left this module running
+    bool bootStart() const { return config_->service.boot; }
+
+    // The farm interface went down or came back (<interface check="on">):
+    // down, the node owns nothing (cut off, it must not claim every bucket
+    // in a view of its own and answer the others' clients when the link
+    // returns); up, it is ready again.
+    void linkChanged(const std::string& ifname, bool up);
+    const std::string& interfaceName() const { return plan_.ifname; }
 
     ModuleState state() const { return state_; }
     Activity activity() const { return activity_; }
@@ -114,6 +123,8 @@ private:
     void onView(const membership::View& view, bool quorate);
     void install(bool drain);
     void maybeUp();
+    std::string runningMark() const;
+    void markRunning(bool running);
     void pulse();
     void armPulse();
     void announce();
@@ -164,6 +175,7 @@ private:
     std::map<std::string, bool> failing_;  // ident -> currently failing
     app::RecoveryPolicy recovery_;
     bool recovering_ = false;
+    bool linkDown_ = false;
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

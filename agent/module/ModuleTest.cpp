@@ -298,3 +298,19 @@ TEST_F(ModuleTest, StatusShowsNodesSharesAndState) {
     EXPECT_EQ(s["nodes"][0]["buckets"], FARM_BUCKETS / 2);
     EXPECT_EQ(s["nodes"][1]["state"], "UP");
 }
+
+TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {
+    startUp();
+    module_->linkChanged("eth0", false);
+    EXPECT_FALSE(record_.ready);
+    EXPECT_EQ(module_->state(), ModuleState::Wait);
+    // Cut off, its own view says it is not ready: it claims no bucket.
+    commit(2, {{1, MemberState::NotReady}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
+    module_->linkChanged("lo", true);  // another interface: nothing
+    EXPECT_FALSE(record_.ready);
+    module_->linkChanged("eth0", true);
+    EXPECT_TRUE(record_.ready);
+    commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(module_->state(), ModuleState::Up);
+}

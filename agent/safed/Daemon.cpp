@@ -156,7 +156,35 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     };
     s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(plan.value()), hashKey.value(),
                                                 timing);
+    if (links_) {
+        auto up = links_->watch(s.module->interfaceName());
+        if (up && !up.value()) s.module->linkChanged(s.module->interfaceName(), false);
+    }
     return s.module.get();
+}
+
+// Modules a previous safed left running (crash, upgrade) carry on; modules
+// with <service boot="on"> start.
+void Daemon::resumeModules() {
+    for (const auto& name : installedModules()) {
+        auto built = buildModule(name);
+        if (!built) {
+            std::cerr << "safed: " << name << ": " << built.error().message() << "\n";
+            continue;
+        }
+        module::Module* m = built.value();
+        if (m->wasRunning()) {
+            if (auto r = m->resume(); !r) {
+                std::cerr << "safed: resuming " << name << ": " << r.error().message() << "\n";
+                slots_[name].log->error(control::MessageId::SF_MODULE_START_FAILED,
+                                        name + ": resuming after a restart of safed: " + r.error().message());
+            }
+        } else if (m->bootStart()) {
+            m->start([this, name](Result<void> r) {
+                if (!r) std::cerr << "safed: starting " << name << " at boot: " << r.error().message() << "\n";
+            });
+        }
+    }
 }
 
 void Daemon::shutdown() {
@@ -186,7 +214,17 @@ int Daemon::run() {
         std::cerr << "safed: " << r.error().message() << "\n";
         return 1;
     }
+    // Link state of the modules' interfaces, from netlink (not sysfs).
+    links_ = std::make_unique<net::LinkWatcher>(io_, [this](const std::string& ifname, bool up) {
+        for (auto& [name, s] : slots_)
+            if (s.module) s.module->linkChanged(ifname, up);
+    });
+    if (auto r = links_->start(); !r) {
+        std::cerr << "safed: " << r.error().message() << "\n";
+        return 1;
+    }
     registerCommands();
+    resumeModules();
     server_ = std::make_unique<control::UnixServer>(io_, registry_, options_.socket);
     if (auto r = server_->start(); !r) {
         std::cerr << "safed: " << r.error().message() << "\n";

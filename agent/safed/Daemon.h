@@ -20,6 +20,7 @@
 #include "control/UnixServer.h"
 #include "module/Module.h"
 #include "net/Announcer.h"
+#include "net/LinkWatcher.h"
 #include "net/NetSetup.h"
 #include "safed/Options.h"
 
@@ -46,6 +47,7 @@ private:
     Result<Slot*> slot(const std::string& name);
     Result<module::Module*> buildModule(const std::string& name);
     void registerCommands();
+    void resumeModules();
     void shutdown();
 
     Options options_;
@@ -54,6 +56,7 @@ private:
     std::shared_ptr<const config::ClusterConfig> cluster_;
     std::unique_ptr<net::NetSetup> net_;
     std::unique_ptr<net::Announcer> announcer_;
+    std::unique_ptr<net::LinkWatcher> links_;
     std::map<std::string, Slot> slots_;
     control::CommandRegistry registry_;
     std::unique_ptr<control::UnixServer> server_;

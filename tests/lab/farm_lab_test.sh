@@ -183,6 +183,22 @@ check "n2 back: every client answered" "$([[ $(answered "$tmp/s3") == "$CLIENTS"
 # go to it at once, so it answers again.
 check "n2 back: n2 answers its share" "$([[ $(count_of "$tmp/s3" n2) -ge 15 ]] && echo 1 || echo 0)" "n2=$(count_of "$tmp/s3" n2)"
 
+# --- safed restarted (upgrade, systemd restart) while UP ---------------------
+# The new safed adopts the pinned filter within the lease: no client waits
+# longer than a normal answer, and no view is committed without the node.
+views_before=$(grep -c SF_VIEW_COMMITTED "/run/safefarm-lab/$P/safed/n1/log/apache_farm/module.log")
+watch_start 3 "$tmp/wr"
+sleep 0.7 # the probe's 90 threads start in a burst: restart after it
+lab safed-restart n2
+watch_worst "$tmp/wr"
+gap=$GAP
+sleep 0.5
+lost=$(awk -v n="$views_before" 'NR > 0 && /SF_VIEW_COMMITTED/ {c++; if (c > n) print}' \
+  "/run/safefarm-lab/$P/safed/n1/log/apache_farm/module.log" | grep -vc ' 2/[0-9]*:ready')
+check "safed restart on n2: adopted within the lease" "$(grep -q 'resumed within the lease' "/run/safefarm-lab/$P/safed/n2/log/apache_farm/module.log" && echo 1 || echo 0)" ""
+check "safed restart on n2: no view without n2, no outage" "$([[ $lost == 0 ]] && ((gap >= 0 && gap <= 250)) && echo 1 || echo 0)" "views without n2: $lost, longest wait ${gap} ms"
+echo "MEASURED restart_gap_ms=$gap"
+
 # --- SIGSTOP of safed on node 3 past the detection time --------------------
 pid=$(cat "/run/safefarm-lab/$P/safed/n3/run/safed.pid")
 watch_start 3 "$tmp/w4"
