@@ -63,7 +63,10 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     cfg.lans = static_cast<uint8_t>(plan_.nodes.front().lanAddrs.size());
     cfg.pulse = settings_.pulse;
     cfg.slostCount = settings_.slostCount;
-    cfg.mlostCount = settings_.mlostCount;
+    // <farm mlost_count>: as docs/userconfig.md reads it, the pulses a member
+    // may take to acknowledge a proposed view before it is left out. (A lan
+    // to a peer counts as down after the state machine's own default.)
+    cfg.ackTimeoutPulses = settings_.mlostCount;
     cfg.quorum = settings_.quorum;
     cfg.incarnation = inc.value();
     cfg.ready = ready;
