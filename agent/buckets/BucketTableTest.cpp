@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
 
 namespace safefarm {
 namespace {
@@ -14,75 +16,180 @@ std::map<uint8_t, int> shares(const std::vector<farm_bucket>& t) {
     return s;
 }
 
+std::vector<uint8_t> owners(const std::vector<farm_bucket>& t) {
+    std::vector<uint8_t> o;
+    for (const auto& b : t) o.push_back(b.owner);
+    return o;
+}
+
+int moved(const std::vector<farm_bucket>& a, const std::vector<farm_bucket>& b) {
+    int n = 0;
+    for (size_t i = 0; i < a.size(); i++) n += a[i].owner != b[i].owner;
+    return n;
+}
+
+// Views for the requirement checks: n members, ids spread over the id space
+// (stride 7: 0, 7, 14, ... mod 255) or dense (0..n-1), equal weights or
+// weights 1..4.
+std::vector<BucketMember> view(int n, bool weighted, int stride) {
+    std::vector<BucketMember> m;
+    for (int i = 0; i < n; i++) m.push_back({uint8_t(i * stride % 255), weighted ? uint32_t(1 + i % 4) : 1u});
+    return m;
+}
+
+uint64_t totalWeight(const std::vector<BucketMember>& m) {
+    uint64_t t = 0;
+    for (const auto& x : m) t += x.weight;
+    return t;
+}
+
 TEST(BucketTableTest, EveryBucketHasOneLiveOwner) {
     auto t = computeBuckets({{0, 1}, {1, 1}, {2, 1}});
     ASSERT_EQ(t.size(), size_t{FARM_BUCKETS});
     for (const auto& b : t) {
         EXPECT_LE(b.owner, 2);
+        EXPECT_EQ(b.prev_owner, FARM_NODE_NONE);
         EXPECT_EQ(b.flags, 0);
     }
-    auto s = shares(t);
-    for (auto [id, n] : s) EXPECT_NEAR(n, FARM_BUCKETS / 3, FARM_BUCKETS / 3 * 0.1) << int(id);
 }
 
 TEST(BucketTableTest, PureFunctionOfTheMembers) {
-    EXPECT_EQ(shares(computeBuckets({{0, 1}, {1, 1}})), shares(computeBuckets({{1, 1}, {0, 1}})));
+    std::vector<BucketMember> m;
+    for (int i = 0; i < 20; i++) m.push_back({uint8_t(i * 11), uint32_t(1 + i % 3)});
+    auto reference = owners(computeBuckets(m));
+    std::reverse(m.begin(), m.end());
+    EXPECT_EQ(owners(computeBuckets(m)), reference);
+    m.push_back(m[3]);  // a duplicate id counts once
+    std::rotate(m.begin(), m.begin() + 7, m.end());
+    EXPECT_EQ(owners(computeBuckets(m)), reference);
 }
 
+// Every node must compute the very same table, on any machine and build: the
+// computation is integer-only, so these tables are fixed. A change here
+// changes ownership for every farm (all nodes must then run the new code).
+TEST(BucketTableTest, TableIsTheSameOnEveryBuild) {
+    auto fnv = [](const std::vector<farm_bucket>& t) {
+        uint64_t h = 0xcbf29ce484222325ULL;
+        for (const auto& b : t) h = (h ^ b.owner) * 0x100000001b3ULL;
+        return h;
+    };
+    EXPECT_EQ(fnv(computeBuckets({{0, 1}, {1, 1}, {2, 1}})), 0x1216fe22786d40f2ULL);
+    EXPECT_EQ(fnv(computeBuckets(view(64, true, 1))), 0xd163f2a0404f4b7dULL);
+}
+
+// (d) weight 0 owns nothing: the table is the one without that member.
 TEST(BucketTableTest, ZeroWeightOwnsNothing) {
     auto s = shares(computeBuckets({{0, 1}, {1, 0}}));
     EXPECT_EQ(s.count(1), 0u);
     EXPECT_EQ(s[0], FARM_BUCKETS);
+    auto m = view(16, true, 7);
+    auto without = computeBuckets(m);
+    m.push_back({200, 0});
+    EXPECT_EQ(owners(computeBuckets(m)), owners(without));
+    m.push_back({FARM_NODE_NONE, 1});  // not a node id
+    EXPECT_EQ(owners(computeBuckets(m)), owners(without));
 }
 
 TEST(BucketTableTest, NoMembersMeansNoOwner) {
     for (const auto& b : computeBuckets({})) EXPECT_EQ(b.owner, FARM_NODE_NONE);
 }
 
-// Exact quotas cost a few extra moves: the old expectation (only the removed
-// member's buckets move) held for plain rendezvous hashing, whose shares
-// spread ~9% at 64 members; DESIGN §2 asks for balance within 1% and at most
-// the removed share + 1% of the table moving.
-TEST(BucketTableTest, RemovalMovesLittleMoreThanTheRemovedShare) {
-    auto before = computeBuckets({{0, 1}, {1, 1}, {2, 1}});
-    auto after = computeBuckets({{0, 1}, {1, 1}});
-    int moved = 0, removed = 0;
-    for (size_t b = 0; b < before.size(); b++) {
-        moved += before[b].owner != after[b].owner;
-        removed += before[b].owner == 2;
-        EXPECT_NE(after[b].owner, 2);
+// (a) Every share within 1% (relative) of its weight share, whenever that is
+// possible at all: a share can only move in whole buckets, so a member whose
+// weight share is under 50 buckets may have to be off by up to half a bucket
+// (> 1%). Every count is the floor or the ceiling of the weight share.
+TEST(BucketTableTest, SharesWithinOnePercentOfWeightShare) {
+    auto check = [](const std::vector<BucketMember>& m, const std::string& what) {
+        const double total = double(totalWeight(m));
+        auto s = shares(computeBuckets(m));
+        for (const auto& x : m) {
+            double expected = double(FARM_BUCKETS) * x.weight / total;
+            double error = std::abs(s[x.id] - expected);
+            EXPECT_LT(error, 1.0) << what << ", id " << int(x.id);
+            if (expected >= 50) {
+                EXPECT_LE(error, expected * 0.01) << what << ", id " << int(x.id);
+            }
+        }
+    };
+    for (int n : {1, 2, 3, 5, 7, 16, 24, 33, 48, 63, 64})
+        for (bool weighted : {false, true}) check(view(n, weighted, 7), std::to_string(n) + (weighted ? " weighted" : " equal"));
+    // Weights 1..4 drawn at random (some of these views put the former
+    // largest-remainder rounding 1.01..1.12% off: it rounded members of ~51
+    // buckets up).
+    for (int n : {48, 64}) {
+        for (uint64_t seed = 24; seed <= 48; seed++) {
+            std::vector<BucketMember> m;
+            uint64_t x = seed * 0x9e3779b97f4a7c15ULL;
+            for (int i = 0; i < n; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                m.push_back({uint8_t(i), uint32_t(1 + (x >> 33) % 4)});
+            }
+            check(m, std::to_string(n) + " random weights, seed " + std::to_string(seed));
+        }
     }
-    EXPECT_LE(moved, removed + FARM_BUCKETS / 100);
+    check(view(255, false, 1), "255 equal");  // 32 or 33 buckets each: within one bucket
 }
 
-TEST(BucketTableTest, SharesWithinOnePercentOfWeightShareUpTo64Members) {
-    for (int n : {1, 2, 3, 7, 16, 33, 64}) {
-        std::vector<BucketMember> members;
-        uint64_t total = 0;
-        for (int i = 0; i < n; i++) {
-            members.push_back({uint8_t(i * 3), uint32_t(1 + i % 3)});
-            total += 1 + i % 3;
-        }
-        auto s = shares(computeBuckets(members));
-        for (const auto& m : members) {
-            double expected = double(FARM_BUCKETS) * m.weight / double(total);
-            EXPECT_LE(std::abs(s[m.id] - expected), expected * 0.01 + 1e-9) << n << " members, id " << int(m.id);
-        }
+// (b) A removal moves no more than the removed member's share + 1% of the
+// table; (c) a join no more than the new member's share + 1%. Every member
+// of views up to 12 is removed in turn, 12 spread members of larger ones;
+// 4 new ids join each view (weight 1 in equal views, 1..4 otherwise).
+void checkChanges(const std::vector<BucketMember>& m, bool weighted, double limit, const std::string& what) {
+    const int allowed = int(std::floor(FARM_BUCKETS * limit));
+    auto before = computeBuckets(m);
+    auto count = shares(before);
+    const size_t n = m.size();
+    const size_t samples = std::min<size_t>(n, 12);
+    for (size_t k = 0; k < samples; k++) {
+        size_t r = k * n / samples;
+        auto fewer = m;
+        fewer.erase(fewer.begin() + long(r));
+        auto after = computeBuckets(fewer);
+        for (const auto& b : after) ASSERT_NE(b.owner, m[r].id);
+        EXPECT_LE(moved(before, after) - count[m[r].id], allowed) << what << ": removal of " << int(m[r].id);
+    }
+    for (int k = 0; k < 4; k++) {
+        uint8_t id = uint8_t(251 - 13 * k);
+        if (std::any_of(m.begin(), m.end(), [&](const BucketMember& x) { return x.id == id; })) continue;
+        auto more = m;
+        more.push_back({id, weighted ? uint32_t(1 + k % 4) : 1u});
+        auto after = computeBuckets(more);
+        EXPECT_LE(moved(before, after) - shares(after)[id], allowed) << what << ": join of " << int(id);
     }
 }
 
-TEST(BucketTableTest, JoinMovesLittleMoreThanTheNewShare) {
-    std::vector<BucketMember> members;
-    for (int i = 0; i < 16; i++) members.push_back({uint8_t(i), 1});
-    auto before = computeBuckets(members);
-    members.push_back({200, 1});
-    auto after = computeBuckets(members);
-    int moved = 0, taken = 0;
-    for (size_t b = 0; b < before.size(); b++) {
-        moved += before[b].owner != after[b].owner;
-        taken += after[b].owner == 200;
+// The former algorithm (stable matching in rendezvous order) fails this from
+// 5 members on (up to 1.27%).
+TEST(BucketTableTest, ChangesMoveAtMostTheirShareAndOnePercent) {
+    for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32, 40, 48, 56, 63, 64})
+        for (int stride : {1, 7}) checkChanges(view(n, false, stride), false, 0.01, std::to_string(n) + " equal, stride " + std::to_string(stride));
+    for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32})
+        for (int stride : {1, 7}) checkChanges(view(n, true, stride), true, 0.01, std::to_string(n) + " weighted, stride " + std::to_string(stride));
+}
+
+// The known gap of issue 4: with 8192 buckets no pure function found meets
+// the 1% for every view (BucketTable.cpp says why). Over random id sets and
+// random weights 1..4 the worst measured is 1.04% beyond the changed share
+// with equal weights (56 members) and 1.22% with weights (56 members; above
+// 1% from 12 members on, when a member of weight 3 or 4 leaves or joins).
+// This test bounds the gap at 1.3%.
+TEST(BucketTableTest, RandomViewsKnownGap) {
+    for (int n : {12, 24, 40, 64}) {
+        for (uint64_t seed = 1; seed <= 2; seed++) {
+            for (bool weighted : {false, true}) {
+                std::vector<BucketMember> m;
+                uint64_t x = seed * 0x9e3779b97f4a7c15ULL + uint64_t(n);
+                std::vector<uint8_t> ids;
+                for (int i = 0; i < 255; i++) ids.push_back(uint8_t(i));
+                for (int i = 0; i < n; i++) {
+                    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                    std::swap(ids[size_t(i)], ids[size_t(i) + (x >> 33) % (255 - size_t(i))]);
+                    m.push_back({ids[size_t(i)], weighted ? uint32_t(1 + (x >> 20) % 4) : 1u});
+                }
+                checkChanges(m, weighted, 0.013, std::to_string(n) + (weighted ? " weighted" : " equal") + ", seed " + std::to_string(seed));
+            }
+        }
     }
-    EXPECT_LE(moved, taken + FARM_BUCKETS / 100);
 }
 
 TEST(BucketTableTest, TransitionMarksOnlyMovesBetweenLiveOwners) {
