@@ -73,8 +73,8 @@ TEST(BucketTableTest, TableIsTheSameOnEveryBuild) {
         for (const auto& b : t) h = (h ^ b.owner) * 0x100000001b3ULL;
         return h;
     };
-    EXPECT_EQ(fnv(computeBuckets({{0, 1}, {1, 1}, {2, 1}})), 0x1216fe22786d40f2ULL);
-    EXPECT_EQ(fnv(computeBuckets(view(64, true, 1))), 0xd163f2a0404f4b7dULL);
+    EXPECT_EQ(fnv(computeBuckets({{0, 1}, {1, 1}, {2, 1}})), 0x33a22c3813217288ULL);
+    EXPECT_EQ(fnv(computeBuckets(view(64, true, 1))), 0x4b4f5515ed202fbbULL);
 }
 
 // (d) weight 0 owns nothing: the table is the one without that member.
@@ -95,9 +95,10 @@ TEST(BucketTableTest, NoMembersMeansNoOwner) {
 }
 
 // (a) Every share within 1% (relative) of its weight share, whenever that is
-// possible at all: a share can only move in whole buckets, so a member whose
-// weight share is under 50 buckets may have to be off by up to half a bucket
-// (> 1%). Every count is the floor or the ceiling of the weight share.
+// possible at all: a share can only move in whole buckets and the quotas must
+// add up to the table, so a member may be off by up to one bucket, which is
+// within 1% from 100 buckets on (every member up to 64 nodes with weights
+// 1..4 at 16384 buckets). Every count is the floor or the ceiling.
 TEST(BucketTableTest, SharesWithinOnePercentOfWeightShare) {
     auto check = [](const std::vector<BucketMember>& m, const std::string& what) {
         const double total = double(totalWeight(m));
@@ -106,7 +107,7 @@ TEST(BucketTableTest, SharesWithinOnePercentOfWeightShare) {
             double expected = double(FARM_BUCKETS) * x.weight / total;
             double error = std::abs(s[x.id] - expected);
             EXPECT_LT(error, 1.0) << what << ", id " << int(x.id);
-            if (expected >= 50) {
+            if (expected >= 100) {
                 EXPECT_LE(error, expected * 0.01) << what << ", id " << int(x.id);
             }
         }
@@ -163,17 +164,15 @@ void checkChanges(const std::vector<BucketMember>& m, bool weighted, double limi
 TEST(BucketTableTest, ChangesMoveAtMostTheirShareAndOnePercent) {
     for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32, 40, 48, 56, 63, 64})
         for (int stride : {1, 7}) checkChanges(view(n, false, stride), false, 0.01, std::to_string(n) + " equal, stride " + std::to_string(stride));
-    for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32})
+    for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64})
         for (int stride : {1, 7}) checkChanges(view(n, true, stride), true, 0.01, std::to_string(n) + " weighted, stride " + std::to_string(stride));
 }
 
-// The known gap of issue 4: with 8192 buckets no pure function found meets
-// the 1% for every view (BucketTable.cpp says why). Over random id sets and
-// random weights 1..4 the worst measured is 1.04% beyond the changed share
-// with equal weights (56 members) and 1.22% with weights (56 members; above
-// 1% from 12 members on, when a member of weight 3 or 4 leaves or joins).
-// This test bounds the gap at 1.3%.
-TEST(BucketTableTest, RandomViewsKnownGap) {
+// (b), (c) over random id sets and random weights 1..4. With 8192 buckets
+// no pure function found met 1% for every view (up to 1.04% equal, 1.22%
+// weighted at 56 members: BucketTable.cpp says why); the table has 16384
+// buckets since ABI 3, where the worst measured is 0.68% / 0.75%.
+TEST(BucketTableTest, RandomViewsMoveAtMostTheirShareAndOnePercent) {
     for (int n : {12, 24, 40, 64}) {
         for (uint64_t seed = 1; seed <= 2; seed++) {
             for (bool weighted : {false, true}) {
@@ -186,7 +185,7 @@ TEST(BucketTableTest, RandomViewsKnownGap) {
                     std::swap(ids[size_t(i)], ids[size_t(i) + (x >> 33) % (255 - size_t(i))]);
                     m.push_back({ids[size_t(i)], weighted ? uint32_t(1 + (x >> 20) % 4) : 1u});
                 }
-                checkChanges(m, weighted, 0.013, std::to_string(n) + (weighted ? " weighted" : " equal") + ", seed " + std::to_string(seed));
+                checkChanges(m, weighted, 0.01, std::to_string(n) + (weighted ? " weighted" : " equal") + ", seed " + std::to_string(seed));
             }
         }
     }

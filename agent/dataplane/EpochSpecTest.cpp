@@ -71,7 +71,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"noVip", [](EpochSpec& s) { s.vips.clear(); }, "no VIP"},
         BadCase{"tooManyVips", [](EpochSpec& s) { s.vips.resize(17, s.vips[0]); }, "at most 16"},
         BadCase{"tooManyRules", [](EpochSpec& s) { s.rules.resize(65, s.rules[0]); }, "at most 64"},
-        BadCase{"shortTable", [](EpochSpec& s) { s.buckets.pop_back(); }, "expected 8192"},
+        BadCase{"shortTable", [](EpochSpec& s) { s.buckets.pop_back(); }, "entries, expected 16384"},
         BadCase{"badProto", [](EpochSpec& s) { s.rules[0].proto = 1; }, "tcp or udp"},
         BadCase{"badVipIndex", [](EpochSpec& s) { s.rules[0].vip = 5; }, "out of range"},
         BadCase{"arpInvisible", [](EpochSpec& s) { s.arpFilter = FARM_FILTER_ON_ADDR; }, "vmac_directed"},
