@@ -46,7 +46,9 @@ std::vector<std::string> Daemon::installedModules() const {
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(options_.configDir + "/modules", ec))
-        if (fs::exists(e.path() / "conf" / "userconfig.xml")) names.push_back(e.path().filename().string());
+        // .NAME.new / .NAME.old: a module being installed
+        if (e.path().filename().string()[0] != '.' && fs::exists(e.path() / "conf" / "userconfig.xml"))
+            names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
 }

@@ -301,5 +301,17 @@ check "hanging stop_both: forced, STOP within the bounds" "$( ((took <= 16000)) 
 check "hanging stop_both: its processes are gone" "$( pgrep -f 'sleep 1000' >/dev/null && echo 0 || echo 1)" ""
 cp "$tmp/stop_both.orig" "$mod1/bin/stop_both"
 
+# --- modules installed and removed through safed -----------------------------
+safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
+safectl 1 module list >"$tmp/list" 2>&1
+check "module install farm.safe: listed next to apache_farm" "$(grep -q '^farm' "$tmp/list" && grep -q '^apache_farm' "$tmp/list" && echo 1 || echo 0)" "$(tr -s ' \n' ' ' <"$tmp/list")"
+printf 'not a zip' >"$tmp/broken.safe"
+safectl 1 module install "$tmp/broken.safe" >"$tmp/inst2" 2>&1
+rc=$?
+check "module install of a broken .safe is refused" "$([[ $rc == 1 ]] && grep -q 'not a zip' "$tmp/inst2" && echo 1 || echo 0)" "$(head -c 100 "$tmp/inst2")"
+safectl 1 module remove farm >/dev/null 2>&1
+safectl 1 module list >"$tmp/list2" 2>&1
+check "module remove farm: gone" "$(! grep -q '^farm' "$tmp/list2" && echo 1 || echo 0)" ""
+
 echo "== $passed passed, $failed failed"
 ((failed == 0))
