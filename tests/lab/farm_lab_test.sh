@@ -301,6 +301,24 @@ check "hanging stop_both: forced, STOP within the bounds" "$( ((took <= 16000)) 
 check "hanging stop_both: its processes are gone" "$( pgrep -f 'sleep 1000' >/dev/null && echo 0 || echo 1)" ""
 cp "$tmp/stop_both.orig" "$mod1/bin/stop_both"
 
+# --- power: the spread follows the weights ------------------------------------
+# <host power>: n1 2, n3 1 (n2 is stopped above, and n1 by the hanging
+# stop_both test): start all three with the group's hosts, expect n1 about
+# half, n2 and n3 a quarter each.
+for i in 1 2 3; do safectl "$i" stop -m apache_farm --force >/dev/null 2>&1; done
+for i in 1 2 3; do
+  sed -i 's|<group name="apache">|<group name="apache"><cluster><host name="n1" power="2"/><host name="n2" power="1"/><host name="n3" power="1"/></cluster>|' \
+    "/run/safefarm-lab/$P/safed/n$i/etc/modules/apache_farm/conf/userconfig.xml"
+done
+for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null 2>&1; done
+ok=1
+for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
+sleep 1
+survey "$tmp/sp"
+p1=$(count_of "$tmp/sp" n1) p2=$(count_of "$tmp/sp" n2) p3=$(count_of "$tmp/sp" n3)
+# 90 clients: n1 expects 45 (sd 4.7), n2 and n3 22.5 (sd 4.1).
+check "power 2/1/1: n1 about half, n2 and n3 a quarter" "$( ((ok && p1 >= 32 && p1 <= 58 && p2 >= 10 && p2 <= 35 && p3 >= 10 && p3 <= 35 && p1 + p2 + p3 == CLIENTS)) && echo 1 || echo 0)" "n1=$p1 n2=$p2 n3=$p3"
+
 # --- modules installed and removed through safed -----------------------------
 safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
 safectl 1 module list >"$tmp/list" 2>&1
