@@ -1,5 +1,7 @@
 #include "module/Module.h"
 
+#include "farm_hash.h"
+
 #include <netinet/in.h>
 
 #include <algorithm>
@@ -536,19 +538,29 @@ void Module::recover(const app::RecoveryDecision& d) {
             fail(d.reason);
             return;
         case app::Recovery::RestartApp:
-        case app::Recovery::StopStart: {
-            recovering_ = true;
-            if (membership_) membership_->setReady(false);
-            setState(ModuleState::Wait, d.reason);
-            activity_ = Activity::Restarting;
-            auto alive = alive_;
-            runStopBoth(false, [this, alive] {
-                if (!*alive || stopping_) return;
-                runStartBoth();
-            });
+        case app::Recovery::StopStart:
+            restartApp(d.reason, nullptr);
             return;
-        }
     }
+}
+
+// SafeKit's `restart`: the application only (stop_both, start_both) while
+// the module stays in the farm, owning no bucket meanwhile.
+void Module::restartApp(const std::string& why, Done done) {
+    if (state_ == ModuleState::Stop || stopping_ || recovering_ || activity_ != Activity::Idle) {
+        if (done) done(badInput(paths_.name + " cannot restart now (" + stateName(state_) + ")"));
+        return;
+    }
+    recovering_ = true;
+    if (membership_) membership_->setReady(false);
+    setState(ModuleState::Wait, why);
+    activity_ = Activity::Restarting;
+    startDone_ = std::move(done);
+    auto alive = alive_;
+    runStopBoth(false, [this, alive] {
+        if (!*alive || stopping_) return;
+        runStartBoth();
+    });
 }
 
 // --- restart of safed ----------------------------------------------------
@@ -634,6 +646,18 @@ Result<void> Module::resume() {
 }
 
 // --- status --------------------------------------------------------------
+
+Result<nlohmann::json> Module::whoServes(const IpAddr& client, std::optional<uint16_t> port) const {
+    if (table_.size() != FARM_BUCKETS) return badInput(paths_.name + " holds no bucket table (not started)");
+    __u64 k[2] = {hashKey_[0], hashKey_[1]};
+    uint32_t bucket = farm_bucket_of(k, client.words.data(), client.family == AF_INET6, port ? *port : 0,
+                                     port.has_value());
+    const auto& b = table_[bucket];
+    nlohmann::json j = {{"client", formatIp(client)}, {"bucket", bucket}, {"owner", b.owner}};
+    if (const auto* n = plan_.node(b.owner)) j["node"] = n->name;
+    if (b.flags & FARM_BUCKET_TRANSITION) j["draining_from"] = b.prev_owner;
+    return j;
+}
 
 nlohmann::json Module::status() const {
     nlohmann::json nodes = nlohmann::json::array();

@@ -93,6 +93,8 @@ public:
 
     void start(Done done);
     void stop(bool force, Done done);
+    // The application only: stop_both then start_both, staying in the farm.
+    void restartApp(const std::string& why, Done done);
     // safed exits (upgrade, restart): the filter, the VIP and the application
     // stay; the lease runs out unless the next safed adopts it in time.
     void detach();
@@ -113,6 +115,9 @@ public:
     const std::string& reason() const { return reason_; }
     const std::string& name() const { return paths_.name; }
     nlohmann::json status() const;
+    // Which node serves this client (on_addr) by the table installed here:
+    // the answer an operator needs when one client complains.
+    Result<nlohmann::json> whoServes(const IpAddr& client, std::optional<uint16_t> port) const;
 
 private:
     Result<void> setUp();

@@ -314,3 +314,28 @@ TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {
     commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
     EXPECT_EQ(module_->state(), ModuleState::Up);
 }
+
+TEST_F(ModuleTest, RestartRunsStopBothThenStartBothInTheFarm) {
+    startUp();
+    std::optional<bool> restarted;
+    module_->restartApp("restart asked", [&](Result<void> r) { restarted = r.ok(); });
+    EXPECT_FALSE(record_.ready);  // no bucket while the application restarts
+    EXPECT_EQ(module_->state(), ModuleState::Wait);
+    ASSERT_EQ(scripts_.runs.size(), 2u);
+    EXPECT_EQ(scripts_.runs[1].run.path, "/m/web/bin/stop_both");
+    scripts_.exit(1, 0);
+    ASSERT_EQ(scripts_.runs.size(), 3u);
+    EXPECT_EQ(scripts_.runs[2].run.path, "/m/web/bin/start_both");
+    scripts_.exit(2, 0);
+    EXPECT_EQ(restarted, std::optional<bool>(true));
+    EXPECT_TRUE(record_.ready);
+    EXPECT_TRUE(record_.joined);  // it never left the farm
+    commit(2, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(module_->state(), ModuleState::Up);
+    // Not while stopped.
+    module_->stop(true, [](Result<void>) {});
+    scripts_.exit(3, 0);
+    std::optional<bool> refused;
+    module_->restartApp("restart asked", [&](Result<void> r) { refused = r.ok(); });
+    EXPECT_EQ(refused, std::optional<bool>(false));
+}

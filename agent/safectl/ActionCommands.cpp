@@ -62,6 +62,20 @@ int removeModule(const ClientOptions& options, const std::string& name, std::ost
     return act(options, {"module-remove", name, nlohmann::json::object()}, kActionTimeout, out, err);
 }
 
+int whoServes(const ClientOptions& options, const std::string& module, const std::string& client, int port,
+              std::ostream& out, std::ostream& err) {
+    nlohmann::json args = {{"client", client}};
+    if (port >= 0) args["port"] = port;
+    auto sent = send(options, {"who", module, args}, kQueryTimeout, err);
+    if (sent.exitCode != kExitOk) return sent.exitCode;
+    if (!sent.reply.ok()) return printReply(options, sent.reply, out, err);
+    const auto& a = sent.reply.arguments;
+    out << a.value("client", client) << " -> " << a.value("node", std::string("none")) << " (bucket "
+        << a.value("bucket", 0) << (a.contains("draining_from") ? ", draining from node " + a["draining_from"].dump() : "")
+        << ")\n";
+    return kExitOk;
+}
+
 int printMessage(const ClientOptions& options, char level, const std::string& module, const std::string& text,
                  std::ostream& err) {
     if (module.empty()) {

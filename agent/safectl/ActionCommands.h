@@ -21,6 +21,10 @@ int installModule(const ClientOptions& options, const std::string& file, std::os
 // module list: {"command": "module-list"} -> {"modules": [{"module": NAME, "state": STATE}, ...]}
 int listModules(const ClientOptions& options, std::ostream& out, std::ostream& err);
 // module remove NAME: {"command": "module-remove", "module": NAME}
+// Which node serves a client (a port for on_port rules): "CLIENT -> NODE".
+int whoServes(const ClientOptions& options, const std::string& module, const std::string& client, int port,
+              std::ostream& out, std::ostream& err);
+
 int removeModule(const ClientOptions& options, const std::string& name, std::ostream& out, std::ostream& err);
 
 // printi|printw|printe MESSAGE, from the module's scripts:

@@ -76,6 +76,14 @@ int main(int argc, char** argv) {
     stop->add_flag("--force", force, "do not wait for the drain; stop_both force");
     stop->callback([&] { rc = stopModule(ctl(), module, force, std::cout, std::cerr); });
 
+    std::string whoClient;
+    int whoPort = -1;
+    auto* who = app.add_subcommand("who", "which node serves a client, by this node's bucket table");
+    moduleOption(who, "the module (default: the only one)");
+    who->add_option("client", whoClient, "the client's address")->required();
+    who->add_option("--port", whoPort, "the client's port (on_port rules)");
+    who->callback([&] { rc = whoServes(ctl(), module, whoClient, whoPort, std::cout, std::cerr); });
+
     StateOptions state;
     auto* stateCmd = app.add_subcommand("state", "the modules' state on this node");
     stateCmd->add_option("-m,--module", state.module, "the module (default: every module)");

@@ -99,7 +99,21 @@ void Daemon::registerCommands() {
             startModule(*name, respond);
         });
     };
-    (void)registry_.add("restart", "stop then start a module on this node", restart);
+    // SafeKit: restart = the application only; stopstart = the whole module.
+    (void)registry_.add("restart", "restart the application of a module (stop_both, start_both)",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto it = slots_.find(*name);
+                            if (it == slots_.end() || !it->second.module) {
+                                respond(Reply::error(*name + " is not started"));
+                                return;
+                            }
+                            it->second.module->restartApp("restart asked", [name, respond](Result<void> res) {
+                                if (!res) respond(Reply::error(res.error().message()));
+                                else respond(Reply::success(*name + ": application restarted"));
+                            });
+                        });
     (void)registry_.add("stopstart", "stop then start a module on this node", restart);
 
     (void)registry_.add("state", "STOP, WAIT or UP of one module, or of every module",
@@ -124,6 +138,26 @@ void Daemon::registerCommands() {
                                 return;
                             }
                             respond(Reply::success("", it->second.module->status()));
+                        });
+    (void)registry_.add("who", "which node serves a client (args.client, args.port for on_port)",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto ip = parseIp(r.args.value("client", std::string()));
+                            if (!ip) {
+                                respond(Reply::error("args.client: " + ip.error().message()));
+                                return;
+                            }
+                            auto it = slots_.find(*name);
+                            if (it == slots_.end() || !it->second.module) {
+                                respond(Reply::error(*name + " is not started"));
+                                return;
+                            }
+                            std::optional<uint16_t> port;
+                            if (r.args.contains("port")) port = r.args["port"].get<uint16_t>();
+                            auto w = it->second.module->whoServes(ip.value(), port);
+                            if (!w) respond(Reply::error(w.error().message()));
+                            else respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
                         });
     (void)registry_.add("logs", "the path of the module log (args.app: the application log)",
                         [=, this](const Request& r, Responder respond) {
