@@ -30,9 +30,10 @@ asio::ip::address toAsio(const IpAddr& a) {
 MembershipDriver::MembershipDriver(asio::io_context& io, const FarmPlan& plan, MembershipSettings settings)
     : io_(io), plan_(plan), settings_(std::move(settings)), closeTimer_(io) {}
 
-MembershipDriver::~MembershipDriver() {
-    if (transport_) transport_->stop();
-}
+// Destroyed while the transport may still have handlers queued (a module
+// rebuilt right after a stop, before the close timer ran): they point at the
+// transport, so it is retired, not destroyed here (a crash found by CI).
+MembershipDriver::~MembershipDriver() { retire(); }
 
 // The transport's aborted receive and timer handlers still point at it:
 // destroy it (and the state machine it drives) only after they have run.
