@@ -212,6 +212,9 @@ void Module::onView(const membership::View& view, bool quorate) {
     if (leaseAllowed_) (void)dataPath_->renewLease(now() + timing_.lease);
 
     maybeUp();
+    // UP: the reason shown by `safectl state -l` follows the view in force.
+    if (state_ == ModuleState::Up)
+        reason_ = "view " + view.describe() + ", " + std::to_string(bucketsOwned(table_, plan_.self)) + " buckets";
     announce();
 }
 
