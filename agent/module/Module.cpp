@@ -1,5 +1,7 @@
 #include "module/Module.h"
 
+#include "app/ScriptEnv.h"
+
 #include "farm_hash.h"
 
 #include <netinet/in.h>
@@ -146,14 +148,12 @@ void Module::tearDown() {
     leaseAllowed_ = false;
 }
 
+// SafeKit's environment for the module's scripts, as app::scriptEnv builds
+// it for the checkers too.
 std::vector<std::pair<std::string, std::string>> Module::scriptEnv() const {
-    std::vector<std::pair<std::string, std::string>> env = {
-        {"SAFE", paths_.safeDir},          {"SAFEMODULE", paths_.name},
-        {"SAFEBIN", paths_.safeDir},       {"SAFEUSERBIN", paths_.dir + "/bin"},
-        {"SAFEVAR", paths_.varDir},        {"SAFEUSERVAR", paths_.varDir},
-    };
-    for (const auto& v : config_->user.vars) env.push_back(v);
-    return env;
+    return app::scriptEnv(app::ScriptPaths{paths_.safeDir, paths_.safeDir, paths_.safeVar, paths_.name, paths_.dir,
+                                           paths_.varDir},
+                          *config_);
 }
 
 void Module::runStartBoth() {

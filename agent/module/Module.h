@@ -54,6 +54,7 @@ struct ModulePaths {
     std::string dir;     // holds conf/ and bin/
     std::string varDir;  // the module's runtime files
     std::string safeDir; // where the `safekit` command lives ($SAFE)
+    std::string safeVar; // the agent's runtime files ($SAFEVAR)
 };
 
 struct ModuleDeps {

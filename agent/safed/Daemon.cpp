@@ -133,7 +133,7 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
     if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
 
-    module::ModulePaths paths{name, moduleDir(name), varDir, options_.safeDir};
+    module::ModulePaths paths{name, moduleDir(name), varDir, options_.safeDir, options_.varDir};
     app::ScriptPaths scriptPaths{options_.safeDir, options_.safeDir, options_.varDir, name, moduleDir(name), varDir};
     auto* log = s.log.get();
     auto planCopy = plan.value();

@@ -86,26 +86,6 @@ survey() { # OUT [MAX_TIME]
 answered() { grep -cv ' NONE$' "$1"; }
 count_of() { grep -c " $2\$" "$1"; }
 
-# Every client retries on its own (tests/lab/probe.py: a new connection
-# every attempt, so a SYN lost in the gap does not wait for TCP's 1 s
-# retransmission) until answered; prints the milliseconds from $1 until the
-# last client was answered, -1 if one was not within the limit. Answers go
-# to $3 as survey() writes them.
-until_all_answered() { # START_MS LIMIT_S OUT
-  local start=$1 limit=$2 out=$3 j srcs=() worst
-  for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
-  nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/probe.py" "$VIP4" "${srcs[@]}" \
-    --limit "$limit" --since "$start" >"$out.raw" 2>/dev/null
-  if grep -q ' NONE ' "$out.raw" || [[ ! -s $out.raw ]]; then
-    cut -d' ' -f1,2 "$out.raw" >"$out"
-    echo -1
-    return 1
-  fi
-  worst=$(awk '{print $3}' "$out.raw" | sort -n | tail -1)
-  cut -d' ' -f1,2 "$out.raw" >"$out"
-  echo "$worst"
-}
-
 # Watches every client for $1 seconds in the background (probe.py --watch):
 # start it, inject the failure, then outage_of reads the longest time a
 # client went unanswered and the nodes that answered last.
