@@ -111,8 +111,8 @@ TEST_F(ModuleConfigTest, MinimalTakesEveryDefault) {
     EXPECT_EQ(c.service.maxloop, 3u);
     EXPECT_EQ(c.service.loopInterval, Duration(24h));
     EXPECT_EQ(c.farm.port, 4803);
-    EXPECT_EQ(c.farm.pulse, Duration(100ms));
-    EXPECT_EQ(c.farm.slostCount, 3u);
+    EXPECT_EQ(c.farm.pulse, Duration(50ms));
+    EXPECT_EQ(c.farm.slostCount, 4u);
     EXPECT_LT(c.farm.pulse * c.farm.slostCount, Duration(1s)) << "DESIGN §4: failover well under a second";
     EXPECT_EQ(c.farm.mlostCount, 5u);
     EXPECT_EQ(c.farm.keyfile, "/etc/safefarm/cluster.key");

@@ -69,8 +69,8 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service", "loop_interval", K::Duration, false, "24h", "h", true, "the window maxloop counts restarts in"},
 
     {"safe/service/farm", "port", K::Port, false, "4803", "", false, "UDP port of the heartbeats"},
-    {"safe/service/farm", "pulse", K::Duration, false, "100ms", "ms", false, "heartbeat period (ours: SafeKit used 700ms)"},
-    {"safe/service/farm", "slost_count", K::Int, false, "3", "", false, "a peer silent on every lan for this many pulses is dead: 300ms by default"},
+    {"safe/service/farm", "pulse", K::Duration, false, "50ms", "ms", false, "heartbeat period (ours: SafeKit used 700ms)"},
+    {"safe/service/farm", "slost_count", K::Int, false, "4", "", false, "a peer silent on every lan for this many pulses is dead: 200ms by default"},
     {"safe/service/farm", "mlost_count", K::Int, false, "5", "", false, "pulses a member may take to acknowledge a proposed view before it is left out"},
     {"safe/service/farm", "keyfile", K::Path, false, "/etc/safefarm/cluster.key", "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
     {"safe/service/farm", "quorum", K::Enum, false, "none", "none|majority", false, "majority: only a side holding a majority of the farm's nodes stays up (ours)"},

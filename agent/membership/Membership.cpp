@@ -46,7 +46,7 @@ MemberState Membership::announcedState() const {
 
 bool Membership::peerAlive(const Peer& p, Nanos now) const {
     return p.heard && p.state != MemberState::Stopped &&
-           now - p.lastHeard <= config_.pulse * static_cast<int64_t>(config_.slostCount);
+           (now - p.lastHeard <= config_.pulse * static_cast<int64_t>(config_.slostCount) || now <= p.holdUntil);
 }
 
 std::vector<uint8_t> Membership::alive(Nanos now) const {
@@ -134,7 +134,8 @@ Nanos Membership::nextWakeup() const {
     if (!gathered_) next = std::min(next, startedAt_ + config_.pulse * static_cast<int64_t>(kGatherPulses));
     for (const auto& [id, p] : peers_) {
         if (!p.heard) continue;
-        Nanos death = p.lastHeard + config_.pulse * static_cast<int64_t>(config_.slostCount) + Nanos{1};
+        Nanos death =
+            std::max(p.lastHeard + config_.pulse * static_cast<int64_t>(config_.slostCount), p.holdUntil) + Nanos{1};
         if (!p.declaredDead && p.state != MemberState::Stopped) next = std::min(next, death);
     }
     if (proposal_.active) {
@@ -283,8 +284,9 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
     coordinate(now);
 }
 
-void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos) {
+void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     Peer& p = peers_.at(from);
+    p.holdUntil = (hb.flags & kHeartbeatRestarting) ? now + config_.restartHold : Nanos{0};
     p.state = hb.state;
     p.weight = hb.weight;
     p.installed = hb.installed;
@@ -359,6 +361,13 @@ void Membership::drained(Nanos now) {
     localChange(now);
 }
 
+void Membership::restarting(Nanos) {
+    if (stopped_) return;
+    Heartbeat hb{announcedState(), kHeartbeatRestarting, config_.weight, installed_.id};
+    for (int copy = 0; copy < 3; copy++)
+        for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
+}
+
 void Membership::start(Nanos now) {
     if (!stopped_ && !draining_) return;
     stopped_ = draining_ = false;
@@ -381,6 +390,7 @@ uint64_t Membership::fingerprint() const {
         h = mixIn(h, p.window.incarnation());
         h = mixIn(h, p.window.highest());
         h = mixIn(h, static_cast<uint64_t>(p.lastHeard.count()));
+        h = mixIn(h, static_cast<uint64_t>(p.holdUntil.count()));
         h = mixIn(h, static_cast<uint64_t>(p.state));
         h = mixIn(h, p.weight);
         h = mixIn(h, p.installed.seq);

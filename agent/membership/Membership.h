@@ -68,6 +68,10 @@ struct MembershipConfig {
     uint32_t slostCount = 5;  // pulses of silence on every lan: the peer is dead
     uint32_t mlostCount = 3;  // pulses of silence on one lan: that lan is down
     uint32_t ackTimeoutPulses = 2;
+    // A peer whose last heartbeat said it is restarting (kHeartbeatRestarting)
+    // is alive this long after it, so the next agent can adopt its data path
+    // (a process start under load takes more than slost_count pulses).
+    Nanos restartHold = std::chrono::seconds(2);
     QuorumPolicy quorum = QuorumPolicy::None;
     uint32_t incarnation = 1;  // persisted and bumped at every start (Incarnation.h)
     uint32_t weight = 1;
@@ -110,6 +114,12 @@ public:
     void stop(Nanos now);                        // graceful: Draining, owning nothing
     void drained(Nanos now);                     // flows gone: Stopped, leaves the view
     void start(Nanos now);                       // after stop(): join again
+    // The agent exits and the next one will adopt the data path: tell every
+    // peer (three copies on every lan, UDP) to hold this node's buckets for
+    // restartHold. The caller may then serve under a lease up to
+    // restartHoldLease() from now.
+    void restarting(Nanos now);
+    Nanos restartHoldLease() const { return config_.restartHold - config_.pulse; }
 
     Nanos nextWakeup() const;
 
@@ -133,6 +143,7 @@ private:
         ReplayWindow window;
         bool heard = false;
         Nanos lastHeard{0};
+        Nanos holdUntil{0};  // restarting: alive until then whatever the silence
         std::vector<Nanos> lastHeardLan;
         std::vector<bool> lanUp;
         MemberState state = MemberState::NotReady;

@@ -87,6 +87,46 @@ TEST(MembershipTest, CrashIsCommittedWithinTheBound) {
     (void)crash;
 }
 
+// A restarting agent (SIGTERM, upgrade) says so: its peers hold it for
+// restartHold (2 s) instead of slost_count pulses (300 ms here), then it is
+// dead as after a crash unless a heartbeat came; a heartbeat without the
+// flag ends the hold.
+TEST(MembershipTest, RestartingPeerIsHeldForTheRestartHold) {
+    Net net({1, 2, 3});
+    net.run(milliseconds(600));
+    View before = net.at(1).installed();
+    net.at(2).restarting(net.now);
+    EXPECT_EQ(net.at(2).restartHoldLease(), milliseconds(1900));
+    net.run(milliseconds(2));  // the three copies arrive
+    net.down.insert(2);        // the old agent exits
+    net.run(milliseconds(1800));
+    EXPECT_EQ(net.at(1).installed(), before) << "held: no view without node 2";
+    net.run(milliseconds(600));
+    EXPECT_EQ(ids(net.at(1).installed()), (std::vector<uint8_t>{1, 3})) << "never came back: dead after the hold";
+
+    // The next agent (a new incarnation) comes within the hold: never a view
+    // without node 2; its heartbeats end the hold, so a later silence is a
+    // crash again.
+    Net again({1, 2, 3});
+    again.run(milliseconds(600));
+    again.at(2).restarting(again.now);
+    again.run(milliseconds(2));
+    again.down.insert(2);
+    again.run(milliseconds(500));
+    MembershipConfig c = again.at(2).config();
+    c.incarnation++;
+    again.nodes.erase(2);
+    again.nodes.emplace(2, Membership(c, Net::mac(), again.now));
+    again.down.erase(2);
+    again.run(milliseconds(600));
+    for (const auto& v : again.installs[1]) EXPECT_NE(v.find(2), nullptr) << "a view without node 2";
+    ASSERT_NE(again.at(1).installed().find(2), nullptr);
+    EXPECT_EQ(again.at(1).installed().find(2)->incarnation, c.incarnation);
+    again.down.insert(2);
+    again.run(milliseconds(500));
+    EXPECT_EQ(ids(again.at(1).installed()), (std::vector<uint8_t>{1, 3}));
+}
+
 TEST(MembershipTest, GracefulStopDrainsThenLeaves) {
     Net net({1, 2, 3});
     net.run(milliseconds(600));

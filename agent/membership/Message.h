@@ -46,9 +46,14 @@ struct Header {
     uint64_t seq = 0;
 };
 
+// The sender's agent is restarting (SIGTERM, an upgrade): it leaves its
+// data path serving under a lease of up to MembershipConfig::restartHold, and
+// its peers hold its buckets that long instead of slost_count pulses.
+constexpr uint8_t kHeartbeatRestarting = 0x1;
+
 struct Heartbeat {
     MemberState state = MemberState::NotReady;
-    uint8_t flags = 0;  // reserved, 0
+    uint8_t flags = 0;  // kHeartbeatRestarting; other bits reserved, 0
     uint32_t weight = 1;
     ViewId installed;  // the sender's last installed view
 };

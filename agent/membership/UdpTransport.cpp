@@ -63,6 +63,13 @@ void UdpTransport::receive(size_t i) {
 }
 
 void UdpTransport::flush() {
+    sendQueued();
+    for (auto& v : membership_.takeCommitted())
+        if (onView_) onView_(v);
+    arm();
+}
+
+void UdpTransport::sendQueued() {
     for (auto& d : membership_.takeDatagrams()) {
         if (d.lan >= lans_.size()) continue;
         auto it = config_[d.lan].peers.find(d.to);
@@ -73,9 +80,6 @@ void UdpTransport::flush() {
         if (ec) sendErrors_++;
         if (onSend_) onSend_(d);
     }
-    for (auto& v : membership_.takeCommitted())
-        if (onView_) onView_(v);
-    arm();
 }
 
 void UdpTransport::arm() {

@@ -37,6 +37,11 @@ public:
     // Called with every datagram sent (the lab test records them to replay).
     void onSend(std::function<void(const Datagram&)> f) { onSend_ = std::move(f); }
 
+    // Sends what the state machine has queued, now, and nothing else (no
+    // view delivered, no timer armed): for the last words of an agent that
+    // exits (Membership::restarting).
+    void sendQueued();
+
     static Nanos monotonicNow();
     // Datagrams from an address that is not a configured peer on that lan
     // (still checked by the state machine), and send errors.

@@ -103,6 +103,13 @@ void MembershipDriver::drain() {
     if (membership_) membership_->stop(UdpTransport::monotonicNow());
 }
 
+std::chrono::nanoseconds MembershipDriver::restarting() {
+    if (!membership_ || !transport_ || leaving_) return std::chrono::nanoseconds{0};
+    membership_->restarting(UdpTransport::monotonicNow());
+    transport_->sendQueued();
+    return membership_->restartHoldLease();
+}
+
 void MembershipDriver::leave() {
     if (!membership_) return;
     membership_->drained(UdpTransport::monotonicNow());

@@ -34,6 +34,7 @@ public:
     void setReady(bool ready) override;
     void drain() override;
     void leave() override;
+    std::chrono::nanoseconds restarting() override;
     bool joined() const override { return transport_ != nullptr && !leaving_; }
 
     const membership::Membership* state() const { return membership_.get(); }

@@ -4,6 +4,7 @@
 // commits views by hand.
 #pragma once
 
+#include <chrono>
 #include <functional>
 
 #include "common/Result.h"
@@ -21,6 +22,10 @@ public:
     virtual void drain() = 0;   // graceful stop: announce Draining, own nothing
     virtual void leave() = 0;   // flows gone: announce Stopped, then close
     virtual bool joined() const = 0;
+    // The agent exits and the next one adopts the data path (SIGTERM, an
+    // upgrade): the peers are told to hold this node's buckets; returns how
+    // long from now the data path may keep serving under its lease.
+    virtual std::chrono::nanoseconds restarting() = 0;
 };
 
 }  // namespace safefarm::module

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <utility>
 #include <cstdio>
 #include <fstream>
 
@@ -203,6 +204,11 @@ void Module::onView(const membership::View& view, bool quorate) {
     if (frozenAt_ && member && view.id > *frozenAt_) {
         deps_.log('I', "SF_LEASE", paths_.name + ": taken back in by view " + view.describe() + ", lease renewed again");
         frozenAt_.reset();
+        if (std::exchange(readyAfterFence_, false) && appRunning_ && !recovering_ && !stopping_ && !linkDown_) {
+            bool anyFailing = false;
+            for (const auto& [id, f] : failing_) anyFailing |= f;
+            if (!anyFailing) membership_->setReady(true);
+        }
     }
     view_ = view;
     quorate_ = quorate;
@@ -220,17 +226,35 @@ void Module::onView(const membership::View& view, bool quorate) {
 
 void Module::linkChanged(const std::string& ifname, bool up) {
     if (ifname != plan_.ifname || config_->vip.interfaces.empty() || !config_->vip.interfaces[0].check) return;
-    if (!membership_ || state_ == ModuleState::Stop || linkDown_ == !up) return;
-    linkDown_ = !up;
-    deps_.log(up ? 'I' : 'W', "SF_CHECK_FAILED",
-              paths_.name + ": interface " + ifname + (up ? " is up again" : " is down: owning no bucket"));
+    if (!membership_ || state_ == ModuleState::Stop) return;
+    if (up ? (!linkDown_ || linkSettleAt_ != 0ns) : (linkDown_ && linkSettleAt_ == 0ns)) return;
     if (!up) {
+        linkDown_ = true;
+        linkSettleAt_ = 0ns;
+        deps_.log('W', "SF_CHECK_FAILED", paths_.name + ": interface " + ifname + " is down: owning no bucket");
         membership_->setReady(false);
         setState(ModuleState::Wait, "interface " + ifname + " down");
         return;
     }
+    // Back up: still owning nothing until the peers have been heard. Cut
+    // off, this node formed a view of its own; ready at once, that view
+    // would give it every bucket until the others' view reaches it, and it
+    // would answer their clients meanwhile (duplicate SYN-ACKs, resets, and
+    // half-open connections that fill its SYN queue). The pulse clears
+    // linkDown_ when linkSettle is over.
+    linkSettleAt_ = now() + timing_.linkSettle;
+    deps_.log('I', "SF_CHECK_FAILED",
+              paths_.name + ": interface " + ifname + " is up again: ready in " +
+                  std::to_string(timing_.linkSettle / 1ms) + " ms, once the peers are heard");
+}
+
+void Module::linkSettled() {
+    linkSettleAt_ = 0ns;
+    linkDown_ = false;
     if (appRunning_ && !recovering_ && !stopping_) {
-        membership_->setReady(true);
+        bool anyFailing = false;
+        for (const auto& [id, f] : failing_) anyFailing |= f;
+        if (!anyFailing) membership_->setReady(true);
         maybeUp();
     }
 }
@@ -286,11 +310,19 @@ void Module::pulse() {
     nanoseconds t = now();
     // A freeze (SIGSTOP, a stalled VM) longer than the lease: the others may
     // have taken this node's buckets already. Fence now and wait for a view
-    // newer than the one held, which the others commit when they hear it.
+    // newer than the one held. If the stall was shorter than their detection
+    // time, they never saw this node leave and no newer view would come:
+    // announcing NotReady makes the coordinator commit one (taken back in,
+    // onView announces Ready again). Without it the node stayed fenced until
+    // some other change, seconds or forever.
     if (leaseAllowed_ && t - lastPulse_ > timing_.lease) {
         (void)dataPath_->renewLease(0ns);
         frozenAt_ = view_ ? view_->id : membership::ViewId{};
         leaseAllowed_ = false;
+        if (membership_) {
+            membership_->setReady(false);
+            readyAfterFence_ = true;
+        }
         deps_.log('W', "SF_LEASE",
                   paths_.name + ": agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
                       " ms, longer than the lease: fenced until a newer view takes this node back");
@@ -298,6 +330,7 @@ void Module::pulse() {
     lastPulse_ = t;
     if (leaseAllowed_) (void)dataPath_->renewLease(t + timing_.lease);
 
+    if (linkSettleAt_ != 0ns && t >= linkSettleAt_ && membership_) linkSettled();
     if (drainUntil_ != 0ns && t >= drainUntil_ && !stopping_) {
         drainUntil_ = 0ns;
         install(false);
@@ -569,9 +602,16 @@ void Module::restartApp(const std::string& why, Done done) {
 // --- restart of safed ----------------------------------------------------
 
 void Module::detach() {
-    // The whole lease for the next safed to adopt the filter in, counted
-    // from now rather than from the last pulse.
-    if (dataPath_ && leaseAllowed_) (void)dataPath_->renewLease(now() + timing_.lease);
+    // The next safed adopts the filter: the peers are told to hold this
+    // node's buckets (restartHold, 2 s) and the lease runs that long, less a
+    // pulse, from now. A process start under load does not fit in the
+    // normal lease (150 ms by default), and a node whose lease ran out is
+    // fenced until a new view. If the peers never hear it (three copies are
+    // sent), they take the buckets after slost_count pulses as for a crash.
+    if (dataPath_ && leaseAllowed_) {
+        auto hold = membership_ ? membership_->restarting() : 0ns;
+        (void)dataPath_->renewLease(now() + std::max(timing_.lease, hold));
+    }
     *alive_ = false;
     pulseTimer_.cancel();
     dataPath_.reset();  // pins stay: the next safed adopts them

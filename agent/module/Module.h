@@ -72,14 +72,17 @@ struct ModuleDeps {
 };
 
 struct ModuleTiming {
-    std::chrono::nanoseconds pulse = std::chrono::milliseconds(100);
-    std::chrono::nanoseconds lease = std::chrono::milliseconds(300);  // < slost_count x pulse
+    std::chrono::nanoseconds pulse = std::chrono::milliseconds(50);
+    std::chrono::nanoseconds lease = std::chrono::milliseconds(150);  // < slost_count x pulse
     std::chrono::nanoseconds joinDrain = std::chrono::seconds(30);    // transitions of a join
     // A graceful stop waits at least this long for a flow to show a packet
     // in the drain (Module::drainingFlows), and counts a flow idle longer
     // than flowIdle as over.
     std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
     std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
+    // After the farm interface comes back, the node stays not ready this
+    // long (slost_count x pulse: every live peer has been heard by then).
+    std::chrono::nanoseconds linkSettle = std::chrono::milliseconds(200);
 };
 
 class Module {
@@ -107,7 +110,7 @@ public:
     // The farm interface went down or came back (<interface check="on">):
     // down, the node owns nothing (cut off, it must not claim every bucket
     // in a view of its own and answer the others' clients when the link
-    // returns); up, it is ready again.
+    // returns); up, it is ready again after ModuleTiming::linkSettle.
     void linkChanged(const std::string& ifname, bool up);
     const std::string& interfaceName() const { return plan_.ifname; }
 
@@ -129,6 +132,7 @@ private:
     void onView(const membership::View& view, bool quorate);
     void install(bool drain);
     void maybeUp();
+    void linkSettled();
     std::string runningMark() const;
     void markRunning(bool running);
     void pulse();
@@ -181,7 +185,9 @@ private:
     std::map<std::string, bool> failing_;  // ident -> currently failing
     app::RecoveryPolicy recovery_;
     bool recovering_ = false;
-    bool linkDown_ = false;
+    bool linkDown_ = false;                       // or back up and settling until linkSettleAt_
+    std::chrono::nanoseconds linkSettleAt_{0};
+    bool readyAfterFence_ = false;  // announced NotReady after a stall, to get a newer view
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

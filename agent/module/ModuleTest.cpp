@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "FakeAnnouncer.h"
 #include "FakeDataPath.h"
 #include "FakeMembershipPort.h"
@@ -49,6 +51,7 @@ protected:
         timing.lease = 50ms;
         timing.joinDrain = 30ms;
         timing.drainGrace = 20ms;
+        timing.linkSettle = 20ms;
         ModuleDeps deps{io_,
                         net_,
                         announcer_,
@@ -310,9 +313,62 @@ TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {
     module_->linkChanged("lo", true);  // another interface: nothing
     EXPECT_FALSE(record_.ready);
     module_->linkChanged("eth0", true);
+    // Back, but not ready until the peers have been heard: a view of its
+    // own committed meanwhile gives it nothing (it failed before: ready at
+    // once, its solo view owned every bucket and it answered every client).
+    EXPECT_FALSE(record_.ready);
+    commit(3, {{1, MemberState::NotReady}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
+    module_->linkChanged("eth0", true);  // a repeated event does not restart the wait
+    runFor(30ms);                        // linkSettle (20 ms here) over
+    EXPECT_TRUE(record_.ready);
+    commit(4, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(module_->state(), ModuleState::Up);
+}
+
+// A stall longer than the lease but shorter than the others' detection:
+// nobody else commits a view, so the node asks for one by announcing
+// NotReady; taken back in, it is ready again. Before, it stayed fenced
+// until some unrelated view change (in the lab, 900 ms; with no change,
+// for ever).
+TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerView) {
+    startUp();
+    runFor(10ms);
+    ASSERT_GT(dp_->leaseDeadline_.count(), 0);
+    std::this_thread::sleep_for(70ms);  // lease 50 ms: the io_context did not run
+    runFor(10ms);
+    EXPECT_EQ(dp_->leaseDeadline_.count(), 0);  // fenced
+    EXPECT_FALSE(record_.ready);                 // asks the coordinator for a newer view
+    commit(2, {{1, MemberState::NotReady}, {2, MemberState::Ready}});
+    EXPECT_GT(dp_->leaseDeadline_.count(), 0);  // taken back in
     EXPECT_TRUE(record_.ready);
     commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
     EXPECT_EQ(module_->state(), ModuleState::Up);
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+}
+
+// SIGTERM: the peers are told to hold this node's buckets and the lease
+// runs as long as that hold allows, for the next safed to adopt the filter
+// (the normal lease, 50 ms here, is shorter than a process start).
+TEST_F(ModuleTest, DetachAnnouncesTheRestartAndLeasesForTheHold) {
+    startUp();
+    record_.restartLease = 2s;
+    std::chrono::nanoseconds lease{0};
+    dp_->leaseOut = &lease;
+    auto before = std::chrono::steady_clock::now().time_since_epoch();
+    module_->detach();
+    EXPECT_TRUE(record_.restarting);
+    EXPECT_GE(lease, before + 1900ms);
+}
+
+TEST_F(ModuleTest, LinkDownAgainWhileSettlingStaysDown) {
+    startUp();
+    module_->linkChanged("eth0", false);
+    module_->linkChanged("eth0", true);
+    module_->linkChanged("eth0", false);
+    runFor(30ms);
+    EXPECT_FALSE(record_.ready);
+    EXPECT_EQ(module_->state(), ModuleState::Wait);
 }
 
 TEST_F(ModuleTest, RestartRunsStopBothThenStartBothInTheFarm) {

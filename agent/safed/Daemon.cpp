@@ -128,6 +128,7 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     module::ModuleTiming timing;
     timing.pulse = cfg->farm.pulse;
     timing.lease = cfg->farm.pulse * std::max<uint32_t>(1, cfg->farm.slostCount - 1);
+    timing.linkSettle = cfg->farm.pulse * cfg->farm.slostCount;
 
     BpfDataPathOptions dp{plan->ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
     if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;

@@ -2,7 +2,10 @@
 // Daemon, maps its outcome to the exit code.
 #include <CLI/CLI.hpp>
 
+#include <iostream>
+
 #include "safed/Daemon.h"
+#include "safed/Realtime.h"
 
 int main(int argc, char** argv) {
     safefarm::safed::Options o;
@@ -18,7 +21,16 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bpffs", o.bpffs, "where bpffs is mounted")->capture_default_str();
     app.add_option("--safe-dir", o.safeDir, "$SAFE of the scripts, where `safekit` lives (default: safed's folder)");
+    int rtPriority = 10;
+    app.add_option("--rt-priority", rtPriority,
+                   "SCHED_RR priority of safed's own thread, so heartbeats and lease renewals keep their pulse on "
+                   "a busy node (scripts and the application are not affected); 0: normal scheduling")
+        ->check(CLI::Range(0, 99))
+        ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
+    // Not fatal: without CAP_SYS_NICE safed runs, only more easily starved.
+    if (auto r = safefarm::safed::useRealtimeScheduling(rtPriority); !r)
+        std::cerr << "safed: warning: " << r.error().message() << "; running under the normal policy\n";
     safefarm::safed::Daemon daemon(o);
     return daemon.run();
 }

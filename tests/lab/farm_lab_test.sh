@@ -206,6 +206,18 @@ check "SIGSTOP safed n3: longest outage of a client" "$( ((gap >= 0 && gap <= 15
 check "SIGSTOP safed n3: n3 answers nobody while frozen" "$([[ $(grep -c ' n3 ' "$tmp/w4") == 0 && $(grep -c ' NONE ' "$tmp/w4") == 0 ]] && echo 1 || echo 0)" ""
 echo "MEASURED sigstop_gap_ms=$gap"
 sleep 1
+# Packet level: the client counts the SYNs it sends to the VIP and the
+# SYN-ACKs that come back. A node answering on a stale view while another
+# one serves the same client shows up as more SYN-ACKs than SYNs (an HTTP
+# answer hides it: the client resets the second handshake).
+nsenter --net="/run/netns/${P}cl" -- nft -f - <<NFT
+table inet sfdup {
+  counter syn {}
+  counter synack {}
+  chain out { type filter hook output priority 0; ip daddr $VIP4 tcp dport 80 tcp flags & (syn | ack) == syn counter name syn; }
+  chain in { type filter hook input priority 0; ip saddr $VIP4 tcp sport 80 tcp flags & (syn | ack) == syn | ack counter name synack; }
+}
+NFT
 kill -CONT "$pid"
 # Waking up, n3 must not serve on its stale view: every client still answered
 # exactly once while it rejoins.
@@ -215,6 +227,10 @@ for round in 1 2 3 4 5; do
   none=$((none + CLIENTS - $(answered "$tmp/s5")))
 done
 check "n3 wakes: every client answered in 5 rounds" "$([[ $none == 0 ]] && echo 1 || echo 0)" "unanswered=$none"
+syns=$(nsenter --net="/run/netns/${P}cl" -- nft list counter inet sfdup syn | awk '/packets/ {print $2}')
+synacks=$(nsenter --net="/run/netns/${P}cl" -- nft list counter inet sfdup synack | awk '/packets/ {print $2}')
+nsenter --net="/run/netns/${P}cl" -- nft delete table inet sfdup
+check "n3 wakes: no duplicate answer (SYN-ACKs <= SYNs)" "$( ((${syns:-0} > 0 && ${synacks:-0} <= ${syns:-0})) && echo 1 || echo 0)" "SYNs ${syns:-?}, SYN-ACKs ${synacks:-?}"
 wait_state 3 2 20 && ok=1 || ok=0
 check "n3 UP again" "$ok" ""
 

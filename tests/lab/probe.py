@@ -79,7 +79,7 @@ def main():
                 worst = max(worst, t - last_ok)
                 last_ok, node = t, n
             else:
-                time.sleep(0.01)
+                time.sleep(0.005)
         worst = max(worst, time.monotonic() - last_ok)
         results[src] = (node, int(worst * 1000))
 

@@ -18,6 +18,7 @@ Result<void> FakeDataPath::install(const EpochSpec& spec) {
 
 Result<void> FakeDataPath::renewLease(std::chrono::nanoseconds deadline) {
     leaseDeadline_ = deadline;
+    if (leaseOut) *leaseOut = deadline;
     return success();
 }
 

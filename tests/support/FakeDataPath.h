@@ -24,6 +24,8 @@ public:
     std::optional<EpochSpec> installed_;
     std::vector<EpochSpec> history_;
     std::chrono::nanoseconds leaseDeadline_{0};
+    // Also written here when set: outlives this object (detach() drops it).
+    std::chrono::nanoseconds* leaseOut = nullptr;
     ReasonCounters counters_{};
     std::vector<uint64_t> bucketPackets_ = std::vector<uint64_t>(FARM_BUCKETS);
     std::vector<FlowEntry> flows_;

@@ -10,7 +10,8 @@ namespace safefarm::test {
 class FakeMembershipPort : public module::MembershipPort {
 public:
     struct Record {
-        bool joined = false, ready = false, draining = false, left = false;
+        bool joined = false, ready = false, draining = false, left = false, restarting = false;
+        std::chrono::nanoseconds restartLease{std::chrono::seconds(1)};
         int joins = 0;
         std::optional<Error> failJoin;
     };
@@ -33,6 +34,10 @@ public:
         r_.joined = false;
     }
     bool joined() const override { return r_.joined; }
+    std::chrono::nanoseconds restarting() override {
+        r_.restarting = true;
+        return r_.restartLease;
+    }
 
     ViewHandler* handler = nullptr;
 
