@@ -9,6 +9,8 @@
 
 #include "control/SocketPath.h"
 #include "safectl/ActionCommands.h"
+#include "safectl/BootCommand.h"
+#include "safectl/ClusterCommand.h"
 #include "safectl/ConfigCommand.h"
 #include "safectl/LogsCommand.h"
 #include "safectl/StateCommand.h"
@@ -39,6 +41,7 @@ int main(int argc, char** argv) {
     const std::string program = std::filesystem::path(argv[0]).filename() == "safekit" ? "safekit" : "safectl";
     CLI::App app{program + ": control the safefarm modules of this node", program};
     app.footer(kExitCodes);
+    app.set_version_flag("--version", program + " " SAFEFARM_VERSION);
     app.require_subcommand(1);
     app.fallthrough();  // --socket and --timeout also after the verb
 
@@ -135,7 +138,7 @@ int main(int argc, char** argv) {
 
     ConfigCheckOptions check;
     check.clusterFile = envOr("SAFEFARM_CLUSTER", "/etc/safefarm/cluster.xml");
-    check.modulesDir = envOr("SAFEFARM_MODULES", "/var/lib/safefarm/modules");
+    check.modulesDir = envOr("SAFEFARM_MODULES", "/etc/safefarm/modules");
     bool noInterfaces = false;
     auto* config = app.add_subcommand("config", "configuration commands");
     config->require_subcommand(1);
@@ -144,12 +147,31 @@ int main(int argc, char** argv) {
                  "prints OK or every error, exits 0 or 1");
     checkCmd->add_option("target", check.target, "a module name, a module folder, a userconfig.xml or a cluster.xml");
     checkCmd->add_option("--cluster", check.clusterFile, "cluster.xml (default $SAFEFARM_CLUSTER or /etc/safefarm/cluster.xml)");
-    checkCmd->add_option("--modules", check.modulesDir, "installed modules (default $SAFEFARM_MODULES or /var/lib/safefarm/modules)");
+    checkCmd->add_option("--modules", check.modulesDir, "installed modules (default $SAFEFARM_MODULES or /etc/safefarm/modules)");
     checkCmd->add_flag("--no-interfaces", noInterfaces, "do not check that the interfaces exist on this node");
     checkCmd->callback([&] {
         check.probeInterfaces = !noInterfaces;
         rc = configCheck(check, std::cout, std::cerr);
     });
+
+    // boot on|off|status and cluster genkey work on files, without safed.
+    BootOptions boot;
+    boot.configDir = envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm");
+    boot.varDir = envOr("SAFEFARM_VAR_DIR", "/var/lib/safefarm");
+    auto* bootCmd = app.add_subcommand("boot", "whether safed starts a module when it starts (at boot)");
+    bootCmd->add_option("action", boot.action, "on, off or status")->required()->check(CLI::IsMember({"on", "off", "status"}));
+    bootCmd->add_option("-m,--module", boot.module, "the module (default: every module)");
+    bootCmd->add_option("--config-dir", boot.configDir, "safed's --config-dir (default $SAFEFARM_CONFIG_DIR or /etc/safefarm)");
+    bootCmd->add_option("--var-dir", boot.varDir, "safed's --var-dir (default $SAFEFARM_VAR_DIR or /var/lib/safefarm)");
+    bootCmd->callback([&] { rc = bootCommand(boot, std::cout, std::cerr); });
+    std::string keyPath = envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm") + std::string("/cluster.key");
+    bool keyForce = false;
+    auto* clusterCmd = app.add_subcommand("cluster", "cluster-wide settings of this node");
+    clusterCmd->require_subcommand(1);
+    auto* genkey = clusterCmd->add_subcommand("genkey", "write a new random cluster key (mode 600), to copy to every node");
+    genkey->add_option("path", keyPath, "the key file (default $SAFEFARM_CONFIG_DIR/cluster.key or /etc/safefarm/cluster.key)");
+    genkey->add_flag("--force", keyForce, "replace an existing key");
+    genkey->callback([&] { rc = generateClusterKey(keyPath, keyForce, std::cout, std::cerr); });
 
     try {
         app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "membership/Persist.h"
 #include "module/HashKey.h"
 #include "module/MembershipDriver.h"
+#include "safed/BootFlag.h"
 #include "safed/Checkers.h"
 #include "net/NetlinkSetup.h"
 
@@ -182,7 +183,7 @@ void Daemon::resumeModules() {
                 slots_[name].log->error(control::MessageId::SF_MODULE_START_FAILED,
                                         name + ": resuming after a restart of safed: " + r.error().message());
             }
-        } else if (m->bootStart()) {
+        } else if (startsAtBoot(options_.varDir, name, m->bootStart())) {
             m->start([this, name](Result<void> r) {
                 if (!r) std::cerr << "safed: starting " << name << " at boot: " << r.error().message() << "\n";
             });
