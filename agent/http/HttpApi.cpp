@@ -1,0 +1,431 @@
+#include "http/HttpApi.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "http/Crypto.h"
+#include "http/OpenApi.h"
+#include "http/PrometheusText.h"
+
+namespace safefarm::http {
+
+namespace beast_http = boost::beast::http;
+using beast_http::field;
+using beast_http::status;
+using beast_http::verb;
+using control::Reply;
+using control::ResultCode;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kCommandsPrefix = "/api/v1/commands/";
+
+// Headers every answer carries: nothing of ours is framed, sniffed, or
+// allowed to load from elsewhere (the console has no CDN, so 'self' is all).
+void secure(HttpResponse& res) {
+    res.set(field::server, "safed");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Frame-Options", "DENY");
+    res.set("Referrer-Policy", "no-referrer");
+    res.set("Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+}
+
+HttpResponse textResponse(unsigned code, std::string contentType, std::string body) {
+    HttpResponse res{static_cast<status>(code), 11};
+    secure(res);
+    res.set(field::content_type, contentType);
+    res.set(field::cache_control, "no-store");
+    res.body() = std::move(body);
+    return res;
+}
+
+unsigned statusFor(ResultCode code) {
+    switch (code) {
+        case ResultCode::Success:
+        case ResultCode::Empty: return 200;
+        case ResultCode::Unsupported: return 404;
+        case ResultCode::Forbidden: return 403;
+        case ResultCode::Error: return 500;
+    }
+    return 500;
+}
+
+HttpResponse methodNotAllowed(const char* allow) {
+    auto res = errorResponse(405, std::string("method not allowed; use ") + allow);
+    res.set(field::allow, allow);
+    return res;
+}
+
+HttpResponse tooMany(std::chrono::seconds wait, std::string text) {
+    auto res = errorResponse(429, std::move(text));
+    res.set(field::retry_after, std::to_string(std::max<long long>(1, wait.count())));
+    return res;
+}
+
+std::string cookieValue(const HttpRequest& req, std::string_view name) {
+    for (auto it = req.find(field::cookie); it != req.end() && it->name() == field::cookie; ++it) {
+        std::string_view all(it->value().data(), it->value().size());
+        while (!all.empty()) {
+            auto semi = all.find(';');
+            auto pair = all.substr(0, semi);
+            all = semi == std::string_view::npos ? std::string_view() : all.substr(semi + 1);
+            while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+            auto eq = pair.find('=');
+            if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+        }
+    }
+    return {};
+}
+
+std::string queryValue(std::string_view query, std::string_view name) {
+    while (!query.empty()) {
+        auto amp = query.find('&');
+        auto pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        auto eq = pair.find('=');
+        if (pair.substr(0, eq) != name) continue;
+        std::string raw(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1)), out;
+        for (auto& c : raw)
+            if (c == '+') c = ' ';
+        return percentDecode(raw, out) ? out : std::string();
+    }
+    return {};
+}
+
+bool validCommandName(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+    return true;
+}
+
+// What a client sent, fit for one log line: control characters (a forged
+// line) replaced, and cut short.
+std::string loggable(std::string_view s) {
+    std::string out(s.substr(0, 128));
+    for (auto& c : out)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    return out;
+}
+
+bool changes(const HttpRequest& req) { return req.method() != verb::get && req.method() != verb::head; }
+
+std::string sessionCookie(const std::string& value, long long maxAge, bool tls) {
+    return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(maxAge) +
+           "; HttpOnly; SameSite=Strict" + (tls ? "; Secure" : "");
+}
+
+}  // namespace
+
+HttpResponse envelopeResponse(unsigned code, const Reply& reply) {
+    // Texts may carry script output that is not UTF-8: replace, never throw.
+    return textResponse(code, "application/json",
+                        control::toJson(reply).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+HttpResponse errorResponse(unsigned code, std::string text) {
+    ResultCode rc = code == 401 || code == 403 ? ResultCode::Forbidden
+                    : code == 404 || code == 405 ? ResultCode::Unsupported
+                                                 : ResultCode::Error;
+    return envelopeResponse(code, Reply{rc, std::move(text), json::object()});
+}
+
+// Who sent a request, or why we will not say.
+struct HttpApi::Auth {
+    std::optional<Identity> who;
+    const Session* session = nullptr;  // set when the cookie authenticated
+    std::optional<HttpResponse> refusal;
+};
+
+HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRegistry& registry,
+                 HttpOptions options, HttpHooks hooks)
+    : executor_(std::move(executor)),
+      registry_(registry),
+      options_(std::move(options)),
+      hooks_(std::move(hooks)),
+      sessions_(hooks_.clock, options_.sessionIdle, options_.sessionLifetime, options_.maxSessions),
+      throttle_(hooks_.clock, options_.loginThrottle),
+      files_(options_.webRoot) {}
+
+HttpApi::~HttpApi() { stop(); }
+
+void HttpApi::stop() {
+    *alive_ = false;
+    hasher_.join();
+}
+
+Result<void> HttpApi::loadUsers() {
+    if (options_.usersFile.empty()) return success();
+    auto loaded = UserStore::load(options_.usersFile);
+    if (!loaded) return loaded.error();
+    setUsers(std::move(loaded.value()));
+    return success();
+}
+
+void HttpApi::setUsers(UserStore users) {
+    for (const auto& [name, entry] : users_.users())
+        if (!users.findUser(name)) sessions_.removeUser(name);
+    users_ = std::move(users);
+}
+
+HttpApi::Auth HttpApi::authenticate(const HttpRequest& req, const Peer& peer) {
+    Auth auth;
+    auto authorization = req.find(field::authorization);
+    if (authorization != req.end()) {
+        std::string_view value(authorization->value().data(), authorization->value().size());
+        if (value.substr(0, 7) != "Bearer ") {
+            auth.refusal = errorResponse(401, "Authorization: only 'Bearer <API key>' is accepted");
+            return auth;
+        }
+        // Guessing keys is throttled like guessing passwords.
+        auto addr = LoginThrottle::addressKey(peer.address);
+        if (auto wait = throttle_.retryAfter(addr); wait.count() > 0) {
+            auth.refusal = tooMany(wait, "too many failed attempts from " + peer.address);
+            return auth;
+        }
+        auth.who = users_.findApiKey(value.substr(7));
+        if (!auth.who) {
+            throttle_.failed(addr);
+            auth.refusal = errorResponse(401, "unknown API key");
+            auth.refusal->set(field::www_authenticate, "Bearer realm=\"safefarm\"");
+        }
+        return auth;
+    }
+    std::string id = cookieValue(req, kSessionCookie);
+    if (id.empty()) {
+        auth.refusal = errorResponse(401, "authentication required: log in, or send an API key");
+        return auth;
+    }
+    const Session* s = sessions_.find(id);
+    const UserEntry* user = s ? users_.findUser(s->user) : nullptr;
+    if (!user) {
+        auth.refusal = errorResponse(401, "session expired or unknown: log in again");
+        return auth;
+    }
+    // The role is read now, not at login: a demoted user is demoted at once.
+    auth.who = Identity{s->user, user->role};
+    auth.session = s;
+    return auth;
+}
+
+void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
+    std::string_view target(req.target().data(), req.target().size());
+    auto qm = target.find('?');
+    std::string path(target.substr(0, qm));
+    std::string query(qm == std::string_view::npos ? std::string_view() : target.substr(qm + 1));
+    try {
+        if (path == "/api/openapi.json") {
+            if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
+            return respond(textResponse(200, "application/json", openApiDocument(registry_, roles_).dump(2)));
+        }
+        if (path == "/api/v1/login") return login(req, peer, respond);
+        if (path == "/api/v1/logout") return logout(req, peer, respond);
+        if (path == "/api/v1/session") return session(req, peer, respond);
+        if (path == "/api/v1/commands") return listCommands(req, peer, respond);
+        if (path.starts_with(kCommandsPrefix))
+            return command(path.substr(kCommandsPrefix.size()), query, req, peer, respond);
+        if (path.starts_with("/api/")) return respond(errorResponse(404, "no such API path: " + path));
+        if (path == "/metrics") return metrics(req, peer, respond);
+        constexpr std::string_view kModules = "/var/modules/", kReady = "/ready.txt";
+        if (path.starts_with(kModules) && path.ends_with(kReady) && path.size() > kModules.size() + kReady.size())
+            return ready(path.substr(kModules.size(), path.size() - kModules.size() - kReady.size()), req, respond);
+        return staticFile(path, req, respond);
+    } catch (const std::exception& e) {
+        spdlog::error("http: {} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
+        respond(errorResponse(500, std::string("internal error: ") + e.what()));
+    }
+}
+
+void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
+    json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("user") || !body["user"].is_string() ||
+        !body.contains("password") || !body["password"].is_string())
+        return respond(errorResponse(400, "login needs a JSON object {\"user\": ..., \"password\": ...}"));
+    std::string user = body["user"], password = body["password"];
+    auto addrKey = LoginThrottle::addressKey(peer.address), userKey = LoginThrottle::userKey(user);
+    // Refused before any hashing: a throttled guesser costs us nothing.
+    auto wait = std::max(throttle_.retryAfter(addrKey), throttle_.retryAfter(userKey));
+    if (wait.count() > 0) return respond(tooMany(wait, "too many failed logins: try again in " +
+                                                           std::to_string(wait.count()) + " s"));
+    // A name no user can have: refused without hashing, and never logged
+    // as sent (it could carry newlines into the log).
+    if (!UserStore::validName(user)) {
+        throttle_.failed(addrKey);
+        spdlog::warn("http: failed login with an invalid user name from {}", peer.address);
+        return respond(errorResponse(401, "wrong user name or password"));
+    }
+    if (pendingLogins_ >= options_.maxPendingLogins)
+        return respond(tooMany(std::chrono::seconds(1), "too many logins at once"));
+
+    // An unknown user costs the same hash as a known one, so timing does
+    // not tell which names exist.
+    const UserEntry* entry = users_.findUser(user);
+    std::string hash = entry ? entry->passwordHash : dummyHash();
+    bool known = entry != nullptr;
+    ++pendingLogins_;
+    std::weak_ptr<bool> alive = alive_;
+    boost::asio::post(hasher_, [=, this, password = std::move(password)]() mutable {
+        auto verified = verifyPassword(password, hash);
+        bool ok = known && verified.ok() && verified.value();
+        boost::asio::post(executor_, [=, this]() {
+            auto a = alive.lock();
+            if (!a || !*a) return;
+            --pendingLogins_;
+            if (!ok) {
+                throttle_.failed(addrKey);
+                throttle_.failed(userKey);
+                spdlog::warn("http: failed login for '{}' from {}", user, peer.address);
+                return respond(errorResponse(401, "wrong user name or password"));
+            }
+            // The role may have changed while hashing: read it again.
+            const UserEntry* now = users_.findUser(user);
+            if (!now) return respond(errorResponse(401, "wrong user name or password"));
+            throttle_.succeeded(addrKey);
+            throttle_.succeeded(userKey);
+            const Session& s = sessions_.create(user);
+            spdlog::info("http: {} ({}) logged in from {}", user, roleName(now->role), peer.address);
+            auto res = envelopeResponse(
+                200, Reply::success("logged in as " + user,
+                                    {{"user", user},
+                                     {"role", roleName(now->role)},
+                                     {"csrf_token", s.csrf},
+                                     {"expires_in", options_.sessionIdle.count()}}));
+            res.set(field::set_cookie, sessionCookie(s.id, options_.sessionLifetime.count(), peer.tls));
+            respond(std::move(res));
+        });
+    });
+}
+
+std::string HttpApi::dummyHash() const {
+    unsigned iterations = kDefaultPbkdf2Iterations;
+    if (!users_.users().empty()) {
+        // Same cost as the users' own hashes.
+        const auto& h = users_.users().begin()->second.passwordHash;
+        auto a = h.find('$'), b = h.find('$', a + 1);
+        if (a != std::string::npos && b != std::string::npos) iterations = std::stoul(h.substr(a + 1, b - a - 1));
+    }
+    return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + randomHex(16) + "$" + randomHex(32);
+}
+
+void HttpApi::logout(const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
+    auto auth = authenticate(req, peer);
+    if (auth.refusal) return respond(std::move(*auth.refusal));
+    if (!auth.session) return respond(errorResponse(400, "an API key has no session to end"));
+    if (!constantTimeEqual(std::string(req["X-CSRF-Token"]), auth.session->csrf))
+        return respond(errorResponse(403, "missing or wrong X-CSRF-Token"));
+    sessions_.remove(auth.session->id);
+    spdlog::info("http: {} logged out", auth.who->name);
+    auto res = envelopeResponse(200, Reply::success("logged out"));
+    res.set(field::set_cookie, sessionCookie("", 0, peer.tls));
+    respond(std::move(res));
+}
+
+void HttpApi::session(const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::get) return respond(methodNotAllowed("GET"));
+    auto auth = authenticate(req, peer);
+    if (auth.refusal) return respond(std::move(*auth.refusal));
+    json args = {{"user", auth.who->name},
+                 {"role", roleName(auth.who->role)},
+                 {"via", auth.session ? "session" : "api_key"}};
+    if (auth.session) {
+        args["csrf_token"] = auth.session->csrf;
+        args["expires_in"] = std::chrono::ceil<std::chrono::seconds>(
+                                 sessions_.expiresAt(*auth.session) - hooks_.clock())
+                                 .count();
+    }
+    respond(envelopeResponse(200, Reply::success(auth.who->name, args)));
+}
+
+void HttpApi::listCommands(const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::get) return respond(methodNotAllowed("GET"));
+    auto auth = authenticate(req, peer);
+    if (auth.refusal) return respond(std::move(*auth.refusal));
+    json commands = json::array();
+    for (const auto& c : registry_.list()) {
+        Role need = roles_.required(c.name);
+        commands.push_back(
+            {{"name", c.name}, {"help", c.help}, {"role", roleName(need)}, {"allowed", allows(auth.who->role, need)}});
+    }
+    respond(envelopeResponse(200, Reply::success(std::to_string(commands.size()) + " commands",
+                                                 {{"commands", commands}})));
+}
+
+void HttpApi::command(const std::string& name, const std::string& query, const HttpRequest& req, const Peer& peer,
+                      Respond respond) {
+    bool get = req.method() == verb::get;
+    if (!get && req.method() != verb::post) return respond(methodNotAllowed("GET, POST"));
+    // Nothing about a command is told before the caller is known.
+    auto auth = authenticate(req, peer);
+    if (auth.refusal) return respond(std::move(*auth.refusal));
+    if (!validCommandName(name) || !registry_.has(name))
+        return respond(errorResponse(404, "unknown command '" + name + "'"));
+    Role need = roles_.required(name);
+    if (get && need != Role::Monitor) return respond(methodNotAllowed("POST"));
+    if (!allows(auth.who->role, need))
+        return respond(errorResponse(403, "'" + name + "' needs role " + roleName(need) + "; " + auth.who->name +
+                                              " is " + roleName(auth.who->role)));
+    // A browser sends the cookie with any request to us, whoever wrote the
+    // page; only our page knows the token. An API key is never sent by a
+    // browser on its own, so bearer requests need none.
+    if (auth.session && changes(req) &&
+        !constantTimeEqual(std::string(req["X-CSRF-Token"]), auth.session->csrf))
+        return respond(errorResponse(403, "missing or wrong X-CSRF-Token"));
+
+    control::Request request;
+    if (get) {
+        request.command = name;
+        request.module = queryValue(query, "module");
+    } else {
+        json body = req.body().empty() ? json::object() : json::parse(req.body(), nullptr, false);
+        if (body.is_discarded()) return respond(errorResponse(400, "malformed JSON in the request body"));
+        if (!body.is_object()) return respond(errorResponse(400, "the request body is not a JSON object"));
+        if (auto c = body.find("command"); c != body.end() && *c != name)
+            return respond(errorResponse(400, "the body names another command than the path"));
+        body["command"] = name;
+        auto parsed = control::requestFromJson(body);
+        if (!parsed) return respond(errorResponse(400, parsed.error().message()));
+        request = std::move(parsed.value());
+    }
+    if (need != Role::Monitor)
+        spdlog::info("http: {} ({}) from {}: {} {}", auth.who->name, roleName(auth.who->role), peer.address, name,
+                     loggable(request.module));
+    registry_.dispatch(request, [respond](Reply reply) { respond(envelopeResponse(statusFor(reply.result), reply)); });
+}
+
+void HttpApi::metrics(const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
+    if (options_.metricsNeedAuth) {
+        auto auth = authenticate(req, peer);
+        if (auth.refusal) return respond(std::move(*auth.refusal));
+    }
+    if (!hooks_.metrics) return respond(textResponse(404, "text/plain; charset=utf-8", "no metrics here\n"));
+    respond(textResponse(200, kPrometheusContentType, formatPrometheus(hooks_.metrics->collect())));
+}
+
+void HttpApi::ready(const std::string& module, const HttpRequest& req, Respond respond) {
+    if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
+    bool up = UserStore::validName(module) && hooks_.moduleUp && hooks_.moduleUp(module);
+    respond(up ? textResponse(200, "text/plain; charset=utf-8", "ready\n")
+               : textResponse(404, "text/plain; charset=utf-8", "not ready\n"));
+}
+
+void HttpApi::staticFile(const std::string& path, const HttpRequest& req, Respond respond) {
+    if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
+    auto found = files_.lookup(path);
+    if (found.status == StaticStatus::Refused)
+        return respond(textResponse(400, "text/plain; charset=utf-8", found.reason + "\n"));
+    if (found.status == StaticStatus::NotFound)
+        return respond(textResponse(404, "text/plain; charset=utf-8", "not found\n"));
+    auto res = textResponse(200, found.file.contentType, std::move(found.file.body));
+    res.set(field::cache_control, "no-cache");  // revalidate: a new console shows at once
+    respond(std::move(res));
+}
+
+}  // namespace safefarm::http

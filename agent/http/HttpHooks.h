@@ -1,0 +1,22 @@
+// What safed plugs into the control API besides the command registry: the
+// answers of ready.txt and /metrics, and the clock (tests move it).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "http/Clock.h"
+#include "http/MetricsSource.h"
+
+namespace safefarm::http {
+
+struct HttpHooks {
+    // GET /var/modules/<module>/ready.txt: 200 if this returns true, else
+    // 404. Called on the io_context's thread. Unset: always 404.
+    std::function<bool(const std::string& module)> moduleUp;
+    // GET /metrics. Not owned; must outlive the server. Null: 404.
+    MetricsSource* metrics = nullptr;
+    Clock clock = steadyNow;
+};
+
+}  // namespace safefarm::http

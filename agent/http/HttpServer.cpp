@@ -1,0 +1,345 @@
+#include "http/HttpServer.h"
+
+#include <fcntl.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "http/HttpApi.h"
+
+namespace safefarm::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+// Asio opens sockets without O_CLOEXEC; module scripts started by safed
+// would inherit them and keep port 9010 bound after safed dies.
+void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
+
+// What a connection needs of the options, copied: a command may answer
+// after the server is gone, and the connection must not read freed options.
+struct Limits {
+    std::size_t maxBody;
+    std::size_t maxHeader;
+    std::chrono::seconds timeout;
+};
+
+class ConnectionBase {
+public:
+    virtual ~ConnectionBase() = default;
+    virtual void close() = 0;
+};
+
+// One client, plain (beast::tcp_stream) or TLS (ssl_stream over it).
+template <class Stream>
+class Connection : public ConnectionBase, public std::enable_shared_from_this<Connection<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+public:
+    template <class... Args>
+    Connection(std::weak_ptr<HttpApi> api, Limits limits, Args&&... args)
+        : stream_(std::forward<Args>(args)...), api_(std::move(api)), limits_(limits) {}
+
+    void start() {
+        boost::system::error_code ec;
+        auto ep = lowest().socket().remote_endpoint(ec);
+        if (!ec) {
+            auto a = ep.address();
+            // A v4 client of a dual-stack listener: throttled as itself.
+            if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+            peer_.address = a.to_string();
+        }
+        peer_.tls = kTls;
+        if constexpr (kTls) {
+            lowest().expires_after(limits_.timeout);
+            stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code e) {
+                if (e) return self->close();
+                self->readRequest();
+            });
+        } else {
+            readRequest();
+        }
+    }
+
+    void close() override { lowest().close(); }
+
+private:
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void readRequest() {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeader));
+        parser_->body_limit(limits_.maxBody);
+        // The whole request within the timeout: a slow sender (or an idle
+        // kept-alive connection) is cut off.
+        lowest().expires_after(limits_.timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                     self->onHeader(ec);
+                                 });
+    }
+
+    // curl sends "Expect: 100-continue" before a body over 1 KiB and waits
+    // a second for the go-ahead: give it at once (the size was checked with
+    // the header), then read the body.
+    void onHeader(beast::error_code ec) {
+        if (ec) return onRead(ec);
+        auto self = this->shared_from_this();
+        auto readBody = [self] {
+            bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
+                              [self](beast::error_code e, std::size_t) { self->onRead(e); });
+        };
+        if (!beast::iequals(parser_->get()[bhttp::field::expect], "100-continue")) return readBody();
+        auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+        bhttp::async_write(stream_, *cont, [self, cont, readBody](beast::error_code e, std::size_t) {
+            if (e) return self->close();
+            readBody();
+        });
+    }
+
+    void onRead(beast::error_code ec) {
+        if (ec == bhttp::error::end_of_stream) return shutdown();
+        // Past a limit the stream cannot be resynchronised: answer and hang up.
+        if (ec == bhttp::error::body_limit)
+            return refuse(413, "request body larger than " + std::to_string(limits_.maxBody) + " bytes");
+        if (ec == bhttp::error::header_limit)
+            return refuse(431, "request header larger than " + std::to_string(limits_.maxHeader) + " bytes");
+        if (ec == bhttp::error::partial_message) return close();  // the client left mid-request
+        if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
+            return refuse(400, "malformed HTTP request: " + ec.message());
+        if (ec) return close();  // timeout, reset, or stop()
+        lowest().expires_never();  // a command may take its time (a stop drains)
+        // A request read just as the server was destroyed: nobody to ask.
+        auto api = api_.lock();
+        if (!api) return close();
+
+        auto req = parser_->release();
+        keepAlive_ = req.keep_alive();
+        version_ = req.version();
+        head_ = req.method() == bhttp::verb::head;
+        // A command may answer from another thread: the write goes back to ours.
+        auto self = this->shared_from_this();
+        api->handle(std::move(req), peer_, [self](HttpResponse res) {
+            asio::post(self->stream_.get_executor(),
+                       [self, res = std::move(res)]() mutable { self->write(std::move(res), self->keepAlive_); });
+        });
+    }
+
+    void refuse(unsigned code, std::string text) {
+        version_ = 11;
+        head_ = false;
+        write(errorResponse(code, std::move(text)), false);
+    }
+
+    void write(HttpResponse res, bool keepAlive) {
+        res.version(version_);
+        res.keep_alive(keepAlive);
+        auto length = res.body().size();
+        res.prepare_payload();
+        if (head_) {
+            res.body().clear();
+            res.content_length(length);
+        }
+        res_ = std::make_shared<HttpResponse>(std::move(res));
+        lowest().expires_after(limits_.timeout);
+        bhttp::async_write(stream_, *res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            bool again = self->res_->keep_alive();
+            self->res_.reset();
+            if (ec) return self->close();
+            if (!again) return self->shutdown();
+            self->readRequest();
+        });
+    }
+
+    void shutdown() {
+        if constexpr (kTls) {
+            lowest().expires_after(std::chrono::seconds(5));
+            stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close(); });
+        } else {
+            boost::system::error_code ignored;
+            lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+            linger();
+        }
+    }
+
+    // Closing with unread bytes in the receive buffer sends a reset, which
+    // can destroy the answer before the client reads it (a 413 is sent
+    // while the body still arrives): read and drop a little first.
+    void linger() {
+        if (lingered_ > (1u << 20)) return close();
+        lowest().expires_after(std::chrono::seconds(2));
+        lowest().async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec,
+                                                                                          std::size_t n) {
+            self->lingered_ += n;
+            if (ec) return self->close();
+            self->linger();
+        });
+    }
+
+    Stream stream_;
+    std::weak_ptr<HttpApi> api_;
+    Limits limits_;
+    Peer peer_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::shared_ptr<HttpResponse> res_;
+    unsigned version_ = 11;
+    bool keepAlive_ = true;
+    bool head_ = false;
+    std::array<char, 4096> drain_{};
+    std::size_t lingered_ = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+    Impl(asio::io_context& io, const control::CommandRegistry& registry, HttpOptions opts, HttpHooks hooks)
+        : options(opts),
+          api(std::make_shared<HttpApi>(io.get_executor(), registry, std::move(opts), std::move(hooks))),
+          acceptor(io),
+          retry(io) {}
+
+    void acceptNext();
+    Result<void> loadTls();
+
+    HttpOptions options;
+    // Shared with the connections as weak pointers: a connection that
+    // outlives the server (its command still running) finds it gone.
+    std::shared_ptr<HttpApi> api;
+    tcp::acceptor acceptor;
+    asio::steady_timer retry;
+    std::optional<ssl::context> tls;
+    std::vector<std::weak_ptr<ConnectionBase>> connections;
+    uint16_t port = 0;
+};
+
+Result<void> HttpServer::Impl::loadTls() {
+    if (options.tlsCertFile.empty() && options.tlsKeyFile.empty()) return success();
+    if (options.tlsCertFile.empty() || options.tlsKeyFile.empty())
+        return badInput("TLS needs both a certificate file and a key file");
+    ssl::context ctx(ssl::context::tls_server);
+    // TLS 1.2 and later only; no compression (CRIME).
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                    ssl::context::single_dh_use);
+    boost::system::error_code ec;
+    ctx.use_certificate_chain_file(options.tlsCertFile, ec);
+    if (ec) return badInput("TLS certificate " + options.tlsCertFile + ": " + ec.message());
+    ctx.use_private_key_file(options.tlsKeyFile, ssl::context::pem, ec);
+    if (ec) return badInput("TLS key " + options.tlsKeyFile + ": " + ec.message());
+    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
+        return badInput("TLS key " + options.tlsKeyFile + " does not match " + options.tlsCertFile);
+    tls.emplace(std::move(ctx));
+    return success();
+}
+
+void HttpServer::Impl::acceptNext() {
+    acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket socket) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+        if (ec) {
+            // Out of descriptors, most likely: retry later instead of spinning.
+            retry.expires_after(std::chrono::milliseconds(100));
+            retry.async_wait([this](const boost::system::error_code& e) {
+                if (!e && acceptor.is_open()) acceptNext();
+            });
+            return;
+        }
+        closeOnExec(socket.native_handle());
+        std::erase_if(connections, [](const auto& w) { return w.expired(); });
+        if (connections.size() >= options.maxConnections) {
+            boost::system::error_code ignored;
+            socket.close(ignored);  // full: the client retries, the others go on
+        } else {
+            Limits limits{options.maxBodyBytes, options.maxHeaderBytes, options.ioTimeout};
+            if (tls) {
+                auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(api, limits,
+                                                                                            std::move(socket), *tls);
+                connections.push_back(c);
+                c->start();
+            } else {
+                auto c = std::make_shared<Connection<beast::tcp_stream>>(api, limits, std::move(socket));
+                connections.push_back(c);
+                c->start();
+            }
+        }
+        acceptNext();
+    });
+}
+
+HttpServer::HttpServer(asio::io_context& io, const control::CommandRegistry& registry, HttpOptions options,
+                       HttpHooks hooks)
+    : impl_(std::make_unique<Impl>(io, registry, std::move(options), std::move(hooks))) {}
+
+HttpServer::~HttpServer() {
+    stop();
+    impl_->api->stop();
+}
+
+Result<void> HttpServer::start() {
+    auto& o = impl_->options;
+    if (auto r = impl_->api->loadUsers(); !r) return r;
+    if (auto r = impl_->loadTls(); !r) return r;
+
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(o.address, ec);
+    if (ec) return badInput("listen address '" + o.address + "': " + ec.message());
+    tcp::endpoint endpoint(address, o.port);
+    std::string where = o.address + " port " + std::to_string(o.port);
+    auto& acceptor = impl_->acceptor;
+    acceptor.open(endpoint.protocol(), ec);
+    if (ec) return osError(ec.value(), "opening the control API socket on " + where);
+    closeOnExec(acceptor.native_handle());
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (address.is_v6() && address.to_v6().is_unspecified()) acceptor.set_option(asio::ip::v6_only(false), ec);
+    acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        return osError(ec.value(), "listening on " + where);
+    }
+    impl_->port = acceptor.local_endpoint().port();
+    spdlog::info("http: control API on {} port {}{}", o.address, impl_->port, impl_->tls ? " (TLS)" : "");
+    impl_->acceptNext();
+    return success();
+}
+
+void HttpServer::stop() {
+    boost::system::error_code ignored;
+    impl_->acceptor.close(ignored);
+    impl_->retry.cancel();
+    for (auto& w : impl_->connections)
+        if (auto c = w.lock()) c->close();
+    impl_->connections.clear();
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+Result<void> HttpServer::reloadUsers() { return impl_->api->loadUsers(); }
+
+CommandRoles& HttpServer::roles() { return impl_->api->roles(); }
+
+}  // namespace safefarm::http

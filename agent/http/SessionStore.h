@@ -1,0 +1,56 @@
+// Browser sessions after a login: an opaque random id (the cookie) and a
+// CSRF token the page sends back in X-CSRF-Token on every change. A session
+// ends on logout, after `idle` without a request, or `lifetime` after the
+// login whichever comes first. In memory only: a restart of safed logs
+// everybody out, which is the safe side.
+//
+// Used on the io_context's thread only (no lock).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "http/Clock.h"
+
+namespace safefarm::http {
+
+struct Session {
+    std::string id;    // the cookie value; only its hash is a key here
+    std::string user;
+    std::string csrf;  // returned at login, required on non-GET requests
+    TimePoint created;
+    TimePoint lastUsed;
+};
+
+class SessionStore {
+public:
+    SessionStore(Clock clock, std::chrono::seconds idle, std::chrono::seconds lifetime, std::size_t maxSessions);
+
+    const Session& create(const std::string& user);
+    // The live session with this id (its idle timer restarted), or null;
+    // an expired one is forgotten on the way.
+    const Session* find(const std::string& id);
+    void remove(const std::string& id);
+    // A user removed from the users file: every session of theirs ends.
+    void removeUser(const std::string& user);
+
+    TimePoint expiresAt(const Session& s) const;
+    std::size_t size() const { return sessions_.size(); }
+    std::chrono::seconds lifetime() const { return lifetime_; }
+
+private:
+    bool expired(const Session& s, TimePoint now) const;
+    void prune(TimePoint now);
+
+    Clock clock_;
+    std::chrono::seconds idle_;
+    std::chrono::seconds lifetime_;
+    std::size_t max_;
+    // Keyed by SHA-256 of the id: a map lookup compares keys byte by byte,
+    // and an attacker must not learn how much of a guessed id was right.
+    std::map<std::string, Session> sessions_;
+};
+
+}  // namespace safefarm::http
