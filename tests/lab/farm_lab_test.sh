@@ -7,9 +7,13 @@
 # node; the clients spread over the nodes as the bucket shares say; a node
 # lost by kill -9 of safed, by SIGSTOP of safed past the detection time and
 # by link down: every client answered again, each by one node, and the time
-# it took is printed; the node comes back and takes its share again; a
-# graceful stop drains: a download in progress on the stopping node
-# completes; the stopped module leaves nothing behind (no VIP, no XDP).
+# it took is printed (no duplicate SYN-ACK while a frozen node wakes); the
+# node comes back and takes its share again; a safed restart: no outage;
+# `safectl stop` with 200 keep-alive connections on the node and a join with
+# 200 open on the others: none reset; a graceful stop drains: a download in
+# progress on the stopping node completes; the stopped module leaves nothing
+# behind (no VIP, no XDP); checkers, maxloop, a hanging stop_both, power,
+# safectl restart, module install and remove.
 #
 # Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1. Cleans up on any exit.
 set -uo pipefail
@@ -265,6 +269,41 @@ echo "MEASURED linkdown_gap_ms=$gap"
 ip -n "$(node_ns 1)" link set eth0 up
 sleep 2
 
+# --- 200 keep-alive connections: a graceful stop and a join reset none -------
+# keepalive.py holds them (a request on each every 0.5 s); a clean close by
+# Apache's graceful stop is reconnected and a request it carried sent again,
+# as HTTP clients do; a reset, an unanswered request or an error fails.
+ka() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d$2)" "$1" 2>/dev/null || echo '?'; }
+survey "$tmp/ka"
+mapfile -t ka_srcs < <(awk '$2 == "n2" {print $1}' "$tmp/ka")
+per=$(((200 + ${#ka_srcs[@]} - 1) / ${#ka_srcs[@]}))
+nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/keepalive.py" "$VIP4" "${ka_srcs[@]}" \
+  --per-source "$per" --seconds 16 >"$tmp/ka_stop" 2>&1 &
+kapid=$!
+sleep 2
+t0=$(ms)
+safectl 2 stop -m apache_farm >"$tmp/ka_stop_out" 2>&1
+stop_ms=$(($(ms) - t0))
+wait "$kapid"
+on_n2=$(ka "$tmp/ka_stop" ".get('first_nodes',{}).get('n2',0)")
+check "stop n2 with $((per * ${#ka_srcs[@]})) keep-alive connections on it: none reset" \
+  "$([[ $(ka "$tmp/ka_stop" "['resets']") == 0 && $(ka "$tmp/ka_stop" "['timeouts'] + d['errors']") == 0 && $(ka "$tmp/ka_stop" "['connect_failures']") == 0 && $on_n2 -ge 200 && $(ka "$tmp/ka_stop" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
+  "$(cat "$tmp/ka_stop"), stop took ${stop_ms} ms"
+wait_state 2 0 30 || true
+# n2 joins while the same clients hold 200 connections on n1 and n3: the
+# buckets move in transition, the old owners keep the flows they hold.
+nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/keepalive.py" "$VIP4" "${ka_srcs[@]}" \
+  --per-source "$per" --seconds 10 >"$tmp/ka_join" 2>&1 &
+kapid=$!
+sleep 2
+safectl 2 start -m apache_farm >/dev/null 2>&1
+wait_state 2 2 20 && ok=1 || ok=0
+wait "$kapid"
+check "n2 joins with 200 connections open on n1/n3: none reset" \
+  "$([[ $ok == 1 && $(ka "$tmp/ka_join" "['resets']") == 0 && $(ka "$tmp/ka_join" "['timeouts'] + d['errors']") == 0 && $(ka "$tmp/ka_join" "['connect_failures']") == 0 && $(ka "$tmp/ka_join" "['connections']") -ge 200 && $(ka "$tmp/ka_join" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
+  "$(cat "$tmp/ka_join")"
+sleep 1
+
 # --- graceful stop drains ----------------------------------------------------
 # A slow download from a client served by n2; stopping n2 must not break it.
 survey "$tmp/s7"
@@ -369,6 +408,20 @@ printf 'not a zip' >"$tmp/broken.safe"
 safectl 1 module install "$tmp/broken.safe" >"$tmp/inst2" 2>&1
 rc=$?
 check "module install of a broken .safe is refused" "$([[ $rc == 1 ]] && grep -q 'not a zip' "$tmp/inst2" && echo 1 || echo 0)" "$(head -c 100 "$tmp/inst2")"
+# A bad configuration: start refused with the error, nothing on the node
+# changed (addresses, XDP, pins, the other module).
+ucfg=/run/safefarm-lab/$P/safed/n1/etc/modules/farm/conf/userconfig.xml
+sed -i '0,/<farm/s//<farm bogus="1"/' "$ucfg"
+snap() { ip -n "$(node_ns 1)" -br addr; ip -n "$(node_ns 1)" link show dev eth0 | grep -o 'prog/xdp id [0-9]*'; ls "$BPFFS_DIR" 2>/dev/null; safectl 1 state -m apache_farm 2>&1; }
+BPFFS_DIR=/sys/fs/bpf/safefarm
+before=$(snap)
+safectl 1 start -m farm >"$tmp/bad" 2>&1
+rc=$?
+after=$(snap)
+safectl 1 state -q -m farm >/dev/null 2>&1
+st=$?
+check "a bad configuration: start refused with the error, nothing changed" \
+  "$([[ $rc == 1 && $st == 0 && "$before" == "$after" ]] && grep -q "bogus" "$tmp/bad" && echo 1 || echo 0)" "$(head -c 160 "$tmp/bad" | tr '\n' ' ')"
 safectl 1 module remove farm >/dev/null 2>&1
 safectl 1 module list >"$tmp/list2" 2>&1
 check "module remove farm: gone" "$(! grep -q '^farm' "$tmp/list2" && echo 1 || echo 0)" ""
