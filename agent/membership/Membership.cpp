@@ -104,7 +104,7 @@ void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat
 }
 
 void Membership::sendHeartbeats(Nanos) {
-    Heartbeat hb{announcedState(), 0, config_.weight, installed_.id};
+    Heartbeat hb{announcedState(), 0, config_.weight, installed_.id, traffic_.connections, traffic_.packets};
     for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
 }
 
@@ -287,6 +287,7 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
 void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     Peer& p = peers_.at(from);
     p.holdUntil = (hb.flags & kHeartbeatRestarting) ? now + config_.restartHold : Nanos{0};
+    p.traffic = Traffic{hb.connections, hb.packets};
     p.state = hb.state;
     p.weight = hb.weight;
     p.installed = hb.installed;
@@ -361,9 +362,19 @@ void Membership::drained(Nanos now) {
     localChange(now);
 }
 
+void Membership::setTraffic(uint32_t connections, uint64_t packets) { traffic_ = Traffic{connections, packets}; }
+
+std::map<uint8_t, Membership::Traffic> Membership::peerTraffic() const {
+    std::map<uint8_t, Traffic> out;
+    for (const auto& [id, p] : peers_)
+        if (p.heard) out[id] = p.traffic;
+    return out;
+}
+
 void Membership::restarting(Nanos) {
     if (stopped_) return;
-    Heartbeat hb{announcedState(), kHeartbeatRestarting, config_.weight, installed_.id};
+    Heartbeat hb{announcedState(), kHeartbeatRestarting, config_.weight, installed_.id, traffic_.connections,
+                 traffic_.packets};
     for (int copy = 0; copy < 3; copy++)
         for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
 }

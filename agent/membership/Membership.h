@@ -111,6 +111,14 @@ public:
     void setReady(bool ready, Nanos now);
     void setWeight(uint32_t weight, Nanos now);
     void setWitness(bool reachable, Nanos now);  // unreachable: announce NotReady
+    // This node's traffic, carried by the next heartbeats (no view change).
+    void setTraffic(uint32_t connections, uint64_t packets);
+    struct Traffic {
+        uint32_t connections = 0;
+        uint64_t packets = 0;
+    };
+    // What each peer's last heartbeat said (peers never heard: absent).
+    std::map<uint8_t, Traffic> peerTraffic() const;
     void stop(Nanos now);                        // graceful: Draining, owning nothing
     void drained(Nanos now);                     // flows gone: Stopped, leaves the view
     void start(Nanos now);                       // after stop(): join again
@@ -144,6 +152,7 @@ private:
         bool heard = false;
         Nanos lastHeard{0};
         Nanos holdUntil{0};  // restarting: alive until then whatever the silence
+        Traffic traffic;
         std::vector<Nanos> lastHeardLan;
         std::vector<bool> lanUp;
         MemberState state = MemberState::NotReady;
@@ -177,6 +186,7 @@ private:
     void localChange(Nanos now);
 
     MembershipConfig config_;
+    Traffic traffic_;
     Hmac mac_;
     Nanos startedAt_;
     Nanos nextHeartbeat_;

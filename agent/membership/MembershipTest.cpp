@@ -127,6 +127,24 @@ TEST(MembershipTest, RestartingPeerIsHeldForTheRestartHold) {
     EXPECT_EQ(ids(again.at(1).installed()), (std::vector<uint8_t>{1, 3}));
 }
 
+// Each node's traffic rides on its heartbeats: every node knows every
+// other's (a cluster-wide `safectl status` from any node), no view change.
+TEST(MembershipTest, HeartbeatsCarryEachNodesTraffic) {
+    Net net({1, 2, 3});
+    net.run(milliseconds(600));
+    View v = net.at(1).installed();
+    net.at(2).setTraffic(12, 3400);
+    net.at(3).setTraffic(7, 99);
+    net.run(milliseconds(150));
+    auto t = net.at(1).peerTraffic();
+    ASSERT_EQ(t.size(), 2u);
+    EXPECT_EQ(t[2].connections, 12u);
+    EXPECT_EQ(t[2].packets, 3400u);
+    EXPECT_EQ(t[3].connections, 7u);
+    EXPECT_EQ(net.at(3).peerTraffic()[2].packets, 3400u);
+    EXPECT_EQ(net.at(1).installed(), v);
+}
+
 TEST(MembershipTest, GracefulStopDrainsThenLeaves) {
     Net net({1, 2, 3});
     net.run(milliseconds(600));

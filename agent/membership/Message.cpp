@@ -57,7 +57,7 @@ private:
 };
 
 constexpr size_t kViewIdSize = 13;
-constexpr size_t kHeartbeatSize = 6 + kViewIdSize;
+constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12;
 constexpr size_t kAckSize = 1 + 2 * kViewIdSize;
 constexpr size_t kMemberSize = 10;
 constexpr size_t kViewHeadSize = kViewIdSize + 1;
@@ -105,6 +105,8 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
         w.u8(hb->flags);
         w.u32(hb->weight);
         w.viewId(hb->installed);
+        w.u32(hb->connections);
+        w.u64(hb->packets);
     } else if (const auto* ack = std::get_if<Ack>(&m.body)) {
         w.viewId(ack->proposal);
         w.u8(ack->accepted ? 1 : 0);
@@ -177,6 +179,8 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
             hb.flags = b.u8();
             hb.weight = b.u32();
             hb.installed = b.viewId();
+            hb.connections = b.u32();
+            hb.packets = b.u64();
             d.message.body = hb;
             break;
         }

@@ -12,7 +12,7 @@
 //   20   n  body
 //   20+n 32 HMAC-SHA256 under the cluster key of bytes [0, 20+n)
 //
-// Big-endian. Bodies: Heartbeat 19 bytes; Ack 27; Propose and Commit
+// Big-endian. Bodies: Heartbeat 31 bytes; Ack 27; Propose and Commit
 // 14 + 10 per member (a 255-member view is 2,564 bytes, under any lan MTU
 // with IP fragmentation, and 64 members fit in one 1500-byte frame).
 // decode() checks everything before it trusts anything: total length,
@@ -32,7 +32,7 @@
 namespace safefarm::membership {
 
 constexpr uint16_t kWireMagic = 0x5346;
-constexpr uint8_t kWireVersion = 1;
+constexpr uint8_t kWireVersion = 2;  // 2: the heartbeat carries the sender's traffic
 constexpr size_t kHeaderSize = 20;
 constexpr size_t kMaxDatagram = kHeaderSize + 14 + 10 * 255 + Hmac::kTagSize;
 
@@ -56,6 +56,10 @@ struct Heartbeat {
     uint8_t flags = 0;  // kHeartbeatRestarting; other bits reserved, 0
     uint32_t weight = 1;
     ViewId installed;  // the sender's last installed view
+    // The sender's traffic, for a cluster-wide `safectl status` on any node:
+    // flows in its data path, packets it accepted (counters since its start).
+    uint32_t connections = 0;
+    uint64_t packets = 0;
 };
 
 struct Ack {

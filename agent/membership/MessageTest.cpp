@@ -22,15 +22,18 @@ TEST(MessageTest, RoundTripsEveryType) {
     auto mac = key(1);
     Message hb;
     hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5};
-    hb.body = Heartbeat{MemberState::Draining, 0, 3, ViewId{8, 1, 2}};
+    hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000};
     auto bytes = encode(hb, mac);
-    EXPECT_EQ(bytes.size(), kHeaderSize + 19 + Hmac::kTagSize);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 31 + Hmac::kTagSize);
     auto d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(d.message.header.sender, 9);
     EXPECT_EQ(d.message.header.seq, 5u);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).state, MemberState::Draining);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).installed, (ViewId{8, 1, 2}));
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).flags, kHeartbeatRestarting);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).connections, 70000u);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).packets, 5000000000u);
 
     Message ack;
     ack.header = Header{MessageType::Ack, 1, 0, 2, 6};
@@ -84,7 +87,7 @@ TEST(MessageTest, RejectsBadFieldsEvenUnderAValidMac) {
     EXPECT_EQ(decode(encode(hb, mac), mac).error, DecodeError::Malformed);
     // Version.
     auto b = encode(viewMessage(1), mac);
-    b[2] = 2;
+    b[2] = kWireVersion + 1;
     EXPECT_EQ(decode(b, mac).error, DecodeError::BadVersion);
 }
 

@@ -110,6 +110,14 @@ std::chrono::nanoseconds MembershipDriver::restarting() {
     return membership_->restartHoldLease();
 }
 
+void MembershipDriver::setTraffic(uint32_t connections, uint64_t packets) {
+    if (membership_) membership_->setTraffic(connections, packets);
+}
+
+std::map<uint8_t, membership::Membership::Traffic> MembershipDriver::peerTraffic() const {
+    return membership_ ? membership_->peerTraffic() : std::map<uint8_t, membership::Membership::Traffic>{};
+}
+
 void MembershipDriver::leave() {
     if (!membership_) return;
     membership_->drained(UdpTransport::monotonicNow());

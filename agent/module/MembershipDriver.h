@@ -35,6 +35,8 @@ public:
     void drain() override;
     void leave() override;
     std::chrono::nanoseconds restarting() override;
+    void setTraffic(uint32_t connections, uint64_t packets) override;
+    std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override;
     bool joined() const override { return transport_ != nullptr && !leaving_; }
 
     const membership::Membership* state() const { return membership_.get(); }

@@ -8,6 +8,9 @@
 #include <functional>
 
 #include "common/Result.h"
+#include <map>
+
+#include "membership/Membership.h"
 #include "membership/View.h"
 
 namespace safefarm::module {
@@ -26,6 +29,10 @@ public:
     // upgrade): the peers are told to hold this node's buckets; returns how
     // long from now the data path may keep serving under its lease.
     virtual std::chrono::nanoseconds restarting() = 0;
+    // This node's traffic, carried by its heartbeats; the peers' as their
+    // last heartbeats said (`safectl status` on any node shows every node's).
+    virtual void setTraffic(uint32_t connections, uint64_t packets) = 0;
+    virtual std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const = 0;
 };
 
 }  // namespace safefarm::module

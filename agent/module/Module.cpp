@@ -331,6 +331,13 @@ void Module::pulse() {
     if (leaseAllowed_) (void)dataPath_->renewLease(t + timing_.lease);
 
     if (linkSettleAt_ != 0ns && t >= linkSettleAt_ && membership_) linkSettled();
+    // The traffic the heartbeats carry, read once a second (16384 bucket
+    // counters and the flow table: not at every pulse).
+    if (membership_ && t >= nextTraffic_) {
+        auto local = localTraffic();
+        membership_->setTraffic(local.connections, local.packets);
+        nextTraffic_ = t + 1s;
+    }
     if (drainUntil_ != 0ns && t >= drainUntil_ && !stopping_) {
         drainUntil_ = 0ns;
         install(false);
@@ -702,16 +709,23 @@ Result<nlohmann::json> Module::whoServes(const IpAddr& client, std::optional<uin
     return j;
 }
 
+// This node's traffic: the packets of the buckets it owns, the flows in its
+// data path (closed ones too, until they expire).
+membership::Membership::Traffic Module::localTraffic() const {
+    membership::Membership::Traffic t;
+    if (!dataPath_) return t;
+    if (auto bp = dataPath_->bucketPackets()) {
+        for (size_t b = 0; b < table_.size() && b < bp->size(); b++)
+            if (table_[b].owner == plan_.self) t.packets += bp.value()[b];
+    }
+    if (auto f = dataPath_->flows()) t.connections = static_cast<uint32_t>(f->size());
+    return t;
+}
+
 nlohmann::json Module::status() const {
     nlohmann::json nodes = nlohmann::json::array();
-    uint64_t packets = 0, connections = 0;
-    if (dataPath_) {
-        if (auto bp = dataPath_->bucketPackets()) {
-            for (size_t b = 0; b < table_.size() && b < bp->size(); b++)
-                if (table_[b].owner == plan_.self) packets += bp.value()[b];
-        }
-        if (auto f = dataPath_->flows()) connections = f->size();
-    }
+    auto local = localTraffic();
+    auto peers = membership_ ? membership_->peerTraffic() : std::map<uint8_t, membership::Membership::Traffic>{};
     for (const auto& n : plan_.nodes) {
         std::string st = "STOP";
         if (view_) {
@@ -728,9 +742,14 @@ nlohmann::json Module::status() const {
                               {"state", st},
                               {"buckets", owned},
                               {"share", table_.empty() ? 0.0 : 100.0 * owned / table_.size()}};
+        // Another node's traffic as its last heartbeat said; a node not in
+        // the view has none to show.
         if (n.id == plan_.self) {
-            row["connections"] = connections;
-            row["packets"] = packets;
+            row["connections"] = local.connections;
+            row["packets"] = local.packets;
+        } else if (auto it = peers.find(n.id); it != peers.end() && view_ && view_->find(n.id)) {
+            row["connections"] = it->second.connections;
+            row["packets"] = it->second.packets;
         }
         nodes.push_back(row);
     }

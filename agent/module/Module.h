@@ -133,6 +133,7 @@ private:
     void install(bool drain);
     void maybeUp();
     void linkSettled();
+    membership::Membership::Traffic localTraffic() const;
     std::string runningMark() const;
     void markRunning(bool running);
     void pulse();
@@ -187,7 +188,8 @@ private:
     bool recovering_ = false;
     bool linkDown_ = false;                       // or back up and settling until linkSettleAt_
     std::chrono::nanoseconds linkSettleAt_{0};
-    bool readyAfterFence_ = false;  // announced NotReady after a stall, to get a newer view
+    bool readyAfterFence_ = false;
+    std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats  // announced NotReady after a stall, to get a newer view
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

@@ -302,6 +302,21 @@ TEST_F(ModuleTest, StatusShowsNodesSharesAndState) {
     EXPECT_EQ(s["nodes"][1]["state"], "UP");
 }
 
+// Every node's traffic in the status of any node: this node's from its data
+// path (also handed to the heartbeats by the pulse), the others' as their
+// heartbeats said.
+TEST_F(ModuleTest, StatusShowsEveryNodesTraffic) {
+    startUp();
+    dp_->flows_.resize(3);
+    record_.peerTraffic[2] = {41, 5000};
+    runFor(10ms);
+    EXPECT_EQ(record_.traffic.connections, 3u);
+    auto s = module_->status();
+    EXPECT_EQ(s["nodes"][0]["connections"], 3);
+    EXPECT_EQ(s["nodes"][1]["connections"], 41);
+    EXPECT_EQ(s["nodes"][1]["packets"], 5000);
+}
+
 TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {
     startUp();
     module_->linkChanged("eth0", false);

@@ -183,6 +183,14 @@ check "each client served by its bucket's owner" "$([[ $mis == 0 ]] && echo 1 ||
 check "bucket shares 1/3 each" "$([[ $sh == 33/33/33 ]] && echo 1 || echo 0)" "shares % $sh"
 safectl 1 status -m apache_farm >"$tmp/status" 2>&1
 check "safectl status lists the 3 nodes UP" "$([[ $(grep -cE 'n[123].*UP' "$tmp/status") == 3 ]] && echo 1 || echo 0)" "$(tr -s ' \n' ' ' <"$tmp/status" | head -c 200)"
+# Every node's traffic in node 1's status (the heartbeats carry it, read
+# once a second).
+sleep 1.2
+traffic=$(safectl 1 status -m apache_farm --json 2>/dev/null | python3 -c "
+import json,sys; d=json.load(sys.stdin); d=d.get('arguments',d)
+print(' '.join('%s:%s/%s' % (n['name'], n.get('connections','-'), n.get('packets','-')) for n in d['nodes']))")
+check "safectl status on n1: every node's connections and packets" \
+  "$(echo "$traffic" | python3 -c "import sys; t=sys.stdin.read().split(); print(1 if len(t)==3 and all(x.split(':')[1].split('/')[1] not in ('-','0') for x in t) else 0)")" "$traffic"
 
 # --- kill -9 of safed on node 2 -------------------------------------------
 pid=$(cat "/run/safefarm-lab/$P/safed/n2/run/safed.pid")

@@ -12,6 +12,8 @@ public:
     struct Record {
         bool joined = false, ready = false, draining = false, left = false, restarting = false;
         std::chrono::nanoseconds restartLease{std::chrono::seconds(1)};
+        membership::Membership::Traffic traffic;                        // what the module announced
+        std::map<uint8_t, membership::Membership::Traffic> peerTraffic;  // what the peers said
         int joins = 0;
         std::optional<Error> failJoin;
     };
@@ -34,6 +36,8 @@ public:
         r_.joined = false;
     }
     bool joined() const override { return r_.joined; }
+    void setTraffic(uint32_t connections, uint64_t packets) override { r_.traffic = {connections, packets}; }
+    std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override { return r_.peerTraffic; }
     std::chrono::nanoseconds restarting() override {
         r_.restarting = true;
         return r_.restartLease;
