@@ -261,10 +261,13 @@ check "every client answered through the VIP" "$([[ $a == "$CLIENTS" ]] && echo 
 check "all three nodes serve" "$([[ $(count_of "$work/s1" n1) -gt 0 && $(count_of "$work/s1" n2) -gt 0 && $(count_of "$work/s1" n3) -gt 0 ]] && echo 1 || echo 0)" "$c"
 
 # --- a restart of safed as systemd does it (SIGTERM, RestartSec=0) ----------
-# Every client probed continuously (tests/lab/probe.py) across the restart.
-# The lease is short (slost_count - 1 pulses) and this machine may be
-# busy with other work: up to 3 attempts, each one printed; one clean
-# restart passes, a safed that never restarts within the lease fails.
+# Every client probed continuously across the restart by safefarm-gap-probe
+# (bench/failover: an HTTP request every 20 ms from each client, so a wait is
+# measured to 20 ms; probe.py's 250 ms attempts made one slow request look
+# like an outage). The exiting safed asks its peers to hold its buckets for
+# 2 s and leases that long, so the restart is adopted within the lease. Up
+# to 3 attempts, each one printed, in case this machine is busy with other
+# work; a safed that never restarts within the lease fails.
 srcs=()
 for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
 mkfifo "$work/tick"
@@ -273,8 +276,8 @@ mlog=$(node_dir 2)/log/apache_farm/module.log
 ms_now() { echo $(($(date +%s%N) / 1000000)); }
 restart_ok=0
 for attempt in 1 2 3; do
-  nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/probe.py" "$VIP4" "${srcs[@]}" \
-    --watch 3 >"$work/w2" 2>/dev/null &
+  nsenter --net="/run/netns/${P}cl" -- "$build/bench/failover/safefarm-gap-probe" "$VIP4" "${srcs[@]}" \
+    --duration-s 3 --interval-ms 20 >"$work/w2" 2>/dev/null &
   watch=$!
   sleep 1
   resumed_before=$(grep -c 'SF_LEASE .*resumed ' "$mlog")
@@ -293,14 +296,14 @@ for attempt in 1 2 3; do
   t_res=$(date -d "$(cut -c1-23 <<<"$line")" +%s%3N 2>/dev/null || echo 0)
   wait "$watch"
   gap=-1
-  if [[ $(wc -l <"$work/w2") == "$CLIENTS" ]] && ! grep -q ' NONE ' "$work/w2"; then
-    gap=$(awk '{print $3}' "$work/w2" | sort -n | tail -1)
+  if [[ $(wc -l <"$work/w2") == "$CLIENTS" ]] && ! grep -q ' -1$' "$work/w2"; then
+    gap=$(awk '{print $2}' "$work/w2" | sort -n | tail -1)
   fi
   within=0
   [[ $line == *"resumed within the lease"* ]] && within=1
   echo "restart attempt $attempt: old safed gone $((t_exit - t0)) ms after SIGTERM, module resumed $((t_res - t0)) ms after it ($(grep -o 'resumed [a-z ]*the lease' <<<"$line")), longest wait of a client ${gap} ms"
   echo "MEASURED restart_gap_ms=$gap restart_resume_ms=$((t_res - t0))"
-  if ((up && within && gap >= 0 && gap <= 250)); then
+  if ((up && within && gap >= 0 && gap <= 150)); then
     restart_ok=1
     break
   fi
