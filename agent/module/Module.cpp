@@ -205,9 +205,7 @@ void Module::onView(const membership::View& view, bool quorate) {
         deps_.log('I', "SF_LEASE", paths_.name + ": taken back in by view " + view.describe() + ", lease renewed again");
         frozenAt_.reset();
         if (std::exchange(readyAfterFence_, false) && appRunning_ && !recovering_ && !stopping_ && !linkDown_) {
-            bool anyFailing = false;
-            for (const auto& [id, f] : failing_) anyFailing |= f;
-            if (!anyFailing) membership_->setReady(true);
+            if (checkersPass()) membership_->setReady(true);
         }
     }
     view_ = view;
@@ -248,13 +246,15 @@ void Module::linkChanged(const std::string& ifname, bool up) {
                   std::to_string(timing_.linkSettle / 1ms) + " ms, once the peers are heard");
 }
 
+bool Module::checkersPass() const {
+    return std::none_of(failing_.begin(), failing_.end(), [](const auto& kv) { return kv.second; });
+}
+
 void Module::linkSettled() {
     linkSettleAt_ = 0ns;
     linkDown_ = false;
     if (appRunning_ && !recovering_ && !stopping_) {
-        bool anyFailing = false;
-        for (const auto& [id, f] : failing_) anyFailing |= f;
-        if (!anyFailing) membership_->setReady(true);
+        if (checkersPass()) membership_->setReady(true);
         maybeUp();
     }
 }
@@ -263,8 +263,7 @@ void Module::linkSettled() {
 // force has this node ready (whichever came last).
 void Module::maybeUp() {
     if (state_ != ModuleState::Wait || !appRunning_ || stopping_ || recovering_ || linkDown_ || !view_) return;
-    for (const auto& [id, f] : failing_)
-        if (f) return;
+    if (!checkersPass()) return;
     const auto* me = view_->find(plan_.self);
     if (!me || me->state != membership::MemberState::Ready) return;
     setState(ModuleState::Up, "view " + view_->describe() + ", " + std::to_string(bucketsOwned(table_, plan_.self)) +
@@ -550,9 +549,7 @@ void Module::onVerdict(const app::CheckVerdict& v) {
     if (v.ok) {
         if (wasFailing) {
             deps_.log('I', "SF_CHECK_OK", paths_.name + ": checker " + v.ident + " ok again");
-            bool anyFailing = false;
-            for (const auto& [id, f] : failing_) anyFailing |= f;
-            if (!anyFailing && !recovering_ && !stopping_ && !linkDown_ && membership_) {
+            if (checkersPass() && !recovering_ && !stopping_ && !linkDown_ && membership_) {
                 membership_->setReady(true);
                 maybeUp();
             }

@@ -133,6 +133,7 @@ private:
     void install(bool drain);
     void maybeUp();
     void linkSettled();
+    bool checkersPass() const;  // no checker is failing now
     membership::Membership::Traffic localTraffic() const;
     std::string runningMark() const;
     void markRunning(bool running);
