@@ -334,13 +334,28 @@ std::vector<farm_bucket> transitionBuckets(const std::vector<farm_bucket>& from,
                                            const std::vector<farm_bucket>& to,
                                            const std::vector<uint8_t>& live) {
     std::vector<farm_bucket> out = to;
-    auto alive = [&](uint8_t id) { return std::find(live.begin(), live.end(), id) != live.end(); };
+    auto alive = [&](uint8_t id) { return id != FARM_NODE_NONE && std::find(live.begin(), live.end(), id) != live.end(); };
     for (size_t b = 0; b < out.size() && b < from.size(); b++) {
-        uint8_t old = from[b].owner;
-        if (old == to[b].owner || old == FARM_NODE_NONE || to[b].owner == FARM_NODE_NONE) continue;
-        if (!alive(old)) continue;  // a crash: the bucket moves at once
-        out[b].prev_owner = old;
-        out[b].flags = FARM_BUCKET_TRANSITION;
+        uint8_t owner = to[b].owner;
+        if (owner == FARM_NODE_NONE) continue;
+        uint8_t cur = from[b].owner;
+        // The bucket leaves a live owner: that one keeps the flows it holds.
+        if (cur != owner && alive(cur)) {
+            out[b].prev_owner = cur;
+            out[b].flags = FARM_BUCKET_TRANSITION;
+            continue;
+        }
+        // Unchanged, or its owner is gone (a crash moves it at once): a
+        // transition already under way goes on while its old owner lives, so
+        // a second change within the drain does not cut the first one's
+        // flows. One prev_owner per bucket: when the bucket moves again, the
+        // owner it leaves keeps its flows (above) and the one before loses
+        // them, as a bucket moved twice within joinDrain is rare.
+        uint8_t prev = from[b].prev_owner;
+        if ((from[b].flags & FARM_BUCKET_TRANSITION) && prev != owner && alive(prev)) {
+            out[b].prev_owner = prev;
+            out[b].flags = FARM_BUCKET_TRANSITION;
+        }
     }
     return out;
 }

@@ -223,5 +223,46 @@ TEST(BucketTableTest, TransitionMarksOnlyMovesBetweenLiveOwners) {
     EXPECT_LE(inTransition, FARM_BUCKETS / 100);
 }
 
+// A second change within the drain of a first (two nodes joining 10 s apart,
+// a node stopped while another's join drains): the first change's old owners
+// still hold flows and must keep them. The transitions were rebuilt from the
+// owners alone, so an unchanged bucket lost its prev_owner and the first
+// join's old owner's connections were reset.
+TEST(BucketTableTest, TransitionUnderWayGoesOnThroughTheNextChange) {
+    auto one = computeBuckets({{0, 1}});
+    auto two = computeBuckets({{0, 1}, {1, 1}});
+    auto three = computeBuckets({{0, 1}, {1, 1}, {2, 1}});
+    auto joined1 = transitionBuckets(one, two, {0, 1});
+    auto joined2 = transitionBuckets(joined1, three, {0, 1, 2});
+    int kept = 0, movedAgain = 0;
+    for (size_t b = 0; b < joined2.size(); b++) {
+        if (!(joined1[b].flags & FARM_BUCKET_TRANSITION)) continue;  // 0 -> 0
+        if (joined2[b].owner == 1) {
+            // Still 1's: 0 still drains its flows there.
+            EXPECT_EQ(joined2[b].flags, FARM_BUCKET_TRANSITION) << b;
+            EXPECT_EQ(joined2[b].prev_owner, 0) << b;
+            kept++;
+        } else if (joined2[b].owner == 2) {
+            // Moved again: 1, the owner it leaves, keeps its flows.
+            EXPECT_EQ(joined2[b].prev_owner, 1) << b;
+            movedAgain++;
+        }
+    }
+    EXPECT_GT(kept, 0);
+    EXPECT_GT(movedAgain, 0);
+    // The old owner of a transition leaves: nothing is left to drain.
+    auto gone = transitionBuckets(joined1, two, {1});
+    for (size_t b = 0; b < gone.size(); b++) EXPECT_EQ(gone[b].flags, 0) << b;
+    // A bucket that moves back to its previous owner is no longer its
+    // transition's old owner: the owner it leaves is.
+    auto back = transitionBuckets(joined1, one, {0, 1});
+    for (size_t b = 0; b < back.size(); b++) {
+        EXPECT_EQ(back[b].owner, 0);
+        if (joined1[b].flags & FARM_BUCKET_TRANSITION) {
+            EXPECT_EQ(back[b].prev_owner, 1) << b;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace safefarm
