@@ -137,7 +137,7 @@ struct farm_rule {
 };
 
 struct farm_peer {
-	__u8 mac[6];
+	__u8 mac[6]; /* all zero: not known yet (no relay to it) */
 	__u8 valid;
 	__u8 pad;
 };

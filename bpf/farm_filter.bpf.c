@@ -231,7 +231,9 @@ static __always_inline int relay(struct ethhdr *eth, const struct farm_epoch *ep
 		return 0;
 	}
 	peer = &ep->peers[node];
-	if (!peer->valid || node == ep->my_id) {
+	/* A peer whose MAC no heartbeat has told yet (all zero) gets nothing. */
+	if (!peer->valid || node == ep->my_id ||
+	    !(*(const __u32 *)peer->mac | *(const __u16 *)(peer->mac + 4))) {
 		v->action = XDP_DROP;
 		v->reason = FARM_R_DROP_NO_PEER;
 		return 0;
@@ -315,6 +317,16 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
 		return;
 	}
 	if (b->prev_owner == ep->my_id) {
+		/*
+		 * A SYN on the 5-tuple of a flow recorded here: the client opens
+		 * a new connection on a port it used before, so that flow is
+		 * over. Kept, it would take the new connection's packets away
+		 * from the new owner.
+		 */
+		if (syn && f && f->kind == FARM_FLOW_OWN) {
+			bpf_map_delete_elem(&farm_flows, &k);
+			f = 0;
+		}
 		if (!syn && f && f->kind == FARM_FLOW_OWN) {
 			f->last_seen_ns = now_ns();
 			if (p->tcp_flags & FARM_TCP_FIN)

@@ -145,6 +145,14 @@ std::vector<Case> cases() {
     c.push_back({"DirectedOwnerMacUnknown",
                  [](Scenario& s) { s.directed(); s.own(s.bucketOf(kClient4), FARM_NODE_NONE); }, tcpTo(kVip4, 80),
                  XDP_DROP, FARM_R_DROP_NO_PEER});
+    c.push_back({"DirectedOwnerMacNotHeardYet",
+                 [](Scenario& s) {
+                     s.directed();
+                     s.own(s.bucketOf(kClient4), 2);
+                     for (auto& p : s.spec.peers)
+                         if (p.id == 2) p.mac = Mac{};
+                 },
+                 tcpTo(kVip4, 80), XDP_DROP, FARM_R_DROP_NO_PEER});
     c.push_back({"DirectedToVmacIsNotFarmTraffic", [](Scenario& s) { s.directed(); ownAddr4(s); },
                  [](const Scenario& s) { return clientFrame(s, kVip4, IPPROTO_TCP, 80, kTcpAck, kClientPort, kVmac); },
                  XDP_PASS, FARM_R_PASS_OTHER});
