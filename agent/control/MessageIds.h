@@ -41,6 +41,7 @@ namespace safefarm::control {
     X(SF_DATAPATH, "the XDP filter was attached, updated or removed, or could not be")                      \
     X(SF_LEASE, "this node's lease on its buckets was renewed again, revoked or expired")                   \
     X(SF_DRAIN, "buckets drain to their new owners, or the drain is over")                                  \
+    X(SF_PEER_MAC, "vmac_directed: a peer's MAC, heard from its heartbeats, is where relays to it go")      \
     X(SF_CONFIG, "the module's configuration was loaded or reloaded, or was refused")                       \
     X(SF_COMMAND, "an operator's command arrived (safectl, the console): who and what")
 

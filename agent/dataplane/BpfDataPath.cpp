@@ -367,4 +367,18 @@ uint64_t BpfDataPath::installedEpoch() const {
     return ep.epoch;
 }
 
+Result<std::vector<farm_bucket>> BpfDataPath::installedBuckets() const {
+    if (installedEpoch() == 0) return std::vector<farm_bucket>{};
+    uint32_t half = std::atomic_ref<__u32>(state_->active).load(std::memory_order_acquire) & 1;
+    int fd = bpf_map__fd(skel_->maps.farm_buckets);
+    std::vector<farm_bucket> out(FARM_BUCKETS);
+    // One lookup per bucket (about 10 ms): only a restarted agent asks.
+    for (uint32_t b = 0; b < FARM_BUCKETS; b++) {
+        uint32_t key = half * FARM_BUCKETS + b;
+        if (bpf_map_lookup_elem(fd, &key, &out[b]))
+            return osError(errno, "reading the bucket table in force (half " + std::to_string(half) + ")");
+    }
+    return out;
+}
+
 }  // namespace safefarm

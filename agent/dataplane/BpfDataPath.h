@@ -41,6 +41,7 @@ public:
     Result<std::vector<uint64_t>> bucketPackets() override;
     Result<std::vector<FlowEntry>> flows() override;
     uint64_t installedEpoch() const override;
+    Result<std::vector<farm_bucket>> installedBuckets() const override;
     std::chrono::nanoseconds leaseDeadline() const override;
 
     bool adopted() const { return adopted_; }      // found attached and pinned
@@ -61,6 +62,5 @@ private:
     std::string ifname_;
 };
 
-const char* reasonName(int reason);  // "DROP_NOT_OWNER"
 
 }  // namespace safefarm

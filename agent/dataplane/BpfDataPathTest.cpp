@@ -79,8 +79,19 @@ TEST_F(BpfDataPathTest, AttachesInstallsAndIsAdoptedAfterARestart) {
     ASSERT_TRUE(again.ok()) << again.error().message();
     EXPECT_TRUE(again.value()->adopted());
     EXPECT_EQ(again.value()->installedEpoch(), 1u);
+    // The table in force reads back as installed (a restarted agent carries
+    // on from it), from either half of the double buffer.
+    auto table = again.value()->installedBuckets();
+    ASSERT_TRUE(table.ok()) << table.error().message();
+    auto want = spec(1, {{0, 1}, {1, 1}}).buckets;
+    ASSERT_EQ(table->size(), want.size());
+    for (size_t b = 0; b < want.size(); b++) ASSERT_EQ(table.value()[b].owner, want[b].owner) << b;
     ASSERT_TRUE(again.value()->install(spec(2, {{0, 1}})).ok());
     EXPECT_EQ(again.value()->installedEpoch(), 2u);
+    table = again.value()->installedBuckets();
+    ASSERT_TRUE(table.ok());
+    EXPECT_EQ(table.value()[FARM_BUCKETS - 1].owner, 0);
+    EXPECT_EQ(table.value()[0].owner, 0);
 }
 
 TEST_F(BpfDataPathTest, ABadEpochChangesNothing) {

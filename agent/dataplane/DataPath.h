@@ -20,6 +20,7 @@ struct FlowEntry {
 };
 
 using ReasonCounters = std::array<farm_counter, FARM_R_MAX>;
+const char* reasonName(int reason);  // "DROP_NOT_OWNER"
 
 class DataPath {
 public:
@@ -40,6 +41,9 @@ public:
     virtual Result<std::vector<FlowEntry>> flows() = 0;
 
     virtual uint64_t installedEpoch() const = 0;  // 0 before the first install
+    // The bucket table in force (FARM_BUCKETS entries; empty before the
+    // first install): a restarted agent carries on from it.
+    virtual Result<std::vector<farm_bucket>> installedBuckets() const = 0;
     // The lease in force (CLOCK_MONOTONIC; 0 = none): a restarted agent that
     // adopts the data path renews only a lease that has not run out.
     virtual std::chrono::nanoseconds leaseDeadline() const = 0;

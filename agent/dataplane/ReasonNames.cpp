@@ -1,4 +1,4 @@
-#include "dataplane/BpfDataPath.h"
+#include "dataplane/DataPath.h"
 
 namespace safefarm {
 

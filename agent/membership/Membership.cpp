@@ -104,7 +104,7 @@ void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat
 }
 
 void Membership::sendHeartbeats(Nanos) {
-    Heartbeat hb{announcedState(), 0, config_.weight, installed_.id, traffic_.connections, traffic_.packets};
+    Heartbeat hb{announcedState(), 0, config_.weight, installed_.id, traffic_.connections, traffic_.packets, dataMac_};
     for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
 }
 
@@ -288,6 +288,7 @@ void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     Peer& p = peers_.at(from);
     p.holdUntil = (hb.flags & kHeartbeatRestarting) ? now + config_.restartHold : Nanos{0};
     p.traffic = Traffic{hb.connections, hb.packets};
+    p.mac = hb.mac;
     p.state = hb.state;
     p.weight = hb.weight;
     p.installed = hb.installed;
@@ -371,10 +372,17 @@ std::map<uint8_t, Membership::Traffic> Membership::peerTraffic() const {
     return out;
 }
 
+std::map<uint8_t, Mac> Membership::peerMacs() const {
+    std::map<uint8_t, Mac> out;
+    for (const auto& [id, p] : peers_)
+        if (p.heard && p.mac != Mac{}) out[id] = p.mac;
+    return out;
+}
+
 void Membership::restarting(Nanos) {
     if (stopped_) return;
     Heartbeat hb{announcedState(), kHeartbeatRestarting, config_.weight, installed_.id, traffic_.connections,
-                 traffic_.packets};
+                 traffic_.packets, dataMac_};
     for (int copy = 0; copy < 3; copy++)
         for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
 }

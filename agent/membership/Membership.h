@@ -119,6 +119,10 @@ public:
     };
     // What each peer's last heartbeat said (peers never heard: absent).
     std::map<uint8_t, Traffic> peerTraffic() const;
+    // The MAC of this node's farm interface, carried by its heartbeats; the
+    // peers' as their last heartbeats said (never heard, or zero: absent).
+    void setMac(const Mac& mac) { dataMac_ = mac; }
+    std::map<uint8_t, Mac> peerMacs() const;
     void stop(Nanos now);                        // graceful: Draining, owning nothing
     void drained(Nanos now);                     // flows gone: Stopped, leaves the view
     void start(Nanos now);                       // after stop(): join again
@@ -153,6 +157,7 @@ private:
         Nanos lastHeard{0};
         Nanos holdUntil{0};  // restarting: alive until then whatever the silence
         Traffic traffic;
+        Mac mac{};
         std::vector<Nanos> lastHeardLan;
         std::vector<bool> lanUp;
         MemberState state = MemberState::NotReady;
@@ -187,6 +192,7 @@ private:
 
     MembershipConfig config_;
     Traffic traffic_;
+    Mac dataMac_{};  // this node's farm interface
     Hmac mac_;
     Nanos startedAt_;
     Nanos nextHeartbeat_;

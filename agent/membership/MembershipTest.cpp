@@ -145,6 +145,19 @@ TEST(MembershipTest, HeartbeatsCarryEachNodesTraffic) {
     EXPECT_EQ(net.at(1).installed(), v);
 }
 
+// vmac_directed relays to a bucket's owner at its MAC: every node learns
+// every other's from the heartbeats; a node that announced none is absent.
+TEST(MembershipTest, HeartbeatsCarryEachNodesMac) {
+    Net net({1, 2, 3});
+    net.at(2).setMac(Mac{2, 0, 0, 0, 0, 2});
+    net.at(3).setMac(Mac{2, 0, 0, 0, 0, 3});
+    net.run(milliseconds(600));
+    auto m = net.at(1).peerMacs();
+    EXPECT_EQ(m, (std::map<uint8_t, Mac>{{2, Mac{2, 0, 0, 0, 0, 2}}, {3, Mac{2, 0, 0, 0, 0, 3}}}));
+    EXPECT_EQ(net.at(2).peerMacs().count(1), 0u);
+    EXPECT_EQ(net.at(2).peerMacs().at(3), (Mac{2, 0, 0, 0, 0, 3}));
+}
+
 TEST(MembershipTest, GracefulStopDrainsThenLeaves) {
     Net net({1, 2, 3});
     net.run(milliseconds(600));

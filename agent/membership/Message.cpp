@@ -57,7 +57,7 @@ private:
 };
 
 constexpr size_t kViewIdSize = 13;
-constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12;
+constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12 + 6;
 constexpr size_t kAckSize = 1 + 2 * kViewIdSize;
 constexpr size_t kMemberSize = 10;
 constexpr size_t kViewHeadSize = kViewIdSize + 1;
@@ -107,6 +107,7 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
         w.viewId(hb->installed);
         w.u32(hb->connections);
         w.u64(hb->packets);
+        for (uint8_t byte : hb->mac) w.u8(byte);
     } else if (const auto* ack = std::get_if<Ack>(&m.body)) {
         w.viewId(ack->proposal);
         w.u8(ack->accepted ? 1 : 0);
@@ -181,6 +182,7 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
             hb.installed = b.viewId();
             hb.connections = b.u32();
             hb.packets = b.u64();
+            for (uint8_t& byte : hb.mac) byte = b.u8();
             d.message.body = hb;
             break;
         }

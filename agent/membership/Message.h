@@ -12,7 +12,7 @@
 //   20   n  body
 //   20+n 32 HMAC-SHA256 under the cluster key of bytes [0, 20+n)
 //
-// Big-endian. Bodies: Heartbeat 31 bytes; Ack 27; Propose and Commit
+// Big-endian. Bodies: Heartbeat 37 bytes; Ack 27; Propose and Commit
 // 14 + 10 per member (a 255-member view is 2,564 bytes, under any lan MTU
 // with IP fragmentation, and 64 members fit in one 1500-byte frame).
 // decode() checks everything before it trusts anything: total length,
@@ -26,13 +26,14 @@
 #include <variant>
 #include <vector>
 
+#include "common/NetAddr.h"
 #include "membership/Hmac.h"
 #include "membership/View.h"
 
 namespace safefarm::membership {
 
 constexpr uint16_t kWireMagic = 0x5346;
-constexpr uint8_t kWireVersion = 2;  // 2: the heartbeat carries the sender's traffic
+constexpr uint8_t kWireVersion = 3;  // 2: the sender's traffic; 3: its data interface's MAC
 constexpr size_t kHeaderSize = 20;
 constexpr size_t kMaxDatagram = kHeaderSize + 14 + 10 * 255 + Hmac::kTagSize;
 
@@ -60,6 +61,9 @@ struct Heartbeat {
     // flows in its data path, packets it accepted (counters since its start).
     uint32_t connections = 0;
     uint64_t packets = 0;
+    // The MAC of the sender's farm interface: in vmac_directed an entry node
+    // relays a frame to its bucket's owner at that MAC. Zero: not known.
+    Mac mac{};
 };
 
 struct Ack {

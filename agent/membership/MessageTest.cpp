@@ -22,9 +22,10 @@ TEST(MessageTest, RoundTripsEveryType) {
     auto mac = key(1);
     Message hb;
     hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5};
-    hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000};
+    hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000,
+                        Mac{0x02, 0, 0, 0, 0x12, 0xfe}};
     auto bytes = encode(hb, mac);
-    EXPECT_EQ(bytes.size(), kHeaderSize + 31 + Hmac::kTagSize);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 37 + Hmac::kTagSize);
     auto d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(d.message.header.sender, 9);
@@ -34,6 +35,7 @@ TEST(MessageTest, RoundTripsEveryType) {
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).flags, kHeartbeatRestarting);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).connections, 70000u);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).packets, 5000000000u);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).mac, (Mac{0x02, 0, 0, 0, 0x12, 0xfe}));
 
     Message ack;
     ack.header = Header{MessageType::Ack, 1, 0, 2, 6};

@@ -23,7 +23,8 @@ EpochSpec buildEpoch(const EpochInputs& in) {
     // flows they hold; only owners that left the view lose theirs at once.
     std::vector<uint8_t> live;
     for (const auto& m : in.view.members) live.push_back(m.id);
-    s.buckets = in.drain && !in.previous.empty() ? transitionBuckets(in.previous, table, live) : table;
+    if (in.keepTable && in.previous.size() == table.size()) s.buckets = in.previous;
+    else s.buckets = in.drain && !in.previous.empty() ? transitionBuckets(in.previous, table, live) : table;
     // The designated node answers what has no flow to hash (fragments without
     // ports, ARP in vmac_invisible): the lowest member that owns buckets.
     s.designated = FARM_NODE_NONE;
@@ -31,9 +32,15 @@ EpochSpec buildEpoch(const EpochInputs& in) {
         if (b.owner != FARM_NODE_NONE && (s.designated == FARM_NODE_NONE || b.owner < s.designated))
             s.designated = b.owner;
     // Every node of the farm is a peer (a bucket may name one that is not in
-    // the view any more while it drains); vmac_invisible relays nothing, so
-    // only this node's MAC matters.
-    for (const auto& n : plan.nodes) s.peers.push_back(FarmPeer{n.id, n.id == plan.self ? in.myMac : Mac{}});
+    // the view any more while it drains). vmac_invisible relays nothing: only
+    // this node's MAC matters there.
+    for (const auto& n : plan.nodes) {
+        Mac mac{};
+        if (n.id == plan.self) mac = in.myMac;
+        else if (auto it = in.peerMacs.find(n.id); it != in.peerMacs.end() && plan.mode == FARM_MODE_VMAC_DIRECTED)
+            mac = it->second;
+        s.peers.push_back(FarmPeer{n.id, mac});
+    }
     return s;
 }
 

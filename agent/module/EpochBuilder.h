@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <vector>
 
 #include "dataplane/EpochSpec.h"
@@ -20,11 +21,17 @@ struct EpochInputs {
     membership::View view;
     bool quorate = true;
     Mac myMac{};
+    // The peers' MACs as their heartbeats said (vmac_directed relays to
+    // them; a peer not in it gets no relay: FARM_R_DROP_NO_PEER).
+    std::map<uint8_t, Mac> peerMacs;
     std::array<uint64_t, 2> hashKey{};
     // The table the data path holds now (empty before the first epoch), and
     // whether moving buckets drain (false: the drain period is over).
     std::vector<farm_bucket> previous;
     bool drain = true;
+    // The same table again, with new peers' MACs: transitions go on as
+    // they are (the view did not change).
+    bool keepTable = false;
     uint64_t epoch = 0;  // > the installed one
 };
 

@@ -155,13 +155,13 @@ Result<FarmPlan> makeFarmPlan(const config::ModuleConfig& module, const config::
     plan.ifname = intf.name;
     if (intf.virtualInterfaces.size() != 1) return badInput("the <interface> needs exactly one <virtual_interface>");
     const auto& vi = intf.virtualInterfaces[0];
-    if (vi.type == config::VmacType::Directed)
-        return badInput("vmac_directed is not run by safed yet (it needs the peers' MACs); use vmac_invisible");
-    plan.mode = FARM_MODE_VMAC_INVISIBLE;
+    // vmac_directed: no vMAC, each node takes frames at its own MAC and
+    // relays to the owner at the MAC its heartbeats carry (DESIGN §1).
+    plan.mode = vi.type == config::VmacType::Directed ? FARM_MODE_VMAC_DIRECTED : FARM_MODE_VMAC_INVISIBLE;
     for (const auto& a : vi.addrs) plan.vips.push_back(a.addr);
     if (plan.vips.empty()) return badInput("no <virtual_addr>");
     if (plan.vips.size() > FARM_MAX_VIPS) return badInput("more than 16 <virtual_addr>");
-    plan.vmac = vi.vmac ? *vi.vmac : defaultVmac(plan.vips[0]);
+    if (plan.mode == FARM_MODE_VMAC_INVISIBLE) plan.vmac = vi.vmac ? *vi.vmac : defaultVmac(plan.vips[0]);
     if (plan.ifname.empty()) {
         // The interface of the subnet that holds the VIP (not the VIP itself,
         // which a previous run may have left on lo or on the interface).

@@ -116,11 +116,15 @@ TEST(FarmPlanTest, GroupHostsGiveWeights) {
     EXPECT_EQ(plan->hosts[1].power, 0u);
 }
 
-TEST(FarmPlanTest, DirectedModeIsRefusedClearly) {
+TEST(FarmPlanTest, DirectedModeHasNoVmacAndItsArpRule) {
     std::string intf = R"(<interface name="eth0"><virtual_interface type="vmac_directed">
       <virtual_addr addr="198.18.0.100" where="alias"/></virtual_interface></interface>)";
-    auto p = parse(moduleXml(R"(<lan name="lab"/>)", intf, kGroup));
+    auto p = parse(moduleXml(R"(<lan name="lab"/>)", intf, R"(<group name="web">
+      <rule port="80" proto="tcp" filter="on_addr"/><rule proto="arp" filter="on_addr"/></group>)"));
     auto plan = makeFarmPlan(*p.module, *p.cluster, "n1", {});
-    ASSERT_FALSE(plan.ok());
-    EXPECT_NE(plan.error().message().find("vmac_directed"), std::string::npos);
+    ASSERT_TRUE(plan.ok()) << plan.error().message();
+    EXPECT_EQ(plan->mode, FARM_MODE_VMAC_DIRECTED);
+    EXPECT_EQ(plan->vmac, Mac{});
+    EXPECT_EQ(plan->arpFilter, FARM_FILTER_ON_ADDR);
+    EXPECT_EQ(plan->rules.size(), 1u);
 }

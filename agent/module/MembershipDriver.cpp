@@ -84,6 +84,7 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
         }
     }
     membership_ = std::make_unique<membership::Membership>(cfg, std::move(mac.value()), UdpTransport::monotonicNow());
+    membership_->setMac(mac_);
     auto* m = membership_.get();
     transport_ = std::make_unique<UdpTransport>(io_, *m, std::move(lans),
                                                 [m, onView](const membership::View& v) { onView(v, m->quorate(v)); });
@@ -116,6 +117,15 @@ void MembershipDriver::setTraffic(uint32_t connections, uint64_t packets) {
 
 std::map<uint8_t, membership::Membership::Traffic> MembershipDriver::peerTraffic() const {
     return membership_ ? membership_->peerTraffic() : std::map<uint8_t, membership::Membership::Traffic>{};
+}
+
+void MembershipDriver::setMac(const Mac& mac) {
+    mac_ = mac;
+    if (membership_) membership_->setMac(mac);
+}
+
+std::map<uint8_t, Mac> MembershipDriver::peerMacs() const {
+    return membership_ ? membership_->peerMacs() : std::map<uint8_t, Mac>{};
 }
 
 void MembershipDriver::leave() {

@@ -37,6 +37,8 @@ public:
     std::chrono::nanoseconds restarting() override;
     void setTraffic(uint32_t connections, uint64_t packets) override;
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override;
+    void setMac(const Mac& mac) override;
+    std::map<uint8_t, Mac> peerMacs() const override;
     bool joined() const override { return transport_ != nullptr && !leaving_; }
 
     const membership::Membership* state() const { return membership_.get(); }
@@ -51,6 +53,7 @@ private:
     std::unique_ptr<membership::UdpTransport> transport_;
     boost::asio::steady_timer closeTimer_;
     bool leaving_ = false;
+    Mac mac_{};
 };
 
 }  // namespace safefarm::module

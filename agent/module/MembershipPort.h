@@ -33,6 +33,11 @@ public:
     // last heartbeats said (`safectl status` on any node shows every node's).
     virtual void setTraffic(uint32_t connections, uint64_t packets) = 0;
     virtual std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const = 0;
+    // The MAC of this node's farm interface, carried by its heartbeats (kept
+    // across joins); the peers' as their heartbeats said: vmac_directed
+    // relays to them.
+    virtual void setMac(const Mac& mac) = 0;
+    virtual std::map<uint8_t, Mac> peerMacs() const = 0;
 };
 
 }  // namespace safefarm::module

@@ -92,14 +92,18 @@ Result<void> Module::setUp() {
     if (!old) return old.error();
     oldArpAnnounce_ = old.value();
 
-    if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r) return r.error();
-    vmacAdded_ = true;
+    // vmac_directed has no vMAC: frames come to each node's own MAC.
+    if (plan_.mode == FARM_MODE_VMAC_INVISIBLE) {
+        if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r) return r.error();
+        vmacAdded_ = true;
+    }
 
     auto dp = deps_.openDataPath();
     if (!dp) return dp.error();
     dataPath_ = std::move(dp.value());
     epoch_ = dataPath_->installedEpoch();
     table_.clear();
+    tableFromView_ = false;
     view_.reset();
     install(false);  // owns nothing until a view says otherwise
     if (dataPath_->installedEpoch() == 0) return badInput("the data path refused the first epoch");
@@ -111,6 +115,7 @@ Result<void> Module::setUp() {
     }
 
     membership_ = deps_.makeMembership();
+    membership_->setMac(myMac_);
     auto alive = alive_;
     auto r = membership_->join(false, [this, alive](const membership::View& v, bool quorate) {
         if (*alive) onView(v, quorate);
@@ -146,6 +151,7 @@ void Module::tearDown() {
     }
     view_.reset();
     table_.clear();
+    peerMacs_.clear();
     leaseAllowed_ = false;
 }
 
@@ -208,6 +214,9 @@ void Module::onView(const membership::View& view, bool quorate) {
             if (checkersPass()) membership_->setReady(true);
         }
     }
+    bool memberLeft = view_ && std::any_of(view_->members.begin(), view_->members.end(), [&](const auto& m) {
+                          return !view.contains(m.id);
+                      });
     view_ = view;
     quorate_ = quorate;
     deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
@@ -219,7 +228,7 @@ void Module::onView(const membership::View& view, bool quorate) {
     // UP: the reason shown by `safectl state -l` follows the view in force.
     if (state_ == ModuleState::Up)
         reason_ = "view " + view.describe() + ", " + std::to_string(bucketsOwned(table_, plan_.self)) + " buckets";
-    announce();
+    announce(memberLeft);
 }
 
 void Module::linkChanged(const std::string& ifname, bool up) {
@@ -273,15 +282,27 @@ void Module::maybeUp() {
 // Installs the epoch of the current view (none: owning nothing). While a
 // bucket's old owner lives it drains for joinDrain; the pulse installs the
 // plain table once that is over.
-void Module::install(bool drain) {
+void Module::install(bool drain, bool keepTable) {
     EpochInputs in;
     in.plan = &plan_;
     if (view_) in.view = *view_;
     in.quorate = quorate_;
     in.myMac = myMac_;
+    in.peerMacs = peerMacs_;
     in.hashKey = hashKey_;
     in.previous = table_;
+    // This node's first view (a start, or a resume after its lease ran
+    // out): what the others hold is the view without this node. The first
+    // view may already have it ready (the coordinator's own join, a resume),
+    // and its buckets must still come in transition: taken outright, it
+    // answered the others' connections in them with resets.
+    if (!keepTable && !tableFromView_ && view_ && view_->contains(plan_.self)) {
+        membership::View others = *view_;
+        std::erase_if(others.members, [&](const auto& m) { return m.id == plan_.self; });
+        in.previous = viewBuckets(plan_, others, quorate_);
+    }
     in.drain = drain;
+    in.keepTable = keepTable;
     in.epoch = ++epoch_;
     EpochSpec spec = buildEpoch(in);
     if (auto r = dataPath_->install(spec); !r) {
@@ -290,11 +311,34 @@ void Module::install(bool drain) {
         return;
     }
     table_ = spec.buckets;
+    if (view_) tableFromView_ = true;
+    if (keepTable) return;
     uint32_t moving = bucketsInTransition(table_);
     drainUntil_ = moving ? now() + timing_.joinDrain : 0ns;
     if (moving)
         deps_.log('I', "SF_DRAIN", paths_.name + ": " + std::to_string(moving) + " buckets drain to their new owners");
 }
+
+// vmac_directed: an entry node relays to a bucket's owner at the MAC the
+// owner's heartbeats carry. A MAC heard for the first time (or changed: a
+// new NIC) goes into the data path at once, with the table as it is.
+void Module::refreshPeerMacs() {
+    auto macs = membership_->peerMacs();
+    if (macs == peerMacs_ || !dataPath_) return;
+    for (const auto& [id, mac] : macs) {
+        auto it = peerMacs_.find(id);
+        if (it == peerMacs_.end() || it->second != mac) {
+            const auto* n = plan_.node(id);
+            deps_.log('I', "SF_PEER_MAC",
+                      paths_.name + ": " + (n ? n->name : "node " + std::to_string(id)) + " is at " + formatMac(mac));
+        }
+    }
+    peerMacs_ = std::move(macs);
+    install(false, true);
+}
+
+// The hardware address the VIP is announced at.
+const Mac& Module::announcedMac() const { return plan_.mode == FARM_MODE_VMAC_DIRECTED ? myMac_ : plan_.vmac; }
 
 void Module::armPulse() {
     pulseTimer_.expires_after(timing_.pulse);
@@ -337,6 +381,7 @@ void Module::pulse() {
         membership_->setTraffic(local.connections, local.packets);
         nextTraffic_ = t + 1s;
     }
+    if (plan_.mode == FARM_MODE_VMAC_DIRECTED && membership_) refreshPeerMacs();
     if (drainUntil_ != 0ns && t >= drainUntil_ && !stopping_) {
         drainUntil_ = 0ns;
         install(false);
@@ -363,8 +408,8 @@ void Module::pulse() {
     if (announceUntil_ != 0ns && t >= nextAnnounce_) {
         const auto& intf = config_->vip.interfaces[0];
         for (const auto& vip : plan_.vips) {
-            auto r = vip.family == AF_INET ? deps_.announcer.gratuitousArp(plan_.ifname, vip, plan_.vmac)
-                                           : deps_.announcer.unsolicitedNa(plan_.ifname, vip, plan_.vmac);
+            auto r = vip.family == AF_INET ? deps_.announcer.gratuitousArp(plan_.ifname, vip, announcedMac())
+                                           : deps_.announcer.unsolicitedNa(plan_.ifname, vip, announcedMac());
             if (!r) deps_.log('W', "SF_NET_ANNOUNCE", paths_.name + ": " + r.error().message());
         }
         nextAnnounce_ = t + std::max<nanoseconds>(intf.arpinterval, timing_.pulse);
@@ -376,10 +421,15 @@ void Module::pulse() {
 // arpreroute: tell the switch and the clients where the VIP is after every
 // view change (a switch that learnt the vMAC on one port would otherwise
 // keep sending there). Announcing is the designated node's job only, so a
-// client never sees several answers at once.
-void Module::announce() {
+// client never sees several answers at once. In vmac_directed the VIP is at
+// each entry node's own MAC: announcing moves every client to the
+// designated node, so only a member that left (whose clients send to a MAC
+// nobody serves) is worth it; the ARP rule spreads them again as their
+// caches expire.
+void Module::announce(bool memberLeft) {
     const auto& intf = config_->vip.interfaces[0];
     if (!intf.arpreroute) return;
+    if (plan_.mode == FARM_MODE_VMAC_DIRECTED && !memberLeft) return;
     uint8_t designated = FARM_NODE_NONE;
     for (const auto& b : table_)
         if (b.owner != FARM_NODE_NONE && b.owner < designated) designated = b.owner;
@@ -638,12 +688,15 @@ void Module::markRunning(bool running) {
 bool Module::wasRunning() const { return std::ifstream(runningMark()).good(); }
 
 // After a restart of safed: the previous one left the module running. The
-// filter is adopted with its pins (BpfDataPath), the VIPs, vMAC and sysctl
-// are made sure of, the membership joins again as ready under a new
-// incarnation. If the lease has not run out, it is renewed at once: the
-// node never stopped filtering and the others never saw it go. If it ran
-// out, the others may have its buckets: it waits for a view that takes it
-// back before it renews (DESIGN §4).
+// filter is adopted with its pins (BpfDataPath) and the table in force read
+// back, the VIPs, vMAC and sysctl are made sure of, the membership joins
+// again as ready under a new incarnation. If the lease has not run out, it
+// renews at once and carries on from the table in force: the node never
+// stopped filtering and the others never saw it go. If it ran out, the
+// others have taken its buckets and hold flows in them: the table left in
+// the data path is stale, and the first view that takes the node back gives
+// it its buckets through transitions like any joining node (install()).
+// DESIGN §4.
 Result<void> Module::resume() {
     if (state_ != ModuleState::Stop) return badInput(paths_.name + " is already running");
     std::ifstream in(runningMark());
@@ -654,13 +707,25 @@ Result<void> Module::resume() {
     if (!link) return link.error();
     myMac_ = link->mac;
     (void)deps_.net.setSysctl("net/ipv4/conf/" + plan_.ifname + "/arp_announce", "2");
-    if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r)
-        deps_.log('W', "SF_NET_VMAC", paths_.name + ": " + r.error().message());
-    vmacAdded_ = true;
+    if (plan_.mode == FARM_MODE_VMAC_INVISIBLE) {
+        if (auto r = deps_.net.addUnicastMac(plan_.ifname, plan_.vmac); !r)
+            deps_.log('W', "SF_NET_VMAC", paths_.name + ": " + r.error().message());
+        vmacAdded_ = true;
+    }
     auto dp = deps_.openDataPath();
     if (!dp) return dp.error();
     dataPath_ = std::move(dp.value());
     epoch_ = dataPath_->installedEpoch();
+    table_.clear();
+    tableFromView_ = false;
+    if (dataPath_->leaseDeadline() > now()) {
+        if (auto t = dataPath_->installedBuckets(); t && t->size() == FARM_BUCKETS) {
+            table_ = std::move(t.value());
+            tableFromView_ = true;
+        } else if (!t) {
+            deps_.log('W', "SF_DATAPATH", paths_.name + ": " + t.error().message());
+        }
+    }
     for (const auto& vip : plan_.vips) {
         if (auto r = deps_.net.addAddress(vipDevice(plan_, vip), vip); !r) return r.error();
         addedVips_.push_back(vip);
@@ -679,6 +744,7 @@ Result<void> Module::resume() {
                                    : ": resumed after the lease ran out: fenced until a view takes this node back"));
     appRunning_ = true;
     membership_ = deps_.makeMembership();
+    membership_->setMac(myMac_);
     auto alive = alive_;
     if (auto r = membership_->join(true, [this, alive](const membership::View& v, bool quorate) {
             if (*alive) onView(v, quorate);
@@ -750,6 +816,15 @@ nlohmann::json Module::status() const {
         }
         nodes.push_back(row);
     }
+    // This node's packets by the filter's verdict (since the filter was
+    // loaded): what it kept, relayed, dropped and why.
+    nlohmann::json verdicts = nlohmann::json::object();
+    if (dataPath_) {
+        if (auto c = dataPath_->counters()) {
+            for (int r = 0; r < FARM_R_MAX; r++)
+                if (c.value()[r].packets) verdicts[reasonName(r)] = c.value()[r].packets;
+        }
+    }
     return {{"module", paths_.name},
             {"state", stateName(state_)},
             {"activity", activityName(activity_)},
@@ -757,7 +832,8 @@ nlohmann::json Module::status() const {
             {"self", plan_.self},
             {"epoch", view_ ? view_->id.seq : 0},
             {"view", view_ ? view_->describe() : ""},
-            {"nodes", nodes}};
+            {"nodes", nodes},
+            {"verdicts", verdicts}};
 }
 
 }  // namespace safefarm::module

@@ -130,7 +130,9 @@ private:
     void onStartBoth(const app::ScriptOutcome& outcome);
     void runStopBoth(bool force, std::function<void()> then);
     void onView(const membership::View& view, bool quorate);
-    void install(bool drain);
+    void install(bool drain, bool keepTable = false);
+    void refreshPeerMacs();
+    const Mac& announcedMac() const;
     void maybeUp();
     void linkSettled();
     bool checkersPass() const;  // no checker is failing now
@@ -139,7 +141,7 @@ private:
     void markRunning(bool running);
     void pulse();
     void armPulse();
-    void announce();
+    void announce(bool memberLeft);
     void finishStop();
     void fail(const std::string& why);
     void setState(ModuleState s, const std::string& why);
@@ -164,6 +166,7 @@ private:
     std::string reason_;
     std::string stopReason_;  // why a failure stopped the module
     Mac myMac_{};
+    std::map<uint8_t, Mac> peerMacs_;  // vmac_directed: as installed in the data path
     std::unique_ptr<DataPath> dataPath_;
     std::unique_ptr<MembershipPort> membership_;
     std::optional<std::string> oldArpAnnounce_;
@@ -173,6 +176,7 @@ private:
     std::optional<membership::View> view_;
     bool quorate_ = true;
     std::vector<farm_bucket> table_;  // as installed
+    bool tableFromView_ = false;      // table_ is a view's (not the start's, nor a stale one)
     uint64_t epoch_ = 0;
     std::chrono::nanoseconds drainUntil_{0};
     bool appRunning_ = false;
@@ -189,8 +193,8 @@ private:
     bool recovering_ = false;
     bool linkDown_ = false;                       // or back up and settling until linkSettleAt_
     std::chrono::nanoseconds linkSettleAt_{0};
-    bool readyAfterFence_ = false;
-    std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats  // announced NotReady after a stall, to get a newer view
+    bool readyAfterFence_ = false;             // announced NotReady after a stall, to get a newer view
+    std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

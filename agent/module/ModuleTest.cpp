@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "FakeAnnouncer.h"
+#include "buckets/BucketTable.h"
 #include "FakeDataPath.h"
 #include "FakeMembershipPort.h"
 #include "FakeNetSetup.h"
@@ -33,19 +34,32 @@ const char* kModule = R"(<safe><service mode="farm"><farm><lan name="lab"/></far
   <user nicestoptimeout="5s" forcestoptimeout="2s"><var name="APP_MODE" value="prod"/></user>
 </service></safe>)";
 
+// vmac_directed, ARP answered by the requester's hash owner.
+const char* kDirectedModule = R"(<safe><service mode="farm"><farm><lan name="lab"/></farm>
+  <vip><interface_list><interface name="eth0" arpreroute="on"><virtual_interface type="vmac_directed">
+    <virtual_addr addr="198.18.0.100" where="alias"/>
+  </virtual_interface></interface></interface_list>
+  <loadbalancing_list><group name="web"><rule port="80" proto="tcp" filter="on_addr"/>
+    <rule proto="arp" filter="on_addr"/></group></loadbalancing_list></vip>
+  <user nicestoptimeout="5s" forcestoptimeout="2s"/>
+</service></safe>)";
+
 class ModuleTest : public ::testing::Test {
 protected:
-    void SetUp() override {
+    void SetUp() override { build(kModule); }
+    void build(const char* moduleText) {
         cluster_ = config::parseClusterText(kCluster, "cluster.xml").config;
         config::ParseContext ctx;
         ctx.cluster = cluster_.get();
-        auto parsed = config::parseUserConfigText(kModule, "userconfig.xml", ctx);
+        auto parsed = config::parseUserConfigText(moduleText, "userconfig.xml", ctx);
         ASSERT_TRUE(parsed.config);
         config_ = parsed.config;
         auto plan = makeFarmPlan(*config_, *cluster_, "n1", {});
         ASSERT_TRUE(plan.ok()) << plan.error().message();
-        net_.addLink("eth0", Mac{2, 0x5f, 0xab, 0, 0, 1});
-        net_.addLink("lo", Mac{});
+        if (!net_.hasLink("eth0")) {
+            net_.addLink("eth0", Mac{2, 0x5f, 0xab, 0, 0, 1});
+            net_.addLink("lo", Mac{});
+        }
         ModuleTiming timing;
         timing.pulse = 5ms;
         timing.lease = 50ms;
@@ -59,6 +73,9 @@ protected:
                         [this]() -> Result<std::unique_ptr<DataPath>> {
                             if (failOpen_) return badInput("no XDP here");
                             auto dp = std::make_unique<test::FakeDataPath>();
+                            // A restarted safed adopts what the last one left.
+                            dp->installed_ = adopt_;
+                            dp->leaseDeadline_ = adoptLease_;
                             dp_ = dp.get();
                             removed_ = false;
                             return std::unique_ptr<DataPath>(std::move(dp));
@@ -112,6 +129,8 @@ protected:
     test::FakeMembershipPort* port_ = nullptr;
     test::FakeDataPath* dp_ = nullptr;
     bool removed_ = false, failOpen_ = false;
+    std::optional<EpochSpec> adopt_;  // the data path a previous safed left
+    std::chrono::nanoseconds adoptLease_{0};
     std::optional<bool> startResult_;
     std::vector<std::string> log_;
     std::shared_ptr<const config::ClusterConfig> cluster_;
@@ -409,4 +428,113 @@ TEST_F(ModuleTest, RestartRunsStopBothThenStartBothInTheFarm) {
     std::optional<bool> refused;
     module_->restartApp("restart asked", [&](Result<void> r) { refused = r.ok(); });
     EXPECT_EQ(refused, std::optional<bool>(false));
+}
+
+// vmac_directed: no vMAC anywhere; the heartbeats carry this node's MAC and
+// bring the peers', which go into the data path as soon as they are heard
+// (the table unchanged); a peer not heard yet has no MAC, so nothing is
+// relayed to it. The VIP is announced at this node's own MAC, and only when a
+// member left (announcing moves every client to this node).
+TEST_F(ModuleTest, DirectedRelaysToThePeerMacsTheHeartbeatsCarry) {
+    build(kDirectedModule);
+    const Mac mine{2, 0x5f, 0xab, 0, 0, 1}, theirs{2, 0, 0, 0, 0, 2};
+    startUp();
+    EXPECT_TRUE(net_.linkState("eth0").fdb.empty());
+    EXPECT_FALSE(net_.linkState("eth0").promisc);
+    EXPECT_EQ(record_.mac, mine);
+    ASSERT_TRUE(dp_->installed_);
+    EXPECT_EQ(dp_->installed_->mode, FARM_MODE_VMAC_DIRECTED);
+    EXPECT_EQ(dp_->installed_->arpFilter, FARM_FILTER_ON_ADDR);
+    EXPECT_EQ(dp_->installed_->myMac, mine);
+    auto peerMac = [&](uint8_t id) {
+        for (const auto& p : dp_->installed_->peers)
+            if (p.id == id) return p.mac;
+        return Mac{0xff};
+    };
+    EXPECT_EQ(peerMac(2), Mac{});
+    EXPECT_TRUE(announcer_.sent_.empty());  // a join moves no client
+
+    auto before = dp_->installed_->buckets;
+    record_.peerMacs[2] = theirs;
+    runFor(20ms);
+    EXPECT_EQ(peerMac(2), theirs);
+    EXPECT_EQ(peerMac(1), mine);
+    ASSERT_EQ(dp_->installed_->buckets.size(), before.size());
+    for (size_t b = 0; b < before.size(); b++) {
+        EXPECT_EQ(dp_->installed_->buckets[b].owner, before[b].owner) << b;
+        EXPECT_EQ(dp_->installed_->buckets[b].prev_owner, before[b].prev_owner) << b;
+        EXPECT_EQ(dp_->installed_->buckets[b].flags, before[b].flags) << b;
+    }
+    bool logged = false;
+    for (const auto& l : log_) logged |= l.find("SF_PEER_MAC web: n2 is at 02:00:00:00:00:02") != std::string::npos;
+    EXPECT_TRUE(logged);
+    runFor(40ms);  // the join's transitions end (joinDrain 30 ms here)
+    size_t installs = dp_->history_.size();
+    runFor(20ms);
+    EXPECT_EQ(dp_->history_.size(), installs);  // nothing new heard: nothing installed
+
+    // What the filter did, by verdict, in the status.
+    dp_->counters_[FARM_R_TX_RELAY].packets = 7;
+    EXPECT_EQ(module_->status()["verdicts"]["TX_RELAY"], 7u);
+    EXPECT_FALSE(module_->status()["verdicts"].contains("DROP_NO_PEER"));
+
+    commit(2, {{1, MemberState::Ready}});  // n2 is gone
+    runFor(10ms);
+    ASSERT_FALSE(announcer_.sent_.empty());
+    EXPECT_EQ(announcer_.sent_[0].mac, mine);
+}
+
+// Buckets `owner` holds in transition from `prev`.
+static uint32_t inTransitionFrom(const std::vector<farm_bucket>& table, uint8_t owner, uint8_t prev) {
+    uint32_t n = 0;
+    for (const auto& b : table) n += b.owner == owner && (b.flags & FARM_BUCKET_TRANSITION) && b.prev_owner == prev;
+    return n;
+}
+
+// safed killed (-9), restarted after its lease ran out: the others have
+// taken its buckets and hold connections in them. The first view that takes
+// it back gives its buckets back in transition (prev_owner = the node that
+// held them), never at once: before, the stale table left in the data path
+// had them unchanged, and it answered the others' connections with resets.
+TEST_F(ModuleTest, ResumeAfterTheLeaseRanOutTakesItsBucketsBackThroughTransitions) {
+    EpochSpec before;
+    before.epoch = 7;
+    before.buckets = computeBuckets({{1, 1}, {2, 1}});
+    adopt_ = before;
+    adoptLease_ = 0ns;  // ran out
+    ASSERT_TRUE(module_->resume().ok());
+    EXPECT_TRUE(record_.joined);
+    commit(10, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+    EXPECT_EQ(module_->state(), ModuleState::Up);
+}
+
+// Restarted within the lease (SIGTERM, an upgrade): it joins ready and
+// carries on from the table in force, transitions included; the next view
+// is computed from that table, not from nothing.
+TEST_F(ModuleTest, ResumeWithinTheLeaseCarriesOnFromTheTableInForce) {
+    EpochSpec before;
+    before.epoch = 7;
+    before.buckets = transitionBuckets(computeBuckets({{2, 1}}), computeBuckets({{1, 1}, {2, 1}}), {1, 2});
+    adopt_ = before;
+    adoptLease_ = std::chrono::steady_clock::now().time_since_epoch() + 10s;
+    ASSERT_TRUE(module_->resume().ok());
+    EXPECT_TRUE(record_.ready);
+    auto status = module_->status();
+    EXPECT_EQ(status["nodes"][0]["buckets"], FARM_BUCKETS / 2);
+    // A view that changes nothing for the buckets: the transitions go on.
+    commit(8, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
+}
+
+// The coordinator's own join (the lowest id starting while the others run)
+// can commit a first view that already has it ready: its buckets must still
+// come in transition from the others, who hold connections in them.
+TEST_F(ModuleTest, AFirstViewThatMakesItReadyStillTakesBucketsThroughTransitions) {
+    module_->start([](Result<void>) {});
+    scripts_.exit(0, 0);
+    commit(1, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
 }

@@ -22,141 +22,8 @@ build=${1:-${SAFEFARM_BUILD:-$top/build}}
 build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
 P=${SAFEFARM_LAB_TEST_PREFIX:-sfft}
 CLIENTS=${LAB_TEST_CLIENTS:-90}
-PARALLEL=16
 
-if [[ $(id -u) -ne 0 ]]; then
-  if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
-    echo "FAIL: the lab test needs root (REQUIRE_PRIVILEGED=1)"
-    exit 1
-  fi
-  echo "SKIP: the lab test needs root"
-  exit 77
-fi
-for b in agent/safed/safed agent/safectl/safectl modules/apache_farm.safe; do
-  [[ -e $build/$b ]] || { echo "FAIL: $build/$b not built"; exit 1; }
-done
-
-lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
-tmp=$(mktemp -d /tmp/safefarm-farmtest.XXXXXX)
-cleanup() {
-  local rc=$?
-  if ((rc)); then
-    for d in /run/safefarm-lab/"$P"/safed/n*; do
-      [[ -d $d ]] || continue
-      echo "---- ${d##*/}: safed.out (last 30 lines)"
-      tail -30 "$d/safed.out" 2>/dev/null
-      echo "---- ${d##*/}: module log (last 30 lines)"
-      tail -30 "$d/log/apache_farm/module.log" 2>/dev/null
-    done
-  fi
-  lab down >/dev/null 2>&1 || lab down || true
-  rm -rf -- "$tmp"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-passed=0
-failed=0
-check() { # NAME OK(0|1) DETAIL
-  if [[ $2 == 1 ]]; then
-    passed=$((passed + 1))
-    printf 'PASS  %-46s %s\n' "$1" "$3"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL  %-46s %s\n' "$1" "$3"
-  fi
-}
-ms() { echo $(($(date +%s%N) / 1000000)); }
-node_ns() { echo "${P}n$1"; }
-safectl() { local i=$1; shift; timeout 60 "$top/scripts/lab" --prefix "$P" --build "$build" safectl "n$i" "$@"; }
-client_ip() { local j=$1; echo "198.18.$((1 + (j - 1) / 250)).$((1 + (j - 1) % 250))"; }
-
-# Every client address asks the VIP who answers: "ADDR NODE" lines in $1.
-survey() { # OUT [MAX_TIME]
-  local out=$1 max=${2:-2} j
-  : >"$out"
-  for ((j = 1; j <= CLIENTS; j++)); do
-    (
-      src=$(client_ip "$j")
-      r=$(timeout 10 nsenter --net="/run/netns/${P}cl" -- \
-        curl -s --max-time "$max" --interface "$src" "http://$VIP4/whoami" 2>/dev/null || true)
-      echo "$src ${r:-NONE}" >>"$out"
-    ) &
-    (($(jobs -rp | wc -l) >= PARALLEL)) && wait -n
-  done
-  wait
-}
-answered() { grep -cv ' NONE$' "$1"; }
-count_of() { grep -c " $2\$" "$1"; }
-
-# Watches every client for $1 seconds in the background (probe.py --watch):
-# start it, inject the failure, then outage_of reads the longest time a
-# client went unanswered and the nodes that answered last.
-watch_start() { # SECONDS OUT
-  local j srcs=()
-  for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
-  nsenter --net="/run/netns/${P}cl" -- python3 "$top/tests/lab/probe.py" "$VIP4" "${srcs[@]}" \
-    --watch "$1" >"$2" 2>/dev/null &
-  WATCH_PID=$!
-  sleep 0.5 # python's start-up, and a baseline
-}
-# The longest gap, or -1 when the probe reported nothing or a client never
-# got an answer (wait runs here, not in a $(…) subshell, which has no child).
-watch_worst() { # OUT -> GAP
-  wait "$WATCH_PID"
-  if [[ $(wc -l <"$1") != "$CLIENTS" ]] || grep -q ' NONE ' "$1"; then
-    GAP=-1
-  else
-    GAP=$(awk '{print $3}' "$1" | sort -n | tail -1)
-  fi
-}
-
-# The same with safefarm-gap-probe (bench/failover/GapProbe.cpp): an HTTP
-# request every 20 ms from every client, overlapping, so the gap is measured
-# to 20 ms whatever one request costs under load (probe.py's is one attempt,
-# 250 ms). For the checks that expect no outage at all.
-gap_start() { # SECONDS OUT
-  local j srcs=()
-  for ((j = 1; j <= CLIENTS; j++)); do srcs+=("$(client_ip "$j")"); done
-  nsenter --net="/run/netns/${P}cl" -- "$build/bench/failover/safefarm-gap-probe" "$VIP4" "${srcs[@]}" \
-    --duration-s "$1" --interval-ms 20 >"$2" 2>/dev/null &
-  WATCH_PID=$!
-  sleep 0.3
-}
-gap_worst() { # OUT -> GAP
-  wait "$WATCH_PID"
-  if [[ $(wc -l <"$1") != "$CLIENTS" ]] || grep -q ' -1$' "$1"; then
-    GAP=-1
-  else
-    GAP=$(awk '{print $2}' "$1" | sort -n | tail -1)
-  fi
-}
-
-# Clients of a survey not answered by the node that node 1's bucket table
-# names for them (safectl who): 0 when the spread is exactly the table's.
-mismatches() { # SURVEY_OUT
-  local src node want n=0
-  while read -r src node; do
-    want=$(safectl 1 who -m apache_farm "$src" 2>/dev/null | awk '{print $3}')
-    [[ $node == "$want" ]] || n=$((n + 1))
-  done <"$1"
-  echo "$n"
-}
-share_of() { # NODE_NAME -> share % from safectl status --json on node 1
-  safectl 1 status -m apache_farm --json 2>/dev/null |
-    python3 -c "import json,sys; d=json.load(sys.stdin); d=d.get('arguments',d); print(round([n['share'] for n in d['nodes'] if n['name']=='$1'][0]))"
-}
-
-wait_state() { # NODE STATE(0|1|2) LIMIT_S
-  local i=$1 want=$2 t
-  for ((t = 0; t < $3 * 10; t++)); do
-    safectl "$i" state -q -m apache_farm >/dev/null 2>&1
-    [[ $? == "$want" ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
+source "$top/tests/lab/farm_lib.sh"
 
 echo "== lab: 3 nodes with safed + apache_farm.safe, $CLIENTS client addresses"
 lab up --agent --nodes 3 --clients "$CLIENTS" || exit 1
@@ -281,7 +148,6 @@ sleep 2
 # keepalive.py holds them (a request on each every 0.5 s); a clean close by
 # Apache's graceful stop is reconnected and a request it carried sent again,
 # as HTTP clients do; a reset, an unanswered request or an error fails.
-ka() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d$2)" "$1" 2>/dev/null || echo '?'; }
 survey "$tmp/ka"
 mapfile -t ka_srcs < <(awk '$2 == "n2" {print $1}' "$tmp/ka")
 per=$(((200 + ${#ka_srcs[@]} - 1) / ${#ka_srcs[@]}))
@@ -295,7 +161,7 @@ stop_ms=$(($(ms) - t0))
 wait "$kapid"
 on_n2=$(ka "$tmp/ka_stop" ".get('first_nodes',{}).get('n2',0)")
 check "stop n2 with $((per * ${#ka_srcs[@]})) keep-alive connections on it: none reset" \
-  "$([[ $(ka "$tmp/ka_stop" "['resets']") == 0 && $(ka "$tmp/ka_stop" "['timeouts'] + d['errors']") == 0 && $(ka "$tmp/ka_stop" "['connect_failures']") == 0 && $on_n2 -ge 200 && $(ka "$tmp/ka_stop" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
+  "$(ka_clean "$tmp/ka_stop" && [[ $on_n2 -ge 200 && $(ka "$tmp/ka_stop" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
   "$(cat "$tmp/ka_stop"), stop took ${stop_ms} ms"
 wait_state 2 0 30 || true
 # n2 joins while the same clients hold 200 connections on n1 and n3: the
@@ -308,7 +174,7 @@ safectl 2 start -m apache_farm >/dev/null 2>&1
 wait_state 2 2 20 && ok=1 || ok=0
 wait "$kapid"
 check "n2 joins with 200 connections open on n1/n3: none reset" \
-  "$([[ $ok == 1 && $(ka "$tmp/ka_join" "['resets']") == 0 && $(ka "$tmp/ka_join" "['timeouts'] + d['errors']") == 0 && $(ka "$tmp/ka_join" "['connect_failures']") == 0 && $(ka "$tmp/ka_join" "['connections']") -ge 200 && $(ka "$tmp/ka_join" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
+  "$(ka_clean "$tmp/ka_join" && [[ $ok == 1 && $(ka "$tmp/ka_join" "['connections']") -ge 200 && $(ka "$tmp/ka_join" ".get('last_nodes',{}).get('n2',0)") == 0 ]] && echo 1 || echo 0)" \
   "$(cat "$tmp/ka_join")"
 sleep 1
 

@@ -15,7 +15,9 @@ without a complete answer within 2 s, a retried request closed again, a
 connection that could not be opened, any other socket error. Prints one
 JSON line: {"connections":…, "requests":…, "answers":…, "closed":…,
 "retried":…, "resets":…, "timeouts":…, "errors":…, "connect_failures":…,
-"first_nodes":{node: count}, "last_nodes":{node: count}}
+"first_nodes":{node: count}, "last_nodes":{node: count}, "failures":[…]}
+failures: the first 5 broken connections (what, source address and port,
+seconds since the start, the node that last answered on it).
 first_nodes: which node answered each connection's first request.
 Runs inside the client namespace."""
 import argparse
@@ -52,6 +54,17 @@ def main():
     sel = selectors.DefaultSelector()
     stats = dict(connections=0, requests=0, answers=0, closed=0, retried=0, resets=0, timeouts=0, errors=0,
                  connect_failures=0)
+    failures = []
+
+    def broken(c, what):
+        stats[what] += 1
+        if len(failures) < 5:
+            try:
+                port = c.sock.getsockname()[1] if c.sock else None
+            except OSError:
+                port = None
+            failures.append(dict(what=what, src=c.src, port=port, at=round(time.monotonic() - start, 3),
+                                 node=c.last_node))
 
     def open_conn(c):
         s = socket.socket(family, socket.SOCK_STREAM)
@@ -107,7 +120,7 @@ def main():
             if c.sock is None:
                 continue
             if c.sent_at is not None and now - c.sent_at > 2:
-                stats["timeouts"] += 1
+                broken(c, "timeouts")
                 drop(c)
                 c.sent_at = None
                 continue
@@ -117,7 +130,7 @@ def main():
                     c.sent_at = now
                     stats["requests"] += 1
                 except OSError as e:
-                    stats["resets" if e.errno in (errno.ECONNRESET, errno.EPIPE) else "errors"] += 1
+                    broken(c, "resets" if e.errno in (errno.ECONNRESET, errno.EPIPE) else "errors")
                     drop(c)
                 c.next_at = now + a.every
         for key, _ in sel.select(timeout=0.01):
@@ -125,7 +138,7 @@ def main():
             try:
                 data = c.sock.recv(65536)
             except OSError as e:
-                stats["resets" if e.errno in (errno.ECONNRESET, errno.EPIPE) else "errors"] += 1
+                broken(c, "resets" if e.errno in (errno.ECONNRESET, errno.EPIPE) else "errors")
                 drop(c)
                 c.sent_at = None
                 continue
@@ -138,7 +151,7 @@ def main():
                 c.sent_at = None
                 if in_flight:
                     if c.retrying:
-                        stats["timeouts"] += 1
+                        broken(c, "timeouts")
                         c.retrying = False
                     elif open_conn(c):
                         c.sock.send(request)
@@ -162,6 +175,7 @@ def main():
     count = lambda attr: {n: sum(1 for c in conns if getattr(c, attr) == n) for n in {getattr(c, attr) for c in conns}}
     stats["first_nodes"] = {str(k): v for k, v in count("first_node").items()}
     stats["last_nodes"] = {str(k): v for k, v in count("last_node").items()}
+    stats["failures"] = failures
     print(json.dumps(stats, sort_keys=True))
 
 

@@ -17,6 +17,9 @@ public:
     Result<std::vector<uint64_t>> bucketPackets() override { return bucketPackets_; }
     Result<std::vector<FlowEntry>> flows() override { return flows_; }
     uint64_t installedEpoch() const override { return installed_ ? installed_->epoch : 0; }
+    Result<std::vector<farm_bucket>> installedBuckets() const override {
+        return installed_ ? installed_->buckets : std::vector<farm_bucket>{};
+    }
     std::chrono::nanoseconds leaseDeadline() const override { return leaseDeadline_; }
 
     // Test controls and observations.

@@ -14,6 +14,8 @@ public:
         std::chrono::nanoseconds restartLease{std::chrono::seconds(1)};
         membership::Membership::Traffic traffic;                        // what the module announced
         std::map<uint8_t, membership::Membership::Traffic> peerTraffic;  // what the peers said
+        Mac mac{};                                                       // what the module announced
+        std::map<uint8_t, Mac> peerMacs;                                 // what the peers said
         int joins = 0;
         std::optional<Error> failJoin;
     };
@@ -38,6 +40,8 @@ public:
     bool joined() const override { return r_.joined; }
     void setTraffic(uint32_t connections, uint64_t packets) override { r_.traffic = {connections, packets}; }
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override { return r_.peerTraffic; }
+    void setMac(const Mac& mac) override { r_.mac = mac; }
+    std::map<uint8_t, Mac> peerMacs() const override { return r_.peerMacs; }
     std::chrono::nanoseconds restarting() override {
         r_.restarting = true;
         return r_.restartLease;

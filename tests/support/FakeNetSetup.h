@@ -36,6 +36,7 @@ public:
         return l;
     }
     Link& linkState(const std::string& ifname) { return links_.at(ifname); }
+    bool hasLink(const std::string& ifname) const { return links_.count(ifname) != 0; }
 
     Result<net::LinkInfo> link(const std::string& ifname) override {
         calls_.push_back("link " + ifname);
