@@ -16,6 +16,7 @@ constexpr DefaultRole kDefaults[] = {
     {"state", Role::Monitor},
     {"status", Role::Monitor},
     {"who", Role::Monitor},
+    {"buckets", Role::Monitor},
     {"logs", Role::Monitor},
     {"module-list", Role::Monitor},
     {"start", Role::Control},

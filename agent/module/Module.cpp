@@ -175,8 +175,15 @@ void Module::runStartBoth() {
     });
 }
 
+void Module::countScript(const std::string& script, bool ok) {
+    auto& c = scriptCounts_[script];
+    c.runs++;
+    c.failures += !ok;
+}
+
 void Module::onStartBoth(const app::ScriptOutcome& o) {
     bool ok = !o.notStarted && !o.timedOut && o.exitCode == 0;
+    countScript("start_both", ok);
     deps_.log(ok ? 'I' : 'E', "SF_SCRIPT_END",
               paths_.name + ": start_both " + (ok ? "succeeded" : "failed") +
                   (o.timedOut ? " (timed out)" : o.notStarted ? " (" + o.error + ")"
@@ -219,6 +226,7 @@ void Module::onView(const membership::View& view, bool quorate) {
                       });
     view_ = view;
     quorate_ = quorate;
+    viewChanges_++;
     deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
     install(true);
     leaseAllowed_ = member && !frozenAt_;
@@ -516,6 +524,7 @@ void Module::runStopBoth(bool force, std::function<void()> then) {
         app::ScriptRun run{paths_.dir + "/bin/stop_both", {"force"}, scriptEnv(), config_->user.forcestoptimeout};
         deps_.scripts.run(run, [this, alive, then](app::ScriptOutcome o) {
             if (!*alive) return;
+            countScript("stop_both force", !o.timedOut && !o.notStarted && o.exitCode == 0);
             if (o.timedOut || o.exitCode != 0) {
                 deps_.log('E', "SF_SCRIPT_END", paths_.name + ": stop_both force did not finish: killing its processes");
                 deps_.scripts.killAll();
@@ -533,6 +542,7 @@ void Module::runStopBoth(bool force, std::function<void()> then) {
     deps_.scripts.run(run, [this, alive, then, forceStop](app::ScriptOutcome o) {
         if (!*alive) return;
         bool ok = !o.timedOut && !o.notStarted && o.exitCode == 0;
+        countScript("stop_both", ok);
         deps_.log(ok ? 'I' : 'W', "SF_SCRIPT_END",
                   paths_.name + ": stop_both " + (ok ? "succeeded" : o.timedOut ? "timed out" : "failed"));
         if (!ok) {
@@ -596,6 +606,7 @@ std::string Module::actionOf(const std::string& ident) const {
 void Module::onVerdict(const app::CheckVerdict& v) {
     bool wasFailing = failing_[v.ident];
     failing_[v.ident] = !v.ok;
+    if (!v.ok) checkFailures_[v.ident]++;
     if (v.ok) {
         if (wasFailing) {
             deps_.log('I', "SF_CHECK_OK", paths_.name + ": checker " + v.ident + " ok again");
@@ -816,6 +827,21 @@ nlohmann::json Module::status() const {
         }
         nodes.push_back(row);
     }
+    // Since safed started: scripts run and failed, checks failed (and
+    // whether each checker's last check passed).
+    nlohmann::json scripts = nlohmann::json::object();
+    for (const auto& [name, c] : scriptCounts_) scripts[name] = {{"runs", c.runs}, {"failures", c.failures}};
+    nlohmann::json checkers = nlohmann::json::array();
+    std::vector<std::string> idents;
+    for (const auto& c : config_->checks) idents.push_back(c.ident);
+    for (const auto& p : config_->errd.procs) idents.push_back(p.name);
+    for (const auto& ident : idents) {
+        auto f = checkFailures_.find(ident);
+        auto now = failing_.find(ident);
+        checkers.push_back({{"ident", ident},
+                            {"ok", now == failing_.end() || !now->second},
+                            {"failures", f == checkFailures_.end() ? 0 : f->second}});
+    }
     // This node's packets by the filter's verdict (since the filter was
     // loaded): what it kept, relayed, dropped and why.
     nlohmann::json verdicts = nlohmann::json::object();
@@ -833,7 +859,10 @@ nlohmann::json Module::status() const {
             {"epoch", view_ ? view_->id.seq : 0},
             {"view", view_ ? view_->describe() : ""},
             {"nodes", nodes},
-            {"verdicts", verdicts}};
+            {"verdicts", verdicts},
+            {"view_changes", viewChanges_},
+            {"scripts", scripts},
+            {"checkers", checkers}};
 }
 
 }  // namespace safefarm::module

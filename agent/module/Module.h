@@ -115,6 +115,7 @@ public:
     const std::string& interfaceName() const { return plan_.ifname; }
 
     ModuleState state() const { return state_; }
+    const std::vector<farm_bucket>& table() const { return table_; }  // as installed (empty: not started)
     Activity activity() const { return activity_; }
     const std::string& reason() const { return reason_; }
     const std::string& name() const { return paths_.name; }
@@ -185,6 +186,16 @@ private:
     uint64_t drainStartNs_ = 0;  // CLOCK_MONOTONIC, as the flows' last_seen_ns
     Done stopDone_;
     Done startDone_;
+
+    // What /metrics counts since safed started: views installed, script
+    // runs and failures by script, failed checks by checker.
+    struct ScriptCount {
+        uint64_t runs = 0, failures = 0;
+    };
+    uint64_t viewChanges_ = 0;
+    std::map<std::string, ScriptCount> scriptCounts_;
+    std::map<std::string, uint64_t> checkFailures_;
+    void countScript(const std::string& script, bool ok);
 
     // Checkers and recovery (maxloop / loop_interval).
     std::vector<std::unique_ptr<app::Checker>> checkers_;

@@ -15,6 +15,7 @@
 #include "safectl/LogsCommand.h"
 #include "safectl/StateCommand.h"
 #include "safectl/StatusCommand.h"
+#include "safectl/UserCommand.h"
 
 namespace {
 
@@ -172,6 +173,18 @@ int main(int argc, char** argv) {
     genkey->add_option("path", keyPath, "the key file (default $SAFEFARM_CONFIG_DIR/cluster.key or /etc/safefarm/cluster.key)");
     genkey->add_flag("--force", keyForce, "replace an existing key");
     genkey->callback([&] { rc = generateClusterKey(keyPath, keyForce, std::cout, std::cerr); });
+
+    // The web console's users and API keys: a file safed reads at start and
+    // on SIGHUP (agent/http/UserCommand.h).
+    std::string usersFile = envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm") + std::string("/users.json");
+    std::vector<std::string> userArgs;
+    auto* userCmd = app.add_subcommand(
+        "user", "the console's users and API keys: add NAME ROLE | remove NAME | key NAME ROLE | revoke NAME | list "
+                "(roles admin, control, monitor; the password of add is read from the terminal or stdin; then "
+                "SIGHUP to safed)");
+    userCmd->add_option("--users-file", usersFile, "default $SAFEFARM_CONFIG_DIR/users.json or /etc/safefarm/users.json");
+    userCmd->add_option("args", userArgs, "the action and its arguments")->required();
+    userCmd->callback([&] { rc = userCommandFromTerminal(usersFile, userArgs); });
 
     try {
         app.parse(argc, argv);

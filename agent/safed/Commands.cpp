@@ -9,6 +9,8 @@
 #include "module/SafeArchive.h"
 
 #include "safed/Daemon.h"
+#include "safed/BucketMap.h"
+#include "safed/LogTail.h"
 
 namespace safefarm::safed {
 
@@ -68,11 +70,12 @@ void Daemon::registerCommands() {
     };
     auto stopModule = [this](const std::string& name, bool force, Responder respond) {
         auto it = slots_.find(name);
-        if (it == slots_.end() || !it->second.module || it->second.module->state() == module::ModuleState::Stop) {
-            if (!it->second.module || it->second.module->activity() == module::Activity::Idle) {
-                respond(Reply{control::ResultCode::Empty, name + " is already stopped", json::object()});
-                return;
-            }
+        // A module never started here has no slot yet (it was dereferenced).
+        if (it == slots_.end() || !it->second.module ||
+            (it->second.module->state() == module::ModuleState::Stop &&
+             it->second.module->activity() == module::Activity::Idle)) {
+            respond(Reply{control::ResultCode::Empty, name + " is already stopped", json::object()});
+            return;
         }
         it->second.module->stop(force, [name, respond](Result<void> r) {
             if (!r) respond(Reply::error(r.error().message()));
@@ -139,6 +142,27 @@ void Daemon::registerCommands() {
                             }
                             respond(Reply::success("", it->second.module->status()));
                         });
+    (void)registry_.add("buckets",
+                        "the bucket table in force on this node, for the console's map: each bucket's owner and, "
+                        "while it moves, its previous owner",
+                        [=, this](const Request& r, Responder respond) {
+                            auto name = target(r, respond);
+                            if (!name) return;
+                            auto it = slots_.find(*name);
+                            json out = bucketMap(it == slots_.end() || !it->second.module
+                                                     ? std::vector<farm_bucket>{}
+                                                     : it->second.module->table());
+                            out["module"] = *name;
+                            json nodes = json::object();
+                            if (it != slots_.end() && it->second.module) {
+                                auto st = it->second.module->status();
+                                out["epoch"] = st.value("epoch", uint64_t{0});
+                                for (const auto& n : st.value("nodes", json::array()))
+                                    nodes[std::to_string(n.value("id", 0))] = n.value("name", "");
+                            }
+                            out["nodes"] = nodes;
+                            respond(Reply::success("", out));
+                        });
     (void)registry_.add("who", "which node serves a client (args.client, args.port for on_port)",
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
@@ -159,7 +183,9 @@ void Daemon::registerCommands() {
                             if (!w) respond(Reply::error(w.error().message()));
                             else respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
                         });
-    (void)registry_.add("logs", "the path of the module log (args.app: the application log)",
+    (void)registry_.add("logs",
+                        "the path of the module log (args.app: the application log); args.lines N: its last N "
+                        "lines too (args.grep: only those that contain it)",
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
@@ -169,7 +195,21 @@ void Daemon::registerCommands() {
                                 return;
                             }
                             bool app = r.args.value("app", false);
-                            respond(Reply::success("", json{{"path", app ? s.value()->appLogPath : s.value()->log->path()}}));
+                            std::string path = app ? s.value()->appLogPath : s.value()->log->path();
+                            json out{{"path", path}};
+                            if (r.args.contains("lines")) {
+                                if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > kMaxLogLines) {
+                                    respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(kMaxLogLines)));
+                                    return;
+                                }
+                                auto lines = lastLines(path, r.args["lines"].get<size_t>(), r.args.value("grep", ""));
+                                if (!lines) {
+                                    respond(Reply::error(lines.error().message()));
+                                    return;
+                                }
+                                out["lines"] = lines.value();
+                            }
+                            respond(Reply::success("", out));
                         });
     // safectl printi|printw|printe (and `safekit printi` in SafeKit scripts).
     (void)registry_.add("print", "write a script's message into the module log (args.level I|W|E, args.text)",

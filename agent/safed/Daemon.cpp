@@ -23,7 +23,7 @@ using control::Request;
 using control::Responder;
 using namespace std::chrono_literals;
 
-Daemon::Daemon(Options options) : options_(std::move(options)), signals_(io_, SIGTERM, SIGINT) {
+Daemon::Daemon(Options options) : options_(std::move(options)), signals_(io_, SIGTERM, SIGINT), hangup_(io_, SIGHUP) {
     if (options_.safeDir.empty()) {
         std::error_code ec;
         options_.safeDir = fs::read_symlink("/proc/self/exe", ec).parent_path().string();
@@ -197,8 +197,56 @@ void Daemon::shutdown() {
     // is how a module is stopped.
     for (auto& [name, s] : slots_)
         if (s.module && s.module->state() != module::ModuleState::Stop) s.module->detach();
+    if (http_) http_->stop();
     if (server_) server_->stop();
     io_.stop();
+}
+
+// The control API and console on the same command registry as the UNIX
+// socket: ready.txt answers from the modules' state, /metrics from their
+// status.
+Result<void> Daemon::startHttp() {
+    http::HttpOptions o;
+    o.address = options_.httpAddress;
+    o.port = options_.httpPort;
+    o.webRoot = options_.webRoot;
+    o.usersFile = options_.usersFile.empty() ? options_.configDir + "/users.json" : options_.usersFile;
+    o.tlsCertFile = options_.tlsCert;
+    o.tlsKeyFile = options_.tlsKey;
+    metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] {
+        std::vector<nlohmann::json> out;
+        for (const auto& name : installedModules()) {
+            auto it = slots_.find(name);
+            if (it != slots_.end() && it->second.module) out.push_back(it->second.module->status());
+            else out.push_back({{"module", name}, {"state", "STOP"}});
+        }
+        return out;
+    });
+    http::HttpHooks hooks;
+    hooks.moduleUp = [this](const std::string& name) {
+        auto it = slots_.find(name);
+        return it != slots_.end() && it->second.module && it->second.module->state() == module::ModuleState::Up;
+    };
+    hooks.metrics = metrics_.get();
+    http_ = std::make_unique<http::HttpServer>(io_, registry_, o, hooks);
+    if (auto r = http_->start(); !r)
+        return Error{0, "the control API on " + o.address + ":" + std::to_string(o.port) + ": " + r.error().message()};
+    std::cerr << "safed: control API and console on " << o.address << ":" << http_->port()
+              << (o.tlsCertFile.empty() ? "" : " (TLS)") << "\n";
+    return success();
+}
+
+void Daemon::waitForHangup() {
+    hangup_.async_wait([this](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        if (http_) {
+            if (auto r = http_->reloadUsers(); !r)
+                std::cerr << "safed: SIGHUP: " << r.error().message() << " (the users stay as they were)\n";
+            else
+                std::cerr << "safed: SIGHUP: users file read again\n";
+        }
+        waitForHangup();
+    });
 }
 
 int Daemon::run() {
@@ -234,9 +282,16 @@ int Daemon::run() {
         std::cerr << "safed: " << r.error().message() << "\n";
         return 1;
     }
+    if (options_.http) {
+        if (auto r = startHttp(); !r) {
+            std::cerr << "safed: " << r.error().message() << "\n";
+            return 1;
+        }
+    }
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) shutdown();
     });
+    waitForHangup();
     std::cerr << "safed: serving " << options_.socket << " (modules: ";
     for (const auto& m : installedModules()) std::cerr << m << " ";
     std::cerr << ")\n";

@@ -18,10 +18,12 @@
 #include "control/CommandRegistry.h"
 #include "control/ModuleLog.h"
 #include "control/UnixServer.h"
+#include "http/HttpServer.h"
 #include "module/Module.h"
 #include "net/Announcer.h"
 #include "net/LinkWatcher.h"
 #include "net/NetSetup.h"
+#include "safed/Metrics.h"
 #include "safed/Options.h"
 
 namespace safefarm::safed {
@@ -48,11 +50,14 @@ private:
     Result<module::Module*> buildModule(const std::string& name);
     void registerCommands();
     void resumeModules();
+    Result<void> startHttp();
+    void waitForHangup();
     void shutdown();
 
     Options options_;
     boost::asio::io_context io_;
     boost::asio::signal_set signals_;
+    boost::asio::signal_set hangup_;  // SIGHUP: the console's users file again
     std::shared_ptr<const config::ClusterConfig> cluster_;
     std::unique_ptr<net::NetSetup> net_;
     std::unique_ptr<net::Announcer> announcer_;
@@ -60,6 +65,8 @@ private:
     std::map<std::string, Slot> slots_;
     control::CommandRegistry registry_;
     std::unique_ptr<control::UnixServer> server_;
+    std::unique_ptr<StatusMetrics> metrics_;
+    std::unique_ptr<http::HttpServer> http_;
 };
 
 }  // namespace safefarm::safed

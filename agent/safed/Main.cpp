@@ -21,6 +21,14 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--bpffs", o.bpffs, "where bpffs is mounted")->capture_default_str();
     app.add_option("--safe-dir", o.safeDir, "$SAFE of the scripts, where `safekit` lives (default: safed's folder)");
+    app.add_option("--http-address", o.httpAddress, "where the control API and console listen (0.0.0.0, ::, one address)")
+        ->capture_default_str();
+    app.add_option("--http-port", o.httpPort, "the control API and console's port")->capture_default_str();
+    app.add_flag("!--no-http", o.http, "no control API and console (safectl keeps the UNIX socket)");
+    app.add_option("--users-file", o.usersFile, "the console's users and API keys (default: <config-dir>/users.json)");
+    app.add_option("--web-root", o.webRoot, "the console's files")->capture_default_str();
+    app.add_option("--tls-cert", o.tlsCert, "PEM certificate chain: the API and console over TLS (with --tls-key)");
+    app.add_option("--tls-key", o.tlsKey, "PEM private key of --tls-cert");
     int rtPriority = 10;
     app.add_option("--rt-priority", rtPriority,
                    "SCHED_RR priority of safed's own thread, so heartbeats and lease renewals keep their pulse on "

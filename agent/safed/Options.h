@@ -2,6 +2,7 @@
 // live (FHS defaults; the lab points them into its own folders).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace safefarm::safed {
@@ -17,6 +18,14 @@ struct Options {
     std::string bpffs = "/sys/fs/bpf";
     std::string safeDir;              // $SAFE: where `safekit` lives; default: safed's folder
     bool foreground = true;
+
+    // The control API and web console (agent/http), SafeKit's port 9010.
+    bool http = true;
+    std::string httpAddress = "0.0.0.0";
+    uint16_t httpPort = 9010;
+    std::string usersFile;  // default: <config-dir>/users.json
+    std::string webRoot = "/usr/share/safefarm/web";
+    std::string tlsCert, tlsKey;  // PEM files: TLS when both are set
 };
 
 }  // namespace safefarm::safed

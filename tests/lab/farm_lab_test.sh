@@ -59,6 +59,44 @@ print(' '.join('%s:%s/%s' % (n['name'], n.get('connections','-'), n.get('packets
 check "safectl status on n1: every node's connections and packets" \
   "$(echo "$traffic" | python3 -c "import sys; t=sys.stdin.read().split(); print(1 if len(t)==3 and all(x.split(':')[1].split('/')[1] not in ('-','0') for x in t) else 0)")" "$traffic"
 
+# --- the control API on port 9010 (issue 6), from the client namespace -------
+api() { nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 5 "$@"; }
+code() { api -o /dev/null -w '%{http_code}' "$@"; }
+n1api=http://198.18.0.11:9010
+check "port 9010: ready.txt answers 200 on an UP node" "$([[ $(code "$n1api/var/modules/apache_farm/ready.txt") == 200 ]] && echo 1 || echo 0)" ""
+check "port 9010: no change without authentication (401)" \
+  "$([[ $(code -X POST -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/stop") == 401 ]] && echo 1 || echo 0)" ""
+users1=/run/safefarm-lab/$P/safed/n1/etc/users.json
+key=$("$build/agent/safectl/safectl" user key ops monitor --users-file "$users1" 2>&1)
+kill -HUP "$(cat "/run/safefarm-lab/$P/safed/n1/run/safed.pid")"
+sleep 0.3
+api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/status?module=apache_farm" >"$tmp/api_status" 2>&1
+check "port 9010: a monitor's API key reads the cluster's status" \
+  "$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['arguments']; print(1 if len(d['nodes'])==3 and all(n['state']=='UP' for n in d['nodes']) else 0)" "$tmp/api_status" 2>/dev/null || echo 0)" \
+  "$(head -c 120 "$tmp/api_status")"
+check "port 9010: a monitor's API key may not stop (403)" \
+  "$([[ $(code -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/stop") == 403 ]] && echo 1 || echo 0)" ""
+api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/buckets?module=apache_farm" >"$tmp/api_buckets" 2>&1
+check "port 9010: the bucket map, one owner per bucket" \
+  "$(python3 -c "
+import base64, json, sys
+d = json.load(open(sys.argv[1]))['arguments']
+owners = base64.b64decode(d['owners'])
+print(1 if d['buckets'] == len(owners) == 16384 and sorted(set(owners)) == [1, 2, 3] and len(d['nodes']) == 3 else 0)" "$tmp/api_buckets" 2>/dev/null || echo 0)" \
+  "$(head -c 80 "$tmp/api_buckets")"
+api -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"module":"apache_farm","args":{"lines":3,"grep":"SF_VIEW_COMMITTED"}}' "$n1api/api/v1/commands/logs" >"$tmp/api_logs" 2>&1
+check "port 9010: the module log's last lines, filtered" \
+  "$(python3 -c "
+import json, sys
+l = json.load(open(sys.argv[1]))['arguments']['lines']
+print(1 if len(l) == 3 and all('SF_VIEW_COMMITTED' in x for x in l) else 0)" "$tmp/api_logs" 2>/dev/null || echo 0)" \
+  "$(head -c 120 "$tmp/api_logs")"
+api "$n1api/metrics" >"$tmp/metrics" 2>&1
+check "port 9010: /metrics in Prometheus text" \
+  "$(grep -q '^safefarm_module_state{.*module="apache_farm".*state="UP".*} 1' "$tmp/metrics" && grep -q '^safefarm_packets_total{' "$tmp/metrics" && echo 1 || echo 0)" \
+  "$(grep -c '^safefarm_' "$tmp/metrics") samples"
+
 # --- kill -9 of safed on node 2 -------------------------------------------
 pid=$(cat "/run/safefarm-lab/$P/safed/n2/run/safed.pid")
 watch_start 3 "$tmp/w2"
@@ -201,6 +239,7 @@ survey "$tmp/s8"
 check "n2 stopped: every client answered by n1/n3" "$([[ $(answered "$tmp/s8") == "$CLIENTS" && $(count_of "$tmp/s8" n2) == 0 ]] && echo 1 || echo 0)" "$(answered "$tmp/s8")/$CLIENTS, n2=$(count_of "$tmp/s8" n2)"
 left=$(ip -n "$(node_ns 2)" -br addr show | grep -c "$VIP4"; ip -n "$(node_ns 2)" link show dev eth0 | grep -c 'prog/xdp')
 check "n2 stopped: no VIP, no XDP program left" "$([[ $(echo "$left" | paste -sd+ | bc) == 0 ]] && echo 1 || echo 0)" "$(echo "$left" | tr '\n' ' ')"
+check "n2 stopped: its ready.txt answers 404" "$([[ $(code "http://198.18.0.12:9010/var/modules/apache_farm/ready.txt") == 404 ]] && echo 1 || echo 0)" ""
 
 # --- the application dies: the checker restarts it; past maxloop, STOP ------
 apache_pid() { cat "/run/safefarm-lab/$P/apache/n$1/run/httpd.pid" 2>/dev/null; }
@@ -277,6 +316,8 @@ check "safectl restart: a new Apache, UP again" "$( ((rc == 0 && ok)) && [[ -n $
 # --- modules installed and removed through safed -----------------------------
 safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
 safectl 1 module list >"$tmp/list" 2>&1
+safectl 1 stop -m farm >"$tmp/stop_never" 2>&1
+check "stop of a module never started: already stopped" "$(grep -q 'already stopped' "$tmp/stop_never" && echo 1 || echo 0)" "$(head -c 80 "$tmp/stop_never")"
 check "module install farm.safe: listed next to apache_farm" "$(grep -q '^farm' "$tmp/list" && grep -q '^apache_farm' "$tmp/list" && echo 1 || echo 0)" "$(tr -s ' \n' ' ' <"$tmp/list")"
 printf 'not a zip' >"$tmp/broken.safe"
 safectl 1 module install "$tmp/broken.safe" >"$tmp/inst2" 2>&1
