@@ -801,7 +801,9 @@ nlohmann::json Module::status() const {
     auto local = localTraffic();
     auto peers = membership_ ? membership_->peerTraffic() : std::map<uint8_t, membership::Membership::Traffic>{};
     for (const auto& n : plan_.nodes) {
-        std::string st = "STOP";
+        // Without a view (the module stopped here) this node cannot know
+        // the others' state: UNKNOWN, not STOP.
+        std::string st = view_ ? "STOP" : "UNKNOWN";
         if (view_) {
             if (const auto* m = view_->find(n.id)) {
                 st = m->state == membership::MemberState::Ready ? "UP"

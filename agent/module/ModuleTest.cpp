@@ -538,3 +538,14 @@ TEST_F(ModuleTest, AFirstViewThatMakesItReadyStillTakesBucketsThroughTransitions
     EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
 }
+
+// Stopped here, the module has no view: the other nodes' state is unknown
+// (the console showed them STOP while they served).
+TEST_F(ModuleTest, StoppedHereTheOthersStateIsUnknown) {
+    auto st = module_->status();
+    ASSERT_EQ(st["nodes"].size(), 2u);
+    EXPECT_EQ(st["nodes"][0]["state"], "STOP");     // this node
+    EXPECT_EQ(st["nodes"][1]["state"], "UNKNOWN");  // n2
+    startUp();
+    EXPECT_EQ(module_->status()["nodes"][1]["state"], "UP");
+}

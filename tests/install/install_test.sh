@@ -94,6 +94,7 @@ for f in /usr/sbin/safed /usr/bin/safectl /usr/bin/safekit /usr/lib/safefarm/saf
   /usr/share/doc/safefarm/README.md /usr/share/doc/safefarm/examples/cluster.xml \
   /usr/share/man/man8/safed.8.gz /usr/share/man/man8/safectl.8.gz /usr/share/man/man8/safekit.8.gz \
   /usr/share/bash-completion/completions/safectl /usr/share/bash-completion/completions/safekit \
+  /usr/share/safefarm/web/index.html /usr/share/safefarm/web/app.js \
   /lib/systemd/system/safed.service /etc/safefarm/cluster.xml /etc/default/safed /etc/logrotate.d/safefarm; do
   [[ -e $root$f ]] || missing+=" $f"
 done

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# tests/lab/console_lab_test.sh [BUILD_DIR]
+#
+# The web console in a browser (issue 6): 3 nodes in the netns lab with safed
+# and apache_farm.safe; an admin user on n1; tests/web/console.test.mjs
+# (playwright-core, Debian's chromium, headless) runs inside the client
+# namespace against n1's console on port 9010: log in, every node green and
+# the bucket map, stop n1 from the console (its buckets go, red), start it
+# again (green, buckets back). The screenshots are kept in
+# BUILD_DIR/artifacts/console/.
+#
+# Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1. Cleans up on any exit.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-${SAFEFARM_BUILD:-$top/build}}
+build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
+P=${SAFEFARM_LAB_TEST_PREFIX:-sfwc}
+CLIENTS=1
+
+source "$top/tests/lab/farm_lib.sh"
+for f in "$top/tests/web/node_modules/playwright-core" /usr/bin/chromium; do
+  [[ -e $f ]] || { echo "FAIL: $f missing (scripts/setup installs it)"; exit 1; }
+done
+
+echo "== lab: 3 nodes with safed + apache_farm.safe, the console in chromium"
+lab up --agent --nodes 3 --clients 1 || exit 1
+lab safed || exit 1
+for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
+ok=1
+for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
+check "module UP on the 3 nodes" "$ok" ""
+((ok)) || exit 1
+
+password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+echo "$password" | "$build/agent/safectl/safectl" user add admin admin \
+  --users-file "/run/safefarm-lab/$P/safed/n1/etc/users.json" >/dev/null
+kill -HUP "$(cat "/run/safefarm-lab/$P/safed/n1/run/safed.pid")"
+sleep 0.3
+
+shots=$build/artifacts/console
+rm -rf "$shots"
+nsenter --net="/run/netns/${P}cl" -- timeout 300 node "$top/tests/web/console.test.mjs" \
+  --url http://198.18.0.11:9010 --user admin --password "$password" --node n1 --shots "$shots" >"$tmp/browser" 2>&1
+rc=$?
+cat "$tmp/browser"
+check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(ls "$shots" 2>/dev/null | tr '\n' ' ')"
+
+echo "== $passed passed, $failed failed"
+((failed == 0))
