@@ -68,6 +68,7 @@ check "port 9010: no change without authentication (401)" \
   "$([[ $(code -X POST -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/stop") == 401 ]] && echo 1 || echo 0)" ""
 users1=/run/safefarm-lab/$P/safed/n1/etc/users.json
 key=$("$build/agent/safectl/safectl" user key ops monitor --users-file "$users1" 2>&1)
+admin_key=$("$build/agent/safectl/safectl" user key deploy admin --users-file "$users1" 2>&1)
 kill -HUP "$(cat "/run/safefarm-lab/$P/safed/n1/run/safed.pid")"
 sleep 0.3
 api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/status?module=apache_farm" >"$tmp/api_status" 2>&1
@@ -92,6 +93,29 @@ import json, sys
 l = json.load(open(sys.argv[1]))['arguments']['lines']
 print(1 if len(l) == 3 and all('SF_VIEW_COMMITTED' in x for x in l) else 0)" "$tmp/api_logs" 2>/dev/null || echo 0)" \
   "$(head -c 120 "$tmp/api_logs")"
+# The configuration, shown and checked as a start would check it (admin).
+api -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' \
+  "$n1api/api/v1/commands/config-show" >"$tmp/api_conf" 2>&1
+python3 -c "
+import json, sys
+f = json.load(open(sys.argv[1]))['arguments']['files']
+good = f['conf/userconfig.xml']
+bad = good.replace('<farm>', '<farm bogus=\"1\">', 1)
+for name, text in (('good', good), ('bad', bad)):
+    json.dump({'module': 'apache_farm', 'args': {'userconfig': text}}, open(sys.argv[2] + '.' + name, 'w'))
+print(1 if 'bin/start_both' in f else 0)" "$tmp/api_conf" "$tmp/check" >"$tmp/conf_ok" 2>&1
+for v in good bad; do
+  api -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' --data-binary "@$tmp/check.$v" \
+    "$n1api/api/v1/commands/config-check" >"$tmp/check_$v.out" 2>&1
+done
+check "port 9010: the configuration shown, and checked as a start would" \
+  "$([[ $(cat "$tmp/conf_ok") == 1 ]] && python3 -c "
+import json, sys
+g = json.load(open(sys.argv[1]))['arguments']; b = json.load(open(sys.argv[2]))['arguments']
+print(1 if g['valid'] and not b['valid'] and any('bogus' in e for e in b['errors']) else 0)" "$tmp/check_good.out" "$tmp/check_bad.out" 2>/dev/null || echo 0)" \
+  "$(head -c 160 "$tmp/check_bad.out")"
+check "port 9010: a monitor's key may not read the configuration (403)" \
+  "$([[ $(code -X POST -H "Authorization: Bearer $key" -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/config-show") == 403 ]] && echo 1 || echo 0)" ""
 api "$n1api/metrics" >"$tmp/metrics" 2>&1
 check "port 9010: /metrics in Prometheus text" \
   "$(grep -q '^safefarm_module_state{.*module="apache_farm".*state="UP".*} 1' "$tmp/metrics" && grep -q '^safefarm_packets_total{' "$tmp/metrics" && echo 1 || echo 0)" \
