@@ -9,6 +9,7 @@ import { newTrafficHistory, recordTraffic, drawTraffic } from './js/traffic.js';
 import { renderNodes, renderDetails, selfNode, stateBadge } from './js/nodes.js';
 import { renderLogs } from './js/logs.js';
 import { ACTIONS, progressText, setActionStatus } from './js/actions.js';
+import { setUpConfig } from './js/config.js';
 
 const POLL_MS = 1000; // status + bucket map
 const LOGS_MS = 2000;
@@ -40,6 +41,7 @@ const state = {
 
 // Elements, looked up once.
 const ui = {};
+let config; // the configuration panel (js/config.js), set up once ui is bound
 
 function bindUi() {
   for (const [key, id] of Object.entries({
@@ -55,6 +57,10 @@ function bindUi() {
     force: 'action-force', forceOption: 'force-option',
     logsPanel: 'logs-panel', logs: 'logs', logsSource: 'logs-source', logsFilter: 'logs-filter',
   })) ui[key] = byId(id);
+  ui.config = {
+    panel: byId('config-panel'), file: byId('config-file'), text: byId('config-text'),
+    result: byId('config-result'), reload: byId('config-reload'), check: byId('config-check'),
+  };
   ui.actions = Object.fromEntries(ACTIONS.map((name) => [name, byId(`action-${name}`)]));
 }
 
@@ -215,6 +221,8 @@ function selectModule(name) {
   renderActions(); // enabled once there is a module to act on
   poll(gen);
   restartLogs();
+  ui.config.panel.hidden = !state.allowed.has('config-show');
+  if (!ui.config.panel.hidden) config.load();
 }
 
 // ---- the 1 s cluster refresh ----------------------------------------------
@@ -376,6 +384,7 @@ function wireEvents() {
 async function main() {
   bindUi();
   wireEvents();
+  config = setUpConfig(ui.config, { module: () => state.module, csrf: () => state.session && state.session.csrf });
   if (!sessionHint()) {
     toLogin('');
     return;

@@ -84,6 +84,22 @@ try {
   pass('the bucket map shows every node\'s buckets', map);
   await shot('cluster-green');
 
+  // The configuration: userconfig.xml shown, checked as a start would check
+  // it; an unknown attribute is named.
+  await until('the configuration is shown', () =>
+    (document.querySelector('#config-text')?.value || '').includes('<safe'));
+  await page.click('#config-check');
+  await until('the shown userconfig.xml checks valid',
+    () => document.querySelector('#config-result')?.dataset.valid === 'true');
+  await page.$eval('#config-text', (t) => { t.value = t.value.replace('<farm>', '<farm bogus="1">'); });
+  await page.click('#config-check');
+  const why = await until('an edited userconfig.xml with an unknown attribute is refused, the error named', () => {
+    const r = document.querySelector('#config-result');
+    return r?.dataset.valid === 'false' && r.textContent.includes('bogus') ? r.textContent : '';
+  });
+  pass('the configuration shown and checked: valid, then the edit\'s error named', why.split('\n')[0].slice(0, 100));
+  await shot('config-checked');
+
   // Stop this node from the console: its buckets go, its state turns red.
   await page.click('#action-stop');
   const moved = await until(`stop ${opt.node}: its buckets leave it`, (n) => {
