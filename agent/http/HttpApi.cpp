@@ -44,17 +44,6 @@ HttpResponse textResponse(unsigned code, std::string contentType, std::string bo
     return res;
 }
 
-unsigned statusFor(ResultCode code) {
-    switch (code) {
-        case ResultCode::Success:
-        case ResultCode::Empty: return 200;
-        case ResultCode::Unsupported: return 404;
-        case ResultCode::Forbidden: return 403;
-        case ResultCode::Error: return 500;
-    }
-    return 500;
-}
-
 HttpResponse methodNotAllowed(const char* allow) {
     auto res = errorResponse(405, std::string("method not allowed; use ") + allow);
     res.set(field::allow, allow);
@@ -128,6 +117,17 @@ HttpResponse envelopeResponse(unsigned code, const Reply& reply) {
                         control::toJson(reply).dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+unsigned httpStatusFor(ResultCode code) {
+    switch (code) {
+        case ResultCode::Success:
+        case ResultCode::Empty: return 200;
+        case ResultCode::Unsupported: return 404;
+        case ResultCode::Forbidden: return 403;
+        case ResultCode::Error: return 500;
+    }
+    return 500;
+}
+
 HttpResponse errorResponse(unsigned code, std::string text) {
     ResultCode rc = code == 401 || code == 403 ? ResultCode::Forbidden
                     : code == 404 || code == 405 ? ResultCode::Unsupported
@@ -150,7 +150,14 @@ HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRe
       hooks_(std::move(hooks)),
       sessions_(hooks_.clock, options_.sessionIdle, options_.sessionLifetime, options_.maxSessions),
       throttle_(hooks_.clock, options_.loginThrottle),
-      files_(options_.webRoot) {}
+      files_(options_.webRoot) {
+    auto peers = hooks_.peers;
+    if (!peers.transport && !peers.key.empty()) {
+        transport_ = makeBeastTransport(executor_, !options_.tlsCertFile.empty() && !options_.tlsKeyFile.empty());
+        peers.transport = transport_.get();
+    }
+    relay_ = std::make_unique<PeerRelay>(executor_, std::move(peers), registry_);
+}
 
 HttpApi::~HttpApi() { stop(); }
 
@@ -227,6 +234,8 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
         if (path == "/api/v1/logout") return logout(req, peer, respond);
         if (path == "/api/v1/session") return session(req, peer, respond);
         if (path == "/api/v1/commands") return listCommands(req, peer, respond);
+        if (path.starts_with(kPeerCommandsPrefix))
+            return peerCommand(path.substr(kPeerCommandsPrefix.size()), req, peer, respond);
         if (path.starts_with(kCommandsPrefix))
             return command(path.substr(kCommandsPrefix.size()), query, req, peer, respond);
         if (path.starts_with("/api/")) return respond(errorResponse(404, "no such API path: " + path));
@@ -379,24 +388,74 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
         return respond(errorResponse(403, "missing or wrong X-CSRF-Token"));
 
     control::Request request;
+    std::string node;  // "": here
     if (get) {
         request.command = name;
         request.module = queryValue(query, "module");
+        node = queryValue(query, "node");
     } else {
         json body = req.body().empty() ? json::object() : json::parse(req.body(), nullptr, false);
         if (body.is_discarded()) return respond(errorResponse(400, "malformed JSON in the request body"));
         if (!body.is_object()) return respond(errorResponse(400, "the request body is not a JSON object"));
         if (auto c = body.find("command"); c != body.end() && *c != name)
             return respond(errorResponse(400, "the body names another command than the path"));
+        if (auto n = body.find("node"); n != body.end() && !n->is_null()) {
+            if (!n->is_string()) return respond(errorResponse(400, "\"node\" is not a string"));
+            node = n->get<std::string>();
+            body.erase("node");
+        }
         body["command"] = name;
         auto parsed = control::requestFromJson(body);
         if (!parsed) return respond(errorResponse(400, parsed.error().message()));
         request = std::move(parsed.value());
     }
+    if (!node.empty() && node != kAllNodes && !PeerAuth::validName(node))
+        return respond(errorResponse(400, "\"node\": not a node name"));
+    if (node == relay_->self()) node.clear();
     if (need != Role::Monitor)
-        spdlog::info("http: {} ({}) from {}: {} {}", auth.who->name, roleName(auth.who->role), peer.address, name,
-                     loggable(request.module));
-    registry_.dispatch(request, [respond](Reply reply) { respond(envelopeResponse(statusFor(reply.result), reply)); });
+        spdlog::info("http: {} ({}) from {}: {}{}{}", auth.who->name, roleName(auth.who->role), peer.address, name,
+                     request.module.empty() ? "" : " " + loggable(request.module), node.empty() ? "" : " on " + node);
+    bool readOnly = need == Role::Monitor;
+    if (node == kAllNodes)
+        return relay_->callAll(*auth.who, request, readOnly,
+                               [respond](Reply reply, unsigned code) { respond(envelopeResponse(code, reply)); });
+    relay_->call(node, *auth.who, request, readOnly,
+                 [respond](NodeReply r) { respond(envelopeResponse(r.status, r.reply)); });
+}
+
+// A command another node was sent for us. Its signature stands for the
+// caller's login there; the role is checked here again all the same.
+void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
+    auto header = req.find(kPeerHeader);
+    if (header == req.end()) return respond(errorResponse(401, "a peer call needs its X-Safefarm-Peer signature"));
+    std::string target = "POST " + std::string(kPeerCommandsPrefix) + name;
+    auto claims = relay_->verify(std::string_view(header->value().data(), header->value().size()), target, req.body());
+    if (!claims) {
+        spdlog::warn("http: peer call from {} refused: {}", peer.address, claims.error().message());
+        return respond(errorResponse(401, claims.error().message()));
+    }
+    auto c = claims.value();
+    auto signedResponse = [this, c, respond](unsigned code, const Reply& reply) {
+        auto res = envelopeResponse(code, reply);
+        res.set(kPeerReplyHeader, relay_->signReply(c.nonce, code, res.body()));
+        respond(std::move(res));
+    };
+    if (!validCommandName(name) || !registry_.has(name))
+        return signedResponse(404, Reply::error("unknown command '" + name + "'", ResultCode::Unsupported));
+    Role need = roles_.required(name);
+    if (!allows(c.role, need))
+        return signedResponse(403, Reply::error("'" + name + "' needs role " + roleName(need) + "; " + c.user +
+                                                    " is " + roleName(c.role), ResultCode::Forbidden));
+    json body = json::parse(req.body(), nullptr, false);
+    if (body.is_object()) body["command"] = name;
+    auto request = control::requestFromJson(body);
+    if (!request) return signedResponse(400, Reply::error(request.error().message()));
+    if (need != Role::Monitor)
+        spdlog::info("http: {} ({}) via {} ({}): {} {}", c.user, roleName(c.role), c.from, peer.address, name,
+                     loggable(request.value().module));
+    registry_.dispatch(request.value(),
+                       [signedResponse](Reply reply) { signedResponse(httpStatusFor(reply.result), reply); });
 }
 
 void HttpApi::metrics(const HttpRequest& req, const Peer& peer, Respond respond) {

@@ -3,12 +3,16 @@
 // registry. Routes (DESIGN §6, issue 6):
 //
 //   POST /api/v1/commands/<name>   body {"module": "...", "args": {...}}: the
-//                                  safectl envelope, command from the path
-//   GET  /api/v1/commands/<name>   read-only commands only, ?module=NAME
+//                                  safectl envelope, command from the path;
+//                                  "node": "n2" runs it on n2 (through n2's
+//                                  API), "node": "all" on every node
+//   GET  /api/v1/commands/<name>   read-only commands only, ?module=NAME&node=N
 //   GET  /api/v1/commands          commands, their role, and the caller's right
 //   POST /api/v1/login             {"user", "password"} -> session cookie + csrf_token
 //   POST /api/v1/logout            ends the session
 //   GET  /api/v1/session           who the caller is (and the csrf_token again)
+//   POST /api/v1/peer/commands/<name>  a command another node forwards
+//                                  (signed with the cluster key, PeerAuth.h)
 //   GET  /api/openapi.json         OpenAPI 3 of all this, from the registry
 //   GET  /var/modules/<m>/ready.txt  200 if <m> is UP here, else 404 (no auth)
 //   GET  /metrics                  Prometheus text (no auth unless configured)
@@ -86,6 +90,7 @@ private:
     void listCommands(const HttpRequest& req, const Peer& peer, Respond respond);
     void command(const std::string& name, const std::string& query, const HttpRequest& req, const Peer& peer,
                  Respond respond);
+    void peerCommand(const std::string& name, const HttpRequest& req, const Peer& peer, Respond respond);
     void metrics(const HttpRequest& req, const Peer& peer, Respond respond);
     void ready(const std::string& module, const HttpRequest& req, Respond respond);
     void staticFile(const std::string& path, const HttpRequest& req, Respond respond);
@@ -100,6 +105,8 @@ private:
     SessionStore sessions_;
     LoginThrottle throttle_;
     StaticFiles files_;
+    std::unique_ptr<PeerTransport> transport_;  // when hooks_.peers brings none
+    std::unique_ptr<PeerRelay> relay_;
     boost::asio::thread_pool hasher_{1};
     std::size_t pendingLogins_ = 0;
     // Work posted back from the hashing thread checks this before touching
@@ -111,5 +118,7 @@ private:
 // refusals it makes before a request is whole: 413, 431, 400).
 HttpResponse envelopeResponse(unsigned status, const control::Reply& reply);
 HttpResponse errorResponse(unsigned status, std::string text);
+// The HTTP status that says what a reply's result code says.
+unsigned httpStatusFor(control::ResultCode code);
 
 }  // namespace safefarm::http

@@ -1,5 +1,6 @@
 // What safed plugs into the control API besides the command registry: the
-// answers of ready.txt and /metrics, and the clock (tests move it).
+// answers of ready.txt and /metrics, the clock (tests move it), and how to
+// reach the other nodes.
 #pragma once
 
 #include <functional>
@@ -7,6 +8,7 @@
 
 #include "http/Clock.h"
 #include "http/MetricsSource.h"
+#include "http/PeerRelay.h"
 
 namespace safefarm::http {
 
@@ -17,6 +19,8 @@ struct HttpHooks {
     // GET /metrics. Not owned; must outlive the server. Null: 404.
     MetricsSource* metrics = nullptr;
     Clock clock = steadyNow;
+    // The other nodes, for commands sent here for them (PeerRelay.h).
+    PeerSetup peers;
 };
 
 }  // namespace safefarm::http

@@ -228,12 +228,33 @@ Result<void> Daemon::startHttp() {
         return it != slots_.end() && it->second.module && it->second.module->state() == module::ModuleState::Up;
     };
     hooks.metrics = metrics_.get();
+    hooks.peers = peerSetup();
     http_ = std::make_unique<http::HttpServer>(io_, registry_, o, hooks);
     if (auto r = http_->start(); !r)
         return Error{0, "the control API on " + o.address + ":" + std::to_string(o.port) + ": " + r.error().message()};
     std::cerr << "safed: control API and console on " << o.address << ":" << http_->port()
               << (o.tlsCertFile.empty() ? "" : " (TLS)") << "\n";
     return success();
+}
+
+// The other nodes' APIs, for a console that acts on every node through
+// this one: their addresses on cluster.xml's first lan, our own port, the
+// cluster key that signs the calls.
+http::PeerSetup Daemon::peerSetup() {
+    http::PeerSetup p;
+    p.self = options_.node;
+    p.nodes = [this] {
+        std::vector<http::PeerNode> out;
+        if (auto r = loadCluster(); !r || cluster_->lans.empty()) return out;
+        for (const auto& n : cluster_->lans.front().nodes)
+            out.push_back(http::PeerNode{n.name, formatIp(n.addr), options_.httpPort});
+        return out;
+    };
+    std::string keyFile = options_.configDir + "/cluster.key";
+    auto key = membership::loadClusterKey(keyFile);
+    if (key) p.key = std::move(key.value());
+    else p.keyProblem = key.error().message();
+    return p;
 }
 
 void Daemon::waitForHangup() {

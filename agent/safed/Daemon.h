@@ -51,6 +51,7 @@ private:
     void registerCommands();
     void resumeModules();
     Result<void> startHttp();
+    http::PeerSetup peerSetup();
     void waitForHangup();
     void shutdown();
 

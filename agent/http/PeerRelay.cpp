@@ -1,0 +1,167 @@
+#include "http/PeerRelay.h"
+
+#include <boost/asio/post.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "http/HttpApi.h"
+
+namespace safefarm::http {
+
+using control::Reply;
+using control::ResultCode;
+using nlohmann::json;
+
+PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup,
+                     const control::CommandRegistry& registry)
+    : executor_(std::move(executor)), setup_(std::move(setup)), registry_(registry) {
+    if (setup_.key.size() >= 16) auth_ = std::make_unique<PeerAuth>(setup_.key, setup_.wallClock);
+}
+
+std::optional<std::string> PeerRelay::unavailable() const {
+    if (setup_.self.empty()) return "this node has no name (--node)";
+    if (!auth_)
+        return "cross-node calls need the cluster key" +
+               (setup_.keyProblem.empty() ? std::string() : ": " + setup_.keyProblem);
+    if (!setup_.transport) return "no transport to the other nodes";
+    return std::nullopt;
+}
+
+void PeerRelay::call(const std::string& node, const Identity& who, const control::Request& request, bool readOnly,
+                     Done done) {
+    if (node.empty() || node == setup_.self) {
+        registry_.dispatch(request, [done, self = setup_.self](Reply r) {
+            done(NodeReply{self, httpStatusFor(r.result), std::move(r)});
+        });
+        return;
+    }
+    if (auto why = unavailable()) return done(NodeReply{node, 503, Reply::error(*why)});
+    auto nodes = setup_.nodes ? setup_.nodes() : std::vector<PeerNode>{};
+    for (const auto& n : nodes)
+        if (n.name == node) return forward(n, who, request, readOnly, std::move(done));
+    done(NodeReply{node, 404, Reply::error("no node '" + node + "' in cluster.xml", ResultCode::Unsupported)});
+}
+
+void PeerRelay::forward(const PeerNode& node, const Identity& who, const control::Request& request, bool readOnly,
+                        Done done) {
+    PeerClaims claims;
+    claims.from = setup_.self;
+    claims.to = node.name;
+    claims.user = who.name;
+    claims.role = who.role;
+    PeerCall c;
+    c.node = node;
+    c.target = std::string(kPeerCommandsPrefix) + request.command;
+    c.body = control::toJson(request).dump();
+    c.headers.emplace_back(kPeerHeader, auth_->sign(claims, "POST " + c.target, c.body));
+    c.timeout = readOnly ? setup_.readTimeout : setup_.actionTimeout;
+    auto nonce = claims.nonce;
+    auto* auth = auth_.get();
+    setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
+        auto bad = [&](std::string text) {
+            spdlog::warn("http: forwarding {} to {}: {}", request.command, node.name, text);
+            done(NodeReply{node.name, 502, Reply::error(std::move(text))});
+        };
+        if (!r) return bad(r.error().message());
+        const auto& res = r.value();
+        unsigned status = res.result_int();
+        auto sig = res.find(kPeerReplyHeader);
+        if (sig == res.end() || !auth->verifyReply(std::string_view(sig->value().data(), sig->value().size()),
+                                                   nonce, status, res.body())) {
+            // Its refusal of our signature is unsigned (it could not check
+            // ours): say what it said, but believe nothing else.
+            auto j = json::parse(res.body(), nullptr, false);
+            std::string said = j.is_object() && j.contains("text") && j["text"].is_string()
+                                   ? ": " + j["text"].get<std::string>()
+                                   : "";
+            return bad(node.name + " answered " + std::to_string(status) + " without a valid cluster-key signature" +
+                       said);
+        }
+        auto reply = control::parseReply(res.body());
+        if (!reply) return bad(node.name + ": " + reply.error().message());
+        done(NodeReply{node.name, status, std::move(reply.value())});
+    });
+}
+
+void PeerRelay::gatherAll(const Identity& who, const control::Request& request, bool readOnly,
+                          std::function<void(std::vector<NodeReply>)> done) {
+    auto nodes = setup_.nodes ? setup_.nodes() : std::vector<PeerNode>{};
+    if (nodes.empty()) nodes.push_back(PeerNode{setup_.self, "", 0});
+    struct Gather {
+        std::vector<NodeReply> replies;
+        std::size_t left;
+        std::function<void(std::vector<NodeReply>)> done;
+    };
+    auto g = std::make_shared<Gather>(Gather{std::vector<NodeReply>(nodes.size()), nodes.size(), std::move(done)});
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        // A command may answer on another thread (a stop does): the count,
+        // and whatever runs next, stay on the API's thread.
+        call(nodes[i].name, who, request, readOnly, [g, i, ex = executor_](NodeReply r) {
+            boost::asio::post(ex, [g, i, r = std::move(r)]() mutable {
+                g->replies[i] = std::move(r);
+                if (--g->left == 0) g->done(std::move(g->replies));
+            });
+        });
+    }
+}
+
+void PeerRelay::callAll(const Identity& who, const control::Request& request, bool readOnly, DoneAll done) {
+    auto summarise = [](std::vector<NodeReply> replies, std::string prefix) {
+        json nodes = json::object();
+        std::string text = std::move(prefix);
+        bool allOk = true;
+        for (const auto& r : replies) {
+            json one = control::toJson(r.reply);
+            one["status"] = r.status;
+            nodes[r.node] = one;
+            allOk = allOk && r.reply.ok() && r.status < 300;
+            text += (text.empty() || text.ends_with(": ") ? "" : "; ") + r.node + ": " +
+                    (r.reply.text.empty() ? resultName(r.reply.result) : r.reply.text);
+        }
+        Reply out{allOk ? ResultCode::Success : ResultCode::Error, text, json{{"nodes", nodes}}};
+        return std::pair{out, allOk ? 200u : 500u};
+    };
+    auto pre = preflightOf(request.command);
+    if (!pre) {
+        gatherAll(who, request, readOnly, [=](std::vector<NodeReply> replies) {
+            auto [r, s] = summarise(std::move(replies), "");
+            done(std::move(r), s);
+        });
+        return;
+    }
+    control::Request check = request;
+    check.command = *pre;
+    gatherAll(who, check, true, [=, this](std::vector<NodeReply> checks) {
+        bool allPassed = true;
+        for (const auto& c : checks) allPassed = allPassed && c.status < 300 && preflightPassed(c.reply);
+        if (!allPassed) {
+            auto [r, s] = summarise(std::move(checks), request.command + " refused, nothing changed: " + *pre + ": ");
+            r.result = ResultCode::Error;
+            return done(std::move(r), 409);
+        }
+        gatherAll(who, request, readOnly, [=](std::vector<NodeReply> replies) {
+            auto [r, s] = summarise(std::move(replies), "");
+            done(std::move(r), s);
+        });
+    });
+}
+
+Result<PeerClaims> PeerRelay::verify(std::string_view signature, std::string_view target, std::string_view body) {
+    if (auto why = unavailable()) return badInput(*why);
+    return auth_->verify(signature, setup_.self, target, body);
+}
+
+std::string PeerRelay::signReply(std::string_view nonce, unsigned status, std::string_view body) const {
+    return auth_ ? auth_->signReply(nonce, status, body) : std::string();
+}
+
+std::optional<std::string> preflightOf(const std::string& command) {
+    if (command == "config-deploy") return "config-check";
+    return std::nullopt;
+}
+
+bool preflightPassed(const Reply& reply) {
+    return reply.ok() && !(reply.arguments.is_object() && reply.arguments.value("valid", true) == false);
+}
+
+}  // namespace safefarm::http

@@ -1,0 +1,141 @@
+#include "http/PeerTransport.h"
+
+#include <fcntl.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <optional>
+#include <type_traits>
+
+namespace safefarm::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+template <class Stream>
+class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
+    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+public:
+    template <class... Args>
+    Exchange(PeerCall call, PeerDone done, std::size_t maxReply, Args&&... args)
+        : stream_(std::forward<Args>(args)...), call_(std::move(call)), done_(std::move(done)) {
+        parser_.body_limit(maxReply);
+    }
+
+    void start() {
+        boost::system::error_code ec;
+        auto address = asio::ip::make_address(call_.node.address, ec);
+        if (ec) return fail("address '" + call_.node.address + "': " + ec.message());
+        lowest().expires_after(call_.timeout);
+        lowest().async_connect(tcp::endpoint(address, call_.node.port),
+                               [self = this->shared_from_this()](beast::error_code e) {
+                                   if (e) return self->fail("connect: " + e.message());
+                                   // Not inherited by the scripts safed starts.
+                                   int fd = self->lowest().socket().native_handle();
+                                   ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+                                   self->handshake();
+                               });
+    }
+
+private:
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void handshake() {
+        if constexpr (kTls) {
+            stream_.async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code e) {
+                if (e) return self->fail("TLS handshake: " + e.message());
+                self->write();
+            });
+        } else {
+            write();
+        }
+    }
+
+    void write() {
+        req_.method(bhttp::verb::post);
+        req_.target(call_.target);
+        req_.version(11);
+        req_.set(bhttp::field::host, call_.node.address);
+        req_.set(bhttp::field::content_type, "application/json");
+        req_.set(bhttp::field::user_agent, "safed-peer");
+        for (const auto& [k, v] : call_.headers) req_.set(k, v);
+        req_.body() = call_.body;
+        req_.keep_alive(false);
+        req_.prepare_payload();
+        bhttp::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+            if (e) return self->fail("sending: " + e.message());
+            bhttp::async_read(self->stream_, self->buffer_, self->parser_,
+                              [self](beast::error_code e2, std::size_t) {
+                                  if (e2 == beast::error::timeout) return self->fail("no answer in time");
+                                  if (e2) return self->fail("reading the answer: " + e2.message());
+                                  self->finish(self->parser_.release());
+                              });
+        });
+    }
+
+    void finish(Result<PeerResponse> r) {
+        boost::system::error_code ignored;
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close();
+        if (auto d = std::move(done_)) d(std::move(r));
+    }
+
+    void fail(std::string what) {
+        finish(Error{0, call_.node.name + " (" + call_.node.address + " port " + std::to_string(call_.node.port) +
+                            "): " + what});
+    }
+
+    Stream stream_;
+    PeerCall call_;
+    PeerDone done_;
+    beast::flat_buffer buffer_;
+    bhttp::request<bhttp::string_body> req_;
+    bhttp::response_parser<bhttp::string_body> parser_;
+};
+
+class BeastTransport : public PeerTransport {
+public:
+    BeastTransport(asio::any_io_executor executor, bool tls, std::size_t maxReply)
+        : executor_(std::move(executor)), maxReply_(maxReply) {
+        if (tls) {
+            tls_.emplace(ssl::context::tls_client);
+            tls_->set_verify_mode(ssl::verify_none);
+        }
+    }
+
+    void post(PeerCall call, PeerDone done) override {
+        if (tls_)
+            std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(std::move(call), std::move(done),
+                                                                              maxReply_, executor_, *tls_)
+                ->start();
+        else
+            std::make_shared<Exchange<beast::tcp_stream>>(std::move(call), std::move(done), maxReply_, executor_)
+                ->start();
+    }
+
+private:
+    asio::any_io_executor executor_;
+    std::size_t maxReply_;
+    std::optional<ssl::context> tls_;
+};
+
+}  // namespace
+
+std::unique_ptr<PeerTransport> makeBeastTransport(asio::any_io_executor executor, bool tls, std::size_t maxReply) {
+    return std::make_unique<BeastTransport>(std::move(executor), tls, maxReply);
+}
+
+}  // namespace safefarm::http

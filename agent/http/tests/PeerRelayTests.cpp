@@ -1,0 +1,275 @@
+// One console, every node: three real servers on loopback that share users
+// and a cluster key, each with its own registry of fake commands that say
+// which node answered. A command sent to n1 for n2 runs on n2 only, "all"
+// runs everywhere, and a deploy that one node refuses is written nowhere.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <thread>
+
+#include "TestCert.h"
+#include "TestClient.h"
+#include "http/HttpServer.h"
+#include "http/PeerRelay.h"
+#include "http/UserStore.h"
+
+namespace safefarm::http::test {
+namespace {
+
+namespace fs = std::filesystem;
+using control::Reply;
+using control::Request;
+using control::Responder;
+using nlohmann::json;
+
+const std::vector<std::string> kNodes = {"n1", "n2", "n3"};
+
+class PeerRelayTest : public ::testing::Test {
+protected:
+    bool tls_ = false;
+
+    void SetUp() override {
+        char tmpl[] = "/tmp/safefarm-peer-XXXXXX";
+        dir_ = ::mkdtemp(tmpl);
+        UserStore users;
+        ASSERT_TRUE(users.setUser("adm", Role::Admin, "adm-password", kMinPbkdf2Iterations).ok());
+        for (auto role : {Role::Monitor, Role::Control, Role::Admin}) {
+            auto k = users.addApiKey(std::string(roleName(role)) + "-key", role);
+            ASSERT_TRUE(k.ok());
+            keyOf_[role] = k.value();
+        }
+        ASSERT_TRUE(users.save((dir_ / "users.json").string()).ok());
+    }
+
+    void start(std::map<std::string, std::vector<uint8_t>> keys = {}) {
+        if (tls_) {
+            auto cert = makeSelfSignedCert();
+            std::ofstream(dir_ / "cert.pem") << cert.certPem;
+            std::ofstream(dir_ / "key.pem") << cert.keyPem;
+            clientTls_ = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_client);
+            clientTls_->set_verify_mode(boost::asio::ssl::verify_none);
+        }
+        for (const auto& n : kNodes) {
+            auto& reg = registries_[n];
+            addCommands(n, reg);
+            HttpOptions o;
+            o.address = "127.0.0.1";
+            o.port = 0;
+            o.webRoot = "";
+            o.usersFile = (dir_ / "users.json").string();
+            o.ioTimeout = std::chrono::seconds(5);
+            if (tls_) {
+                o.tlsCertFile = (dir_ / "cert.pem").string();
+                o.tlsKeyFile = (dir_ / "key.pem").string();
+            }
+            HttpHooks hooks;
+            hooks.peers.self = n;
+            hooks.peers.key = keys.contains(n) ? keys[n] : std::vector<uint8_t>(32, 0x5a);
+            hooks.peers.nodes = [this] {
+                std::vector<PeerNode> out;
+                for (const auto& m : kNodes) out.push_back(PeerNode{m, "127.0.0.1", ports_.at(m)});
+                return out;
+            };
+            servers_[n] = std::make_unique<HttpServer>(io_, reg, o, hooks);
+            auto r = servers_[n]->start();
+            ASSERT_TRUE(r.ok()) << r.error().message();
+            ports_[n] = servers_[n]->port();
+        }
+        thread_ = std::thread([this] { io_.run(); });
+    }
+
+    void TearDown() override {
+        if (thread_.joinable()) {
+            onIo([this] {
+                for (auto& [n, s] : servers_)
+                    if (s) s->stop();
+            });
+            work_.reset();
+            thread_.join();
+        }
+        servers_.clear();
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    template <class F>
+    void onIo(F f) {
+        std::promise<void> done;
+        boost::asio::post(io_, [&] {
+            f();
+            done.set_value();
+        });
+        done.get_future().wait();
+    }
+
+    void addCommands(const std::string& node, control::CommandRegistry& reg) {
+        auto answer = [this, node](const std::string& name) {
+            return [this, node, name](const Request& r, Responder respond) {
+                calls_[node + ":" + name]++;
+                respond(Reply::success(name + " on " + node, {{"node", node}, {"module", r.module}, {"args", r.args}}));
+            };
+        };
+        for (const char* c : {"status", "stop", "config-deploy"}) ASSERT_TRUE(reg.add(c, c, answer(c)).ok());
+        // n3 refuses a configuration that names it.
+        ASSERT_TRUE(reg.add("config-check", "check", [this, node](const Request& r, Responder respond) {
+            calls_[node + ":config-check"]++;
+            bool valid = r.args.value("userconfig", "").find("bad-on-" + node) == std::string::npos;
+            respond(Reply::success(valid ? "valid" : "1 error(s)", {{"valid", valid}}));
+        }).ok());
+    }
+
+    TestClient client(const std::string& node) { return TestClient(ports_.at(node), clientTls_); }
+    HttpResult post(const std::string& node, const std::string& command, const json& body,
+                    Role role = Role::Admin) {
+        return client(node).post("/api/v1/commands/" + command, body.dump(),
+                                 {{"Authorization", "Bearer " + keyOf_.at(role)}});
+    }
+
+    fs::path dir_;
+    boost::asio::io_context io_;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
+        boost::asio::make_work_guard(io_);
+    std::map<std::string, control::CommandRegistry> registries_;
+    std::map<std::string, std::unique_ptr<HttpServer>> servers_;
+    std::map<std::string, uint16_t> ports_;
+    std::thread thread_;
+    std::map<Role, std::string> keyOf_;
+    std::map<std::string, std::atomic<int>> calls_;
+    std::shared_ptr<boost::asio::ssl::context> clientTls_;
+};
+
+TEST_F(PeerRelayTest, ACommandForAnotherNodeRunsThereOnly) {
+    start();
+    auto r = post("n1", "stop", {{"module", "farm"}, {"node", "n2"}}, Role::Control);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.json()["arguments"]["node"], "n2");
+    EXPECT_EQ(r.json()["arguments"]["module"], "farm");
+    EXPECT_EQ(calls_["n2:stop"], 1);
+    EXPECT_EQ(calls_["n1:stop"], 0);
+    // A read through GET names the node in the query.
+    auto g = client("n1").get("/api/v1/commands/status?module=farm&node=n3",
+                              {{"Authorization", "Bearer " + keyOf_.at(Role::Monitor)}});
+    ASSERT_EQ(g.status, 200u) << g.body;
+    EXPECT_EQ(g.json()["arguments"]["node"], "n3");
+    // Its own name is here.
+    EXPECT_EQ(post("n1", "status", {{"node", "n1"}}, Role::Monitor).json()["arguments"]["node"], "n1");
+}
+
+TEST_F(PeerRelayTest, TheCallersRoleIsCheckedBeforeAnythingIsForwarded) {
+    start();
+    auto r = post("n1", "stop", {{"node", "n2"}}, Role::Monitor);
+    EXPECT_EQ(r.status, 403u) << r.body;
+    EXPECT_EQ(calls_["n2:stop"], 0);
+    EXPECT_EQ(post("n1", "stop", {{"node", 2}}).status, 400u);
+    EXPECT_EQ(post("n1", "stop", {{"node", "n2;to=n3"}}).status, 400u);
+    auto unknown = post("n1", "stop", {{"node", "n9"}});
+    EXPECT_EQ(unknown.status, 404u);
+    EXPECT_NE(unknown.body.find("no node 'n9' in cluster.xml"), std::string::npos) << unknown.body;
+}
+
+TEST_F(PeerRelayTest, AllRunsOnEveryNodeWithAnAnswerEach) {
+    start();
+    auto r = post("n2", "status", {{"module", "farm"}, {"node", "all"}}, Role::Monitor);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    auto nodes = r.json()["arguments"]["nodes"];
+    for (const auto& n : kNodes) {
+        EXPECT_EQ(nodes[n]["result"], 0) << n;
+        EXPECT_EQ(nodes[n]["status"], 200) << n;
+        EXPECT_EQ(nodes[n]["arguments"]["node"], n);
+    }
+}
+
+TEST_F(PeerRelayTest, ANodeDownIsNamedAndTheOthersStillAnswer) {
+    start();
+    onIo([this] { servers_["n3"]->stop(); });
+    auto r = post("n1", "stop", {{"node", "all"}}, Role::Control);
+    EXPECT_EQ(r.status, 500u);
+    auto j = r.json();
+    EXPECT_EQ(j["result"], 1);
+    EXPECT_EQ(j["arguments"]["nodes"]["n3"]["status"], 502);
+    EXPECT_NE(j["arguments"]["nodes"]["n3"]["text"].get<std::string>().find("connect"), std::string::npos) << r.body;
+    EXPECT_EQ(j["arguments"]["nodes"]["n2"]["result"], 0);
+    EXPECT_EQ(calls_["n1:stop"], 1);
+    EXPECT_EQ(calls_["n2:stop"], 1);
+    auto one = post("n1", "stop", {{"node", "n3"}}, Role::Control);
+    EXPECT_EQ(one.status, 502u) << one.body;
+}
+
+TEST_F(PeerRelayTest, ADeployOneNodeRefusesIsWrittenNowhere) {
+    start();
+    auto refused = post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x bad-on-n3/>"}}}});
+    EXPECT_EQ(refused.status, 409u) << refused.body;
+    auto j = refused.json();
+    EXPECT_NE(j["text"].get<std::string>().find("nothing changed"), std::string::npos) << refused.body;
+    EXPECT_EQ(j["arguments"]["nodes"]["n3"]["arguments"]["valid"], false);
+    EXPECT_EQ(j["arguments"]["nodes"]["n1"]["arguments"]["valid"], true);
+    for (const auto& n : kNodes) EXPECT_EQ(calls_[n + ":config-deploy"], 0) << n;
+
+    auto done = post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}});
+    ASSERT_EQ(done.status, 200u) << done.body;
+    for (const auto& n : kNodes) {
+        EXPECT_EQ(calls_[n + ":config-check"], 2) << n;
+        EXPECT_EQ(calls_[n + ":config-deploy"], 1) << n;
+    }
+}
+
+TEST_F(PeerRelayTest, ANodeWithAnotherKeyRefusesAndItsAnswerIsNotBelieved) {
+    start({{"n2", std::vector<uint8_t>(32, 0x11)}});
+    auto r = post("n1", "stop", {{"node", "n2"}}, Role::Control);
+    EXPECT_EQ(r.status, 502u) << r.body;
+    EXPECT_NE(r.body.find("without a valid cluster-key signature"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("bad signature"), std::string::npos) << r.body;
+    EXPECT_EQ(calls_["n2:stop"], 0);
+}
+
+TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) {
+    start();
+    auto unsignedCall = client("n2").post("/api/v1/peer/commands/stop", "{}");
+    EXPECT_EQ(unsignedCall.status, 401u);
+    EXPECT_EQ(client("n2").get("/api/v1/peer/commands/stop").status, 405u);
+
+    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    auto signedCall = [&](Role role, const std::string& to, std::string& header) {
+        PeerClaims c{"n1", to, "someone", role, 0, ""};
+        header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}");
+        return client(to).post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
+    };
+    std::string header;
+    auto ok = signedCall(Role::Control, "n2", header);
+    EXPECT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(ok.header("x-safefarm-peer-reply").size(), 64u);
+    auto replay = client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
+    EXPECT_EQ(replay.status, 401u);
+    EXPECT_NE(replay.body.find("replayed"), std::string::npos) << replay.body;
+    // Sent to n3 with n2's name: refused there.
+    auto elsewhere = client("n3").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
+    EXPECT_EQ(elsewhere.status, 401u);
+    auto monitor = signedCall(Role::Monitor, "n2", header);
+    EXPECT_EQ(monitor.status, 403u) << monitor.body;
+    EXPECT_EQ(calls_["n2:stop"], 1);
+    EXPECT_EQ(calls_["n3:stop"], 0);
+}
+
+class PeerRelayTlsTest : public PeerRelayTest {
+protected:
+    PeerRelayTlsTest() { tls_ = true; }
+};
+
+TEST_F(PeerRelayTlsTest, NodesThatServeTlsTalkTlsToEachOther) {
+    start();
+    auto r = post("n1", "status", {{"node", "all"}}, Role::Monitor);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    for (const auto& n : kNodes) EXPECT_EQ(r.json()["arguments"]["nodes"][n]["arguments"]["node"], n) << r.body;
+}
+
+}  // namespace
+}  // namespace safefarm::http::test
