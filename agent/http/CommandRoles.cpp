@@ -27,6 +27,11 @@ constexpr DefaultRole kDefaults[] = {
     {"print", Role::Control},
     {"module-install", Role::Admin},
     {"module-remove", Role::Admin},
+    // A userconfig.xml may hold the scripts' secrets in its <var>s.
+    {"config-show", Role::Admin},
+    {"config-check", Role::Admin},
+    {"config-deploy", Role::Admin},
+    {"snapshot", Role::Admin},
 };
 
 }  // namespace

@@ -1,6 +1,9 @@
 #include "http/HttpApi.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include <ctime>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -9,6 +12,7 @@
 #include "http/Crypto.h"
 #include "http/OpenApi.h"
 #include "http/PrometheusText.h"
+#include "http/ZipArchive.h"
 
 namespace safefarm::http {
 
@@ -234,6 +238,7 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
         if (path == "/api/v1/logout") return logout(req, peer, respond);
         if (path == "/api/v1/session") return session(req, peer, respond);
         if (path == "/api/v1/commands") return listCommands(req, peer, respond);
+        if (path == "/api/v1/snapshot") return snapshot(query, req, peer, respond);
         if (path.starts_with(kPeerCommandsPrefix))
             return peerCommand(path.substr(kPeerCommandsPrefix.size()), req, peer, respond);
         if (path.starts_with(kCommandsPrefix))
@@ -456,6 +461,52 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
                      loggable(request.value().module));
     registry_.dispatch(request.value(),
                        [signedResponse](Reply reply) { signedResponse(httpStatusFor(reply.result), reply); });
+}
+
+// Every node's `snapshot` in one .zip: <stamp>/<node>/..., and what a node
+// could not give in its ERROR.txt.
+void HttpApi::snapshot(const std::string& query, const HttpRequest& req, const Peer& peer, Respond respond) {
+    if (req.method() != verb::get) return respond(methodNotAllowed("GET"));
+    auto auth = authenticate(req, peer);
+    if (auth.refusal) return respond(std::move(*auth.refusal));
+    if (!registry_.has("snapshot")) return respond(errorResponse(404, "no snapshot on this node"));
+    Role need = roles_.required("snapshot");
+    if (!allows(auth.who->role, need))
+        return respond(errorResponse(403, std::string("a snapshot needs role ") + roleName(need) + "; " +
+                                              auth.who->name + " is " + roleName(auth.who->role)));
+    control::Request request{"snapshot", queryValue(query, "module"), json::object()};
+    spdlog::info("http: {} ({}) from {}: snapshot {}", auth.who->name, roleName(auth.who->role), peer.address,
+                 loggable(request.module));
+    relay_->gatherAll(*auth.who, request, true, [respond](std::vector<NodeReply> replies) {
+        auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
+        std::string top = std::string("safefarm-snapshot-") + stamp;
+        std::vector<std::pair<std::string, std::string>> files;
+        std::string summary;
+        const NodeReply* firstFailure = nullptr;
+        bool any = false;
+        for (const auto& r : replies) {
+            const auto& f = r.reply.arguments.is_object() ? r.reply.arguments.value("files", json()) : json();
+            if (r.reply.ok() && f.is_object()) {
+                any = true;
+                summary += r.node + ": " + std::to_string(f.size()) + " files\n";
+                for (const auto& [name, text] : f.items())
+                    if (text.is_string()) files.emplace_back(top + "/" + r.node + "/" + name, text.get<std::string>());
+            } else {
+                if (!firstFailure) firstFailure = &r;
+                summary += r.node + ": " + std::to_string(r.status) + " " + r.reply.text + "\n";
+                files.emplace_back(top + "/" + r.node + "/ERROR.txt", r.reply.text + "\n");
+            }
+        }
+        if (!any && firstFailure) return respond(envelopeResponse(firstFailure->status, firstFailure->reply));
+        files.insert(files.begin(), {top + "/summary.txt", summary});
+        auto zip = makeZip(files);
+        if (!zip) return respond(errorResponse(500, zip.error().message()));
+        auto res = textResponse(200, "application/zip", std::move(zip.value()));
+        res.set(field::content_disposition, "attachment; filename=\"" + top + ".zip\"");
+        respond(std::move(res));
+    });
 }
 
 void HttpApi::metrics(const HttpRequest& req, const Peer& peer, Respond respond) {

@@ -8,6 +8,7 @@
 //                                  API), "node": "all" on every node
 //   GET  /api/v1/commands/<name>   read-only commands only, ?module=NAME&node=N
 //   GET  /api/v1/commands          commands, their role, and the caller's right
+//   GET  /api/v1/snapshot?module=M every node's snapshot in one .zip (admin)
 //   POST /api/v1/login             {"user", "password"} -> session cookie + csrf_token
 //   POST /api/v1/logout            ends the session
 //   GET  /api/v1/session           who the caller is (and the csrf_token again)
@@ -90,6 +91,7 @@ private:
     void listCommands(const HttpRequest& req, const Peer& peer, Respond respond);
     void command(const std::string& name, const std::string& query, const HttpRequest& req, const Peer& peer,
                  Respond respond);
+    void snapshot(const std::string& query, const HttpRequest& req, const Peer& peer, Respond respond);
     void peerCommand(const std::string& name, const HttpRequest& req, const Peer& peer, Respond respond);
     void metrics(const HttpRequest& req, const Peer& peer, Respond respond);
     void ready(const std::string& module, const HttpRequest& req, Respond respond);

@@ -15,25 +15,27 @@
 namespace safefarm::safed {
 
 namespace fs = std::filesystem;
-constexpr uintmax_t kMaxConfigFileBytes = 256 * 1024;  // config-show skips larger files
 using control::Reply;
 using control::Request;
 using control::Responder;
 using nlohmann::json;
 
-void Daemon::registerCommands() {
-    // Resolves the module of a request, or answers the error itself.
-    auto target = [this](const Request& r, Responder& respond) -> std::optional<std::string> {
-        auto names = installedModules();
-        if (!r.module.empty()) {
-            if (std::find(names.begin(), names.end(), r.module) != names.end()) return r.module;
-            respond(Reply::error("no module '" + r.module + "' installed (" + options_.configDir + "/modules)"));
-            return std::nullopt;
-        }
-        if (names.size() == 1) return names[0];
-        respond(Reply::error(names.empty() ? "no module installed" : "several modules installed: name one with -m"));
+std::optional<std::string> Daemon::moduleOf(const Request& r, const Responder& respond) const {
+    auto names = installedModules();
+    if (!r.module.empty()) {
+        if (std::find(names.begin(), names.end(), r.module) != names.end()) return r.module;
+        respond(Reply::error("no module '" + r.module + "' installed (" + options_.configDir + "/modules)"));
         return std::nullopt;
-    };
+    }
+    if (names.size() == 1) return names[0];
+    respond(Reply::error(names.empty() ? "no module installed" : "several modules installed: name one with -m"));
+    return std::nullopt;
+}
+
+void Daemon::registerCommands() {
+    registerConfigCommands();
+    // Resolves the module of a request, or answers the error itself.
+    auto target = [this](const Request& r, Responder& respond) { return moduleOf(r, respond); };
     auto stateOf = [this](const std::string& name) {
         auto it = slots_.find(name);
         if (it == slots_.end() || !it->second.module)
@@ -163,56 +165,6 @@ void Daemon::registerCommands() {
                             }
                             out["nodes"] = nodes;
                             respond(Reply::success("", out));
-                        });
-    // The console's configuration view (admin: a userconfig.xml may hold
-    // the scripts' secrets in its <var>s): the module's files as text, and a
-    // check of an edited userconfig.xml exactly as a start would check it.
-    (void)registry_.add("config-show", "the module's configuration files (conf/ and bin/) as text",
-                        [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
-                            if (!name) return;
-                            json files = json::object();
-                            for (const char* sub : {"conf", "bin"}) {
-                                std::error_code ec;
-                                for (const auto& e : fs::directory_iterator(moduleDir(*name) + "/" + sub, ec)) {
-                                    if (!e.is_regular_file() || e.file_size() > kMaxConfigFileBytes) continue;
-                                    std::ifstream in(e.path(), std::ios::binary);
-                                    std::stringstream text;
-                                    text << in.rdbuf();
-                                    files[std::string(sub) + "/" + e.path().filename().string()] = text.str();
-                                }
-                            }
-                            respond(Reply::success("", json{{"module", *name}, {"files", files}}));
-                        });
-    (void)registry_.add("config-check",
-                        "check a userconfig.xml (args.userconfig: its text) as a start on this node would",
-                        [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
-                            if (!name) return;
-                            if (!r.args.contains("userconfig") || !r.args["userconfig"].is_string()) {
-                                respond(Reply::error("args.userconfig: the text of a userconfig.xml"));
-                                return;
-                            }
-                            if (auto c = loadCluster(); !c) {
-                                respond(Reply::error(c.error().message()));
-                                return;
-                            }
-                            config::ParseContext ctx;
-                            ctx.cluster = cluster_.get();
-                            ctx.moduleDir = moduleDir(*name);
-                            ctx.interfaceFamilies = config::systemInterfaceFamilies;
-                            auto parsed = config::parseUserConfigText(r.args["userconfig"].get<std::string>(),
-                                                                      "userconfig.xml", ctx);
-                            json errors = json::array();
-                            for (const auto& e : parsed.errors) errors.push_back(e.format());
-                            if (parsed.config) {
-                                auto plan = module::makeFarmPlan(*parsed.config, *cluster_, options_.node,
-                                                                 module::localAddresses());
-                                if (!plan) errors.push_back(plan.error().message());
-                            }
-                            bool valid = parsed.config && errors.empty();
-                            respond(Reply::success(valid ? "valid" : std::to_string(errors.size()) + " error(s)",
-                                                   json{{"module", *name}, {"valid", valid}, {"errors", errors}}));
                         });
     (void)registry_.add("who", "which node serves a client (args.client, args.port for on_port)",
                         [=, this](const Request& r, Responder respond) {

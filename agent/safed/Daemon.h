@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/AppLog.h"
@@ -48,7 +49,13 @@ private:
     std::string moduleDir(const std::string& name) const;
     Result<Slot*> slot(const std::string& name);
     Result<module::Module*> buildModule(const std::string& name);
-    void registerCommands();
+    void registerCommands();        // Commands.cpp
+    void registerConfigCommands();  // ConfigCommands.cpp
+    // The module a request is about, or nullopt once `respond` said why not.
+    std::optional<std::string> moduleOf(const control::Request& r, const control::Responder& respond) const;
+    // An edited userconfig.xml checked as a start here would check it: the
+    // errors (none: valid).
+    nlohmann::json checkUserConfig(const std::string& module, const std::string& text);
     void resumeModules();
     Result<void> startHttp();
     http::PeerSetup peerSetup();

@@ -21,6 +21,7 @@
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
 #include "http/UserStore.h"
+#include "http/ZipArchive.h"
 
 namespace safefarm::http::test {
 namespace {
@@ -119,6 +120,11 @@ protected:
             };
         };
         for (const char* c : {"status", "stop", "config-deploy"}) ASSERT_TRUE(reg.add(c, c, answer(c)).ok());
+        ASSERT_TRUE(reg.add("snapshot", "files", [node](const Request& r, Responder respond) {
+            if (r.module != "farm") return respond(Reply::error("no module '" + r.module + "' installed"));
+            respond(Reply::success("2 files", {{"files", {{"status.json", "{\"node\": \"" + node + "\"}"},
+                                                          {"logs/module.log", node + " log\n"}}}}));
+        }).ok());
         // n3 refuses a configuration that names it.
         ASSERT_TRUE(reg.add("config-check", "check", [this, node](const Request& r, Responder respond) {
             calls_[node + ":config-check"]++;
@@ -257,6 +263,38 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     EXPECT_EQ(monitor.status, 403u) << monitor.body;
     EXPECT_EQ(calls_["n2:stop"], 1);
     EXPECT_EQ(calls_["n3:stop"], 0);
+}
+
+TEST_F(PeerRelayTest, TheSnapshotZipsEveryNodesFilesAndNamesTheNodeThatGaveNone) {
+    start();
+    onIo([this] { servers_["n3"]->stop(); });
+    auto get = [&](const std::string& target, Role role) {
+        return client("n1").get(target, {{"Authorization", "Bearer " + keyOf_.at(role)}});
+    };
+    auto r = get("/api/v1/snapshot?module=farm", Role::Admin);
+    ASSERT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/zip");
+    auto disposition = r.header("content-disposition");
+    EXPECT_TRUE(disposition.starts_with("attachment; filename=\"safefarm-snapshot-")) << disposition;
+    auto files = readZip(r.body);
+    ASSERT_TRUE(files.ok()) << files.error().message();
+    std::map<std::string, std::string> byName;
+    for (const auto& [name, text] : files.value()) byName[name.substr(name.find('/') + 1)] = text;
+    EXPECT_EQ(byName["n1/status.json"], "{\"node\": \"n1\"}");
+    EXPECT_EQ(byName["n2/logs/module.log"], "n2 log\n");
+    EXPECT_NE(byName["n3/ERROR.txt"].find("connect"), std::string::npos) << byName["n3/ERROR.txt"];
+    EXPECT_NE(byName["summary.txt"].find("n1: 2 files"), std::string::npos) << byName["summary.txt"];
+    EXPECT_NE(byName["summary.txt"].find("n3: 502"), std::string::npos) << byName["summary.txt"];
+
+    EXPECT_EQ(get("/api/v1/snapshot?module=farm", Role::Monitor).status, 403u);
+    EXPECT_EQ(client("n1").get("/api/v1/snapshot?module=farm").status, 401u);
+    EXPECT_EQ(client("n1").post("/api/v1/snapshot", "{}", {{"Authorization", "Bearer " + keyOf_.at(Role::Admin)}})
+                  .status,
+              405u);
+    // A module no node has: the error, not an empty zip.
+    auto none = get("/api/v1/snapshot?module=nope", Role::Admin);
+    EXPECT_EQ(none.status, 500u) << none.body;
+    EXPECT_NE(none.body.find("no module 'nope' installed"), std::string::npos) << none.body;
 }
 
 class PeerRelayTlsTest : public PeerRelayTest {

@@ -1,0 +1,17 @@
+// A .zip in memory (libzip), for the console's snapshot download.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/Result.h"
+
+namespace safefarm::http {
+
+// (path inside the archive, content) in order; deflated.
+Result<std::string> makeZip(const std::vector<std::pair<std::string, std::string>>& files);
+// The files of a .zip, in order (the tests read back what makeZip wrote).
+Result<std::vector<std::pair<std::string, std::string>>> readZip(const std::string& bytes);
+
+}  // namespace safefarm::http
