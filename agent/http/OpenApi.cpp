@@ -17,7 +17,10 @@ json errorResponses(std::initializer_list<const char*> codes) {
         {"405", "method not allowed (see Allow)"},
         {"413", "request body too large"},
         {"429", "too many failed logins: wait Retry-After seconds"},
-        {"500", "the command failed (result 1, text says why)"},
+        {"409", "node all: the preflight (config-check) failed on a node; nothing was changed anywhere"},
+        {"500", "the command failed (result 1, text says why); node all: it failed on a node"},
+        {"502", "the node named could not be reached, or its answer was not signed with the cluster key"},
+        {"503", "cross-node calls are off here (no cluster key)"},
     };
     json out = json::object();
     for (const char* c : codes) out[c] = {{"description", kWhy.at(c)}, {"content", {{"application/json", {{"schema", ref("schemas/Reply")}}}}}};
@@ -32,7 +35,7 @@ json commandOperation(const control::CommandInfo& c, Role role, bool post) {
         {"x-safefarm-role", roleName(role)},
         {"security", json::array({{{"cookieAuth", json::array()}}, {{"bearerAuth", json::array()}}})},
     };
-    json responses = errorResponses({"400", "401", "403", "404", "413", "429", "500"});
+    json responses = errorResponses({"400", "401", "403", "404", "409", "413", "429", "500", "502", "503"});
     responses["200"] = {{"description", "done (result 0) or nothing to do (result 3)"},
                         {"content", {{"application/json", {{"schema", ref("schemas/Reply")}}}}}};
     op["responses"] = responses;
@@ -45,6 +48,9 @@ json commandOperation(const control::CommandInfo& c, Role role, bool post) {
     } else {
         op["description"] = "Read-only command; also accepted as POST.";
         op["parameters"] = json::array({{{"name", "module"}, {"in", "query"}, {"required", false},
+                                         {"schema", {{"type", "string"}}}},
+                                        {{"name", "node"}, {"in", "query"}, {"required", false},
+                                         {"description", "run it on this node of cluster.xml, or on all"},
                                          {"schema", {{"type", "string"}}}}});
     }
     return op;
@@ -66,6 +72,30 @@ json openApiDocument(const control::CommandRegistry& registry, const CommandRole
                                           {"security", json::array({{{"cookieAuth", json::array()}}, {{"bearerAuth", json::array()}}})},
                                           {"responses", {{"200", {{"description", "the commands"}}},
                                                          {"401", {{"description", "not authenticated"}}}}}}}};
+    paths["/api/v1/snapshot"] = {
+        {"get", {{"operationId", "snapshot"},
+                 {"summary", "every node's status, counters, logs and configuration in one .zip (admin)"},
+                 {"tags", {"commands"}},
+                 {"x-safefarm-role", roleName(roles.required("snapshot"))},
+                 {"security", json::array({{{"cookieAuth", json::array()}}, {{"bearerAuth", json::array()}}})},
+                 {"parameters", json::array({{{"name", "module"}, {"in", "query"}, {"required", false},
+                                              {"schema", {{"type", "string"}}}}})},
+                 {"responses", [] {
+                      json r = errorResponses({"401", "403", "404", "500"});
+                      r["200"] = {{"description", "application/zip: <stamp>/<node>/..., ERROR.txt for a node that "
+                                                  "gave nothing, summary.txt"}};
+                      return r;
+                  }()}}}};
+    paths["/api/v1/peer/commands/{name}"] = {
+        {"post", {{"operationId", "peerCommand"},
+                  {"summary", "a command another node forwards (X-Safefarm-Peer: signed with the cluster key)"},
+                  {"tags", {"cluster"}},
+                  {"security", json::array()},
+                  {"parameters", json::array({{{"name", "name"}, {"in", "path"}, {"required", true},
+                                               {"schema", {{"type", "string"}}}},
+                                              {{"name", "X-Safefarm-Peer"}, {"in", "header"}, {"required", true},
+                                               {"schema", {{"type", "string"}}}}})},
+                  {"responses", errorResponses({"400", "401", "403", "404", "500"})}}}};
     paths["/api/v1/login"] = {
         {"post",
          {{"operationId", "login"},
@@ -131,6 +161,10 @@ json openApiDocument(const control::CommandRegistry& registry, const CommandRole
           {"CommandBody", {{"type", "object"},
                            {"properties", {{"module", {{"type", "string"}}},
                                            {"args", {{"type", "object"}}},
+                                           {"node", {{"type", "string"},
+                                                     {"description", "run it on this node of cluster.xml (through its "
+                                                                     "own API), or \"all\": on every node, an answer "
+                                                                     "each in arguments.nodes"}}},
                                            {"command", {{"type", "string"}, {"description", "optional; must match the path"}}}}}}},
           {"Login", {{"type", "object"},
                      {"required", {"user", "password"}},

@@ -121,6 +121,57 @@ check "port 9010: /metrics in Prometheus text" \
   "$(grep -q '^safefarm_module_state{.*module="apache_farm".*state="UP".*} 1' "$tmp/metrics" && grep -q '^safefarm_packets_total{' "$tmp/metrics" && echo 1 || echo 0)" \
   "$(grep -c '^safefarm_' "$tmp/metrics") samples"
 
+# --- one API for every node: n1 forwards, signed with the cluster key ------
+api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/status?module=apache_farm&node=all" >"$tmp/api_all" 2>&1
+check "port 9010: every node's own status through n1 (node all)" \
+  "$(python3 -c "
+import json, sys
+n = json.load(open(sys.argv[1]))['arguments']['nodes']
+print(1 if sorted(n) == ['n1', 'n2', 'n3'] and all(v['status'] == 200 and v['arguments']['state'] == 'UP' for v in n.values()) else 0)" "$tmp/api_all" 2>/dev/null || echo 0)" \
+  "$(head -c 160 "$tmp/api_all")"
+api -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+  -d '{"module":"apache_farm","node":"n3","args":{"lines":2}}' "$n1api/api/v1/commands/logs" >"$tmp/api_logs3" 2>&1
+check "port 9010: n3's module log read through n1" \
+  "$(python3 -c "
+import json, sys
+a = json.load(open(sys.argv[1]))['arguments']
+print(1 if '/n3/' in a['path'] and len(a['lines']) == 2 else 0)" "$tmp/api_logs3" 2>/dev/null || echo 0)" \
+  "$(head -c 160 "$tmp/api_logs3")"
+# Deploy: a configuration one node refuses is written nowhere; a good one
+# everywhere, the previous kept.
+python3 -c "
+import json, sys
+good = json.load(open(sys.argv[1]))['arguments']['files']['conf/userconfig.xml']
+for name, text in (('good', good + '<!-- deployed by the lab -->\n'),
+                   ('bad', good.replace('<farm>', '<farm bogus=\"1\">', 1) + '<!-- refused -->\n')):
+    json.dump({'module': 'apache_farm', 'node': 'all', 'args': {'userconfig': text, 'files': {'conf/userconfig.xml': text}}},
+              open(sys.argv[2] + '.' + name, 'w'))" "$tmp/api_conf" "$tmp/deploy"
+deploy_code() {
+  api -o "$tmp/deploy_$1.out" -w '%{http_code}' -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
+    --data-binary "@$tmp/deploy.$1" "$n1api/api/v1/commands/config-deploy"
+}
+uc() { echo "/run/safefarm-lab/$P/safed/n$1/etc/modules/apache_farm/conf/userconfig.xml"; }
+bad_code=$(deploy_code bad)
+check "port 9010: a deploy refused by the check is written on no node (409)" \
+  "$([[ $bad_code == 409 ]] && ! grep -q 'refused' "$(uc 1)" "$(uc 2)" "$(uc 3)" && echo 1 || echo 0)" \
+  "$bad_code $(head -c 160 "$tmp/deploy_bad.out")"
+good_code=$(deploy_code good)
+check "port 9010: a deploy to every node, a result each, the previous file kept" \
+  "$([[ $good_code == 200 ]] && grep -q 'deployed by the lab' "$(uc 1)" && grep -q 'deployed by the lab' "$(uc 2)" && grep -q 'deployed by the lab' "$(uc 3)" \
+      && [[ -f /run/safefarm-lab/$P/safed/n3/etc/modules/apache_farm/.previous/conf/userconfig.xml ]] && python3 -c "
+import json, sys
+n = json.load(open(sys.argv[1]))['arguments']['nodes']
+print(1 if all(v['arguments']['written'] == ['conf/userconfig.xml'] for v in n.values()) and len(n) == 3 else 0)" "$tmp/deploy_good.out" 2>/dev/null || echo 0)" \
+  "$good_code $(head -c 200 "$tmp/deploy_good.out")"
+snap_code=$(api -o "$tmp/snapshot.zip" -w '%{http_code}' -H "Authorization: Bearer $admin_key" "$n1api/api/v1/snapshot?module=apache_farm")
+check "port 9010: the snapshot .zip holds every node's status, logs and configuration" \
+  "$([[ $snap_code == 200 ]] && python3 -c "
+import sys, zipfile
+names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
+need = {'summary.txt'} | {f'{n}/{f}' for n in ('n1', 'n2', 'n3') for f in ('status.json', 'metrics.txt', 'logs/module.log', 'conf/userconfig.xml', 'bin/start_both')}
+print(1 if need <= names and not any(n.endswith('ERROR.txt') for n in names) else 0)" "$tmp/snapshot.zip" 2>/dev/null || echo 0)" \
+  "$snap_code, $(stat -c %s "$tmp/snapshot.zip" 2>/dev/null) bytes"
+
 # --- kill -9 of safed on node 2 -------------------------------------------
 pid=$(cat "/run/safefarm-lab/$P/safed/n2/run/safed.pid")
 watch_start 3 "$tmp/w2"

@@ -29,8 +29,11 @@ TEST(OpenApi, EveryRegisteredCommandHasAPathWithItsRole) {
     }
     EXPECT_EQ(doc["paths"]["/api/v1/commands/brand-new"]["post"]["x-safefarm-role"], "admin");
     for (const char* p : {"/api/v1/login", "/api/v1/logout", "/api/v1/session", "/api/v1/commands",
-                          "/var/modules/{module}/ready.txt", "/metrics", "/api/openapi.json"})
+                          "/var/modules/{module}/ready.txt", "/metrics", "/api/openapi.json", "/api/v1/snapshot",
+                          "/api/v1/peer/commands/{name}"})
         EXPECT_TRUE(doc["paths"].contains(p)) << p;
+    EXPECT_EQ(doc["paths"]["/api/v1/snapshot"]["get"]["x-safefarm-role"], "admin");
+    EXPECT_TRUE(doc["components"]["schemas"]["CommandBody"]["properties"].contains("node"));
     EXPECT_TRUE(doc["components"]["securitySchemes"].contains("cookieAuth"));
     EXPECT_TRUE(doc["components"]["securitySchemes"].contains("bearerAuth"));
 }
