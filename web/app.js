@@ -6,16 +6,18 @@ import * as api from './js/api.js';
 import { byId, el } from './js/dom.js';
 import { renderBucketMap } from './js/bucketmap.js';
 import { newTrafficHistory, recordTraffic, drawTraffic } from './js/traffic.js';
-import { renderNodes, renderDetails, selfNode, stateBadge } from './js/nodes.js';
+import { renderNodes, renderDetails, selfNode, stateBadge, otherNodeNames, renderNodeChoice } from './js/nodes.js';
 import { renderLogs } from './js/logs.js';
-import { ACTIONS, progressText, setActionStatus } from './js/actions.js';
+import { ACTIONS, nodeLabel, progressText, renderActionResults, setActionStatus } from './js/actions.js';
 import { setUpConfig } from './js/config.js';
 
 const POLL_MS = 1000; // status + bucket map
 const LOGS_MS = 2000;
 const LOG_LINES = 200;
 const SETUP_RETRY_MS = 3000; // when the command list or module list could not be read
-const ACTION_TIMEOUT_MS = 10 * 60 * 1000; // a stop waits for connections to drain
+// A stop waits for connections to drain; on another node safed waits up to
+// 15 min for it: the browser waits longer, so the answer is safed's.
+const ACTION_TIMEOUT_MS = 16 * 60 * 1000;
 const FILTER_DEBOUNCE_MS = 300;
 // "This browser logged in and did not log out": only then is the session
 // asked for on load. Asking without one costs a 401 that browsers log as an
@@ -30,11 +32,13 @@ const state = {
   modules: [],
   module: null,
   self: null, // {id, name} of this node, kept: a stopped module reports no nodes
+  others: [], // the other nodes' names, as last listed by status (kept when it lists none)
   status: null,
   buckets: null,
   traffic: newTrafficHistory(),
-  action: null, // {name, started} while start/stop/restart is pending
-  logs: { app: false, grep: '', seq: 0, timer: 0, debounce: 0, jump: true },
+  actionNode: '', // where start/stop/restart act: '' this node, a node's name, or api.ALL_NODES
+  action: null, // {name, node, started} while start/stop/restart is pending
+  logs: { node: '', app: false, grep: '', seq: 0, timer: 0, debounce: 0, jump: true },
   pollTimer: 0,
   errors: new Map(), // banner: one line per failing source
 };
@@ -50,16 +54,19 @@ function bindUi() {
     loginSubmit: 'login-submit', loginError: 'login-error',
     cluster: 'cluster', moduleSelect: 'module-select', moduleChooser: 'module-chooser',
     hdrModule: 'hdr-module', hdrNode: 'hdr-node', hdrEpoch: 'hdr-epoch', hdrUser: 'hdr-user', logout: 'logout',
+    snapshot: 'snapshot',
     noModule: 'no-module', moduleState: 'module-state',
     nodes: 'nodes', bucketMap: 'bucket-map', bucketLegend: 'bucket-legend', bucketMoving: 'bucket-moving',
     traffic: 'traffic', trafficLegend: 'traffic-legend', details: 'details',
     actionsPanel: 'actions', noActions: 'no-actions', actionStatus: 'action-status',
+    actionTarget: 'action-target', actionNode: 'action-node', actionResults: 'action-results',
     force: 'action-force', forceOption: 'force-option',
-    logsPanel: 'logs-panel', logs: 'logs', logsSource: 'logs-source', logsFilter: 'logs-filter',
+    logsPanel: 'logs-panel', logs: 'logs', logsNode: 'logs-node', logsSource: 'logs-source', logsFilter: 'logs-filter',
   })) ui[key] = byId(id);
   ui.config = {
     panel: byId('config-panel'), file: byId('config-file'), text: byId('config-text'),
     result: byId('config-result'), reload: byId('config-reload'), check: byId('config-check'),
+    deploy: byId('config-deploy'), deployResults: byId('config-deploy-results'),
   };
   ui.actions = Object.fromEntries(ACTIONS.map((name) => [name, byId(`action-${name}`)]));
 }
@@ -129,6 +136,7 @@ function toLogin(message) {
   state.errors.clear();
   renderBanner();
   setActionStatus(ui.actionStatus, '', 'idle');
+  renderActionResults(ui.actionResults, []);
   ui.loginError.textContent = message || '';
   showScreen('login');
   document.title = 'safefarm console';
@@ -215,13 +223,22 @@ function renderModuleChooser() {
 function selectModule(name) {
   stopLoops();
   const gen = ++state.gen;
-  Object.assign(state, { module: name, self: null, status: null, buckets: null, traffic: newTrafficHistory() });
+  Object.assign(state, {
+    module: name, self: null, others: [], status: null, buckets: null, traffic: newTrafficHistory(), actionNode: '',
+  });
+  state.logs.node = '';
   ui.moduleSelect.value = name;
+  // Another module starts on this node: a node chosen for the last one is
+  // not carried over.
+  ui.actionNode.value = '';
+  ui.logsNode.value = '';
   renderHeader();
+  renderNodeChoices();
   renderActions(); // enabled once there is a module to act on
   poll(gen);
   restartLogs();
   ui.config.panel.hidden = !state.allowed.has('config-show');
+  ui.config.deploy.hidden = !state.allowed.has('config-deploy');
   if (!ui.config.panel.hidden) config.load();
 }
 
@@ -258,6 +275,10 @@ function renderHeader() {
   ui.hdrNode.textContent = selfName || '—';
   ui.hdrEpoch.textContent = state.status ? String(state.status.epoch ?? '—') : '—';
   ui.hdrUser.textContent = state.session ? `${state.session.user} (${state.session.role})` : '';
+  // A plain link: the browser saves the .zip under safed's file name.
+  ui.snapshot.hidden = !(state.allowed.has('snapshot') && state.module);
+  if (state.module) ui.snapshot.href = api.snapshotUrl(state.module);
+  else ui.snapshot.removeAttribute('href');
   document.title = state.module ? `${selfName || 'safefarm'} · ${state.module} — safefarm console` : 'safefarm console';
 }
 
@@ -268,13 +289,28 @@ function renderModuleState() {
 }
 
 function renderCluster() {
+  const others = otherNodeNames(state.status);
+  if (others) state.others = others;
   renderHeader();
+  renderNodeChoices();
   renderModuleState();
   renderNodes(ui.nodes, state.status, state.self);
   renderBucketMap({ canvas: ui.bucketMap, legend: ui.bucketLegend, movingText: ui.bucketMoving }, state.buckets);
   drawTraffic(ui.traffic, ui.trafficLegend, state.traffic, Date.now() / 1000);
   renderDetails(ui.details, state.status);
-  if (state.action) setActionStatus(ui.actionStatus, progressText(state.action, state.status, state.buckets), 'busy');
+  if (state.action) setActionStatus(ui.actionStatus, progressText(state.action, state.status, state.buckets, api.ALL_NODES), 'busy');
+}
+
+// The action and logs node choosers, from the last known list of nodes. A
+// chosen node no longer listed falls back to this node.
+function renderNodeChoices() {
+  const selfName = state.self && state.self.name;
+  state.actionNode = renderNodeChoice(ui.actionNode, selfName, state.others, { withAll: true, allValue: api.ALL_NODES });
+  const logsNode = renderNodeChoice(ui.logsNode, selfName, state.others);
+  if (logsNode !== state.logs.node) {
+    state.logs.node = logsNode;
+    restartLogs();
+  }
 }
 
 // ---- actions ----------------------------------------------------------------
@@ -287,23 +323,45 @@ function renderActions() {
     ui.actions[name].disabled = !allowed || busy || !state.module;
   }
   ui.noActions.hidden = ACTIONS.some((name) => state.allowed.has(name));
+  ui.actionTarget.hidden = !ui.noActions.hidden;
   ui.forceOption.hidden = !state.allowed.has('stop');
   ui.moduleSelect.disabled = busy; // the answer must land on the module it was for
+  ui.actionNode.disabled = busy; // the progress line follows the node it was for
+}
+
+// "stop on n2", "stop on every node"; plain "stop" on this node.
+function actionTitle(name, node) {
+  return node ? `${name} on ${nodeLabel(node, state.self && state.self.name, api.ALL_NODES)}` : name;
 }
 
 async function runAction(name, args) {
   if (state.action || !state.module) return;
   const gen = state.gen;
-  state.action = { name, started: Date.now() };
+  const node = state.actionNode;
+  const all = node === api.ALL_NODES;
+  state.action = { name, node, started: Date.now() };
   renderActions();
-  setActionStatus(ui.actionStatus, progressText(state.action, state.status, state.buckets), 'busy');
+  renderActionResults(ui.actionResults, []);
+  setActionStatus(ui.actionStatus, progressText(state.action, state.status, state.buckets, api.ALL_NODES), 'busy');
   try {
-    const { text } = await api.postCommand(name, state.module, args, state.session.csrf, ACTION_TIMEOUT_MS);
-    if (gen === state.gen) setActionStatus(ui.actionStatus, `${name} done${text ? `: ${text}` : ''}`, 'ok');
+    const { text, args: out } = await api.postCommand(name, state.module, args, state.session.csrf, ACTION_TIMEOUT_MS, node);
+    if (gen !== state.gen) return;
+    if (all) {
+      renderActionResults(ui.actionResults, api.nodeAnswers(out));
+      setActionStatus(ui.actionStatus, `${actionTitle(name, node)} done`, 'ok');
+    } else {
+      setActionStatus(ui.actionStatus, `${actionTitle(name, node)} done${text ? `: ${text}` : ''}`, 'ok');
+    }
   } catch (err) {
     if (gen !== state.gen) return;
     if (err.status === 401) return failed('action', err);
-    setActionStatus(ui.actionStatus, `${name} failed: ${err.message}`, 'error');
+    // Sent to every node, it failed on some: each node's answer is there.
+    const answers = all ? api.nodeAnswers(err.args) : [];
+    renderActionResults(ui.actionResults, answers);
+    const failedOn = answers.filter((a) => !a.ok).map((a) => a.node);
+    setActionStatus(ui.actionStatus, failedOn.length
+      ? `${actionTitle(name, node)}: failed on ${failedOn.join(', ')}`
+      : `${actionTitle(name, node)} failed: ${err.message}`, 'error');
   } finally {
     if (gen === state.gen) {
       state.action = null;
@@ -312,14 +370,28 @@ async function runAction(name, args) {
   }
 }
 
-// Stopping takes this node out of the farm: ask first.
+// Stopping takes a node out of the farm (every node: the farm stops
+// serving): ask first, naming where.
 function askStop() {
   const force = ui.force.checked;
-  const node = (state.self && state.self.name) || 'this node';
-  const how = force
-    ? 'at once, cutting its open connections'
-    : 'once its connections have drained (its buckets move to the other nodes)';
-  if (window.confirm(`Stop ${state.module} on ${node}? It stops ${how}.`)) runAction('stop', { force });
+  const node = state.actionNode;
+  let question;
+  if (node === api.ALL_NODES) {
+    const how = force ? 'at once, cutting their open connections' : 'each once its connections have drained';
+    question = `Stop ${state.module} on ALL nodes? The farm stops serving: they stop ${how}.`;
+  } else {
+    const how = force
+      ? 'at once, cutting its open connections'
+      : 'once its connections have drained (its buckets move to the other nodes)';
+    question = `Stop ${state.module} on ${nodeLabel(node, state.self && state.self.name)}? It stops ${how}.`;
+  }
+  if (window.confirm(question)) runAction('stop', { force });
+}
+
+// Restarting every node at once interrupts the whole farm: ask first.
+function askRestart() {
+  if (state.actionNode !== api.ALL_NODES ||
+    window.confirm(`Restart ${state.module} on ALL nodes at once? The farm stops serving meanwhile.`)) runAction('restart', {});
 }
 
 // ---- logs -------------------------------------------------------------------
@@ -331,11 +403,14 @@ function restartLogs() {
 }
 
 async function refreshLogs(seq) {
-  const { app, grep } = state.logs;
+  const { node, app, grep } = state.logs;
   try {
-    const { args } = await api.postCommand('logs', state.module, { lines: LOG_LINES, grep, app }, state.session.csrf);
+    const { args } = await api.postCommand('logs', state.module, { lines: LOG_LINES, grep, app }, state.session.csrf,
+      undefined, node);
     if (seq !== state.logs.seq) return;
     renderLogs(ui.logs, args.lines || [], { jumpToEnd: state.logs.jump, filtered: grep !== '' });
+    // Whose lines these are (a browser test reads it).
+    ui.logs.dataset.node = node || (state.self && state.self.name) || '';
     state.logs.jump = false;
     clearError('logs');
   } catch (err) {
@@ -343,6 +418,13 @@ async function refreshLogs(seq) {
     failed('logs', err);
   }
   if (seq === state.logs.seq) state.logs.timer = setTimeout(() => refreshLogs(seq), LOGS_MS);
+}
+
+function onLogsNode() {
+  state.logs.node = ui.logsNode.value;
+  delete ui.logs.dataset.node; // the lines shown are no longer the chosen node's
+  clearError('logs'); // an error of the other node no longer applies
+  restartLogs();
 }
 
 function onLogsSource() {
@@ -370,8 +452,12 @@ function wireEvents() {
   });
   ui.moduleSelect.addEventListener('change', () => selectModule(ui.moduleSelect.value));
   ui.actions.start.addEventListener('click', () => runAction('start', {}));
-  ui.actions.restart.addEventListener('click', () => runAction('restart', {}));
+  ui.actions.restart.addEventListener('click', askRestart);
   ui.actions.stop.addEventListener('click', askStop);
+  ui.actionNode.addEventListener('change', () => {
+    state.actionNode = ui.actionNode.value;
+  });
+  ui.logsNode.addEventListener('change', onLogsNode);
   ui.logsSource.addEventListener('change', onLogsSource);
   ui.logsFilter.addEventListener('input', onLogsFilter);
   // The chart follows the window's width without waiting for the next poll.

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/MessageIds.h"
+
 #include <thread>
 
 #include "FakeAnnouncer.h"
@@ -47,6 +49,14 @@ const char* kDirectedModule = R"(<safe><service mode="farm"><farm><lan name="lab
 class ModuleTest : public ::testing::Test {
 protected:
     void SetUp() override { build(kModule); }
+    // Every id the module logs is in docs/messages.md's table: safed would
+    // log an unknown one under another id (it took SF_PEER_MAC that way).
+    void TearDown() override {
+        for (const auto& l : log_) {
+            auto id = l.substr(2, l.find(' ', 2) - 2);
+            EXPECT_TRUE(control::messageIdFromName(id).has_value()) << id << " is not in MessageIds.h: " << l;
+        }
+    }
     void build(const char* moduleText) {
         cluster_ = config::parseClusterText(kCluster, "cluster.xml").config;
         config::ParseContext ctx;

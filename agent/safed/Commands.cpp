@@ -32,15 +32,19 @@ std::optional<std::string> Daemon::moduleOf(const Request& r, const Responder& r
     return std::nullopt;
 }
 
+module::Module* Daemon::builtModule(const std::string& name) const {
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : it->second.module.get();
+}
+
 void Daemon::registerCommands() {
     registerConfigCommands();
     // Resolves the module of a request, or answers the error itself.
     auto target = [this](const Request& r, Responder& respond) { return moduleOf(r, respond); };
     auto stateOf = [this](const std::string& name) {
-        auto it = slots_.find(name);
-        if (it == slots_.end() || !it->second.module)
-            return json{{"module", name}, {"state", "STOP"}, {"activity", ""}, {"reason", ""}};
-        const auto& m = *it->second.module;
+        const auto* built = builtModule(name);
+        if (!built) return json{{"module", name}, {"state", "STOP"}, {"activity", ""}, {"reason", ""}};
+        const auto& m = *built;
         return json{{"module", name},
                     {"state", module::stateName(m.state())},
                     {"activity", module::activityName(m.activity())},
@@ -72,15 +76,13 @@ void Daemon::registerCommands() {
         });
     };
     auto stopModule = [this](const std::string& name, bool force, Responder respond) {
-        auto it = slots_.find(name);
         // A module never started here has no slot yet (it was dereferenced).
-        if (it == slots_.end() || !it->second.module ||
-            (it->second.module->state() == module::ModuleState::Stop &&
-             it->second.module->activity() == module::Activity::Idle)) {
+        auto* m = builtModule(name);
+        if (!m || (m->state() == module::ModuleState::Stop && m->activity() == module::Activity::Idle)) {
             respond(Reply{control::ResultCode::Empty, name + " is already stopped", json::object()});
             return;
         }
-        it->second.module->stop(force, [name, respond](Result<void> r) {
+        m->stop(force, [name, respond](Result<void> r) {
             if (!r) respond(Reply::error(r.error().message()));
             else respond(Reply::success(name + ": stopped"));
         });
@@ -110,12 +112,12 @@ void Daemon::registerCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            auto it = slots_.find(*name);
-                            if (it == slots_.end() || !it->second.module) {
+                            auto* m = builtModule(*name);
+                            if (!m) {
                                 respond(Reply::error(*name + " is not started"));
                                 return;
                             }
-                            it->second.module->restartApp("restart asked", [name, respond](Result<void> res) {
+                            m->restartApp("restart asked", [name, respond](Result<void> res) {
                                 if (!res) respond(Reply::error(res.error().message()));
                                 else respond(Reply::success(*name + ": application restarted"));
                             });
@@ -138,12 +140,12 @@ void Daemon::registerCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            auto it = slots_.find(*name);
-                            if (it == slots_.end() || !it->second.module) {
+                            auto* m = builtModule(*name);
+                            if (!m) {
                                 respond(Reply::success("", json{{"module", *name}, {"state", "STOP"}, {"nodes", json::array()}}));
                                 return;
                             }
-                            respond(Reply::success("", it->second.module->status()));
+                            respond(Reply::success("", m->status()));
                         });
     (void)registry_.add("buckets",
                         "the bucket table in force on this node, for the console's map: each bucket's owner and, "
@@ -151,14 +153,12 @@ void Daemon::registerCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            auto it = slots_.find(*name);
-                            json out = bucketMap(it == slots_.end() || !it->second.module
-                                                     ? std::vector<farm_bucket>{}
-                                                     : it->second.module->table());
+                            auto* m = builtModule(*name);
+                            json out = bucketMap(m ? m->table() : std::vector<farm_bucket>{});
                             out["module"] = *name;
                             json nodes = json::object();
-                            if (it != slots_.end() && it->second.module) {
-                                auto st = it->second.module->status();
+                            if (m) {
+                                auto st = m->status();
                                 out["epoch"] = st.value("epoch", uint64_t{0});
                                 for (const auto& n : st.value("nodes", json::array()))
                                     nodes[std::to_string(n.value("id", 0))] = n.value("name", "");
@@ -175,14 +175,14 @@ void Daemon::registerCommands() {
                                 respond(Reply::error("args.client: " + ip.error().message()));
                                 return;
                             }
-                            auto it = slots_.find(*name);
-                            if (it == slots_.end() || !it->second.module) {
+                            auto* m = builtModule(*name);
+                            if (!m) {
                                 respond(Reply::error(*name + " is not started"));
                                 return;
                             }
                             std::optional<uint16_t> port;
                             if (r.args.contains("port")) port = r.args["port"].get<uint16_t>();
-                            auto w = it->second.module->whoServes(ip.value(), port);
+                            auto w = m->whoServes(ip.value(), port);
                             if (!w) respond(Reply::error(w.error().message()));
                             else respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
                         });
@@ -233,10 +233,8 @@ void Daemon::registerCommands() {
                             respond(Reply::success(""));
                         });
     auto running = [this](const std::string& name) {
-        auto it = slots_.find(name);
-        return it != slots_.end() && it->second.module &&
-               (it->second.module->state() != module::ModuleState::Stop ||
-                it->second.module->activity() != module::Activity::Idle);
+        auto* m = builtModule(name);
+        return m && (m->state() != module::ModuleState::Stop || m->activity() != module::Activity::Idle);
     };
     // NAME.safe unpacked and checked apart, then put in place in one rename:
     // a broken archive or configuration changes nothing; a running module is

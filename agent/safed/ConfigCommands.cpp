@@ -18,6 +18,38 @@ namespace {
 constexpr std::size_t kMaxConfigFileBytes = 256 * 1024;  // config-show skips larger files
 constexpr std::size_t kSnapshotLogLines = 10000;         // per log, the newest
 
+// A deploy's files: args.files, and args.userconfig as conf/userconfig.xml.
+Result<std::map<std::string, std::string>> deployFiles(const nlohmann::json& args) {
+    std::map<std::string, std::string> files;
+    if (args.contains("files")) {
+        if (!args["files"].is_object()) return badInput("args.files: an object of file name -> text");
+        for (const auto& [f, text] : args["files"].items()) {
+            if (!text.is_string()) return badInput("args.files." + f + ": not a text");
+            files[f] = text.get<std::string>();
+        }
+    }
+    if (args.contains("userconfig")) {
+        if (!args["userconfig"].is_string()) return badInput("args.userconfig: the text of a userconfig.xml");
+        files["conf/userconfig.xml"] = args["userconfig"].get<std::string>();
+    }
+    return files;
+}
+
+// The userconfig.xml a check is about: args.userconfig, else the one among
+// args.files (a deploy's preflight has the deploy's args, whose files are
+// checked as the deploy will check them), else the module's own (a deploy
+// of scripts alone: can the node still start?).
+Result<std::string> userConfigToCheck(const nlohmann::json& args, const std::string& moduleDir) {
+    auto files = deployFiles(args);
+    if (!files) return files.error();
+    if (args.contains("files"))
+        if (auto c = checkDeployFiles(files.value()); !c) return c.error();
+    if (auto u = files.value().find("conf/userconfig.xml"); u != files.value().end()) return u->second;
+    auto own = readModuleFiles(moduleDir, kMaxConfigFileBytes);
+    if (auto u = own.find("conf/userconfig.xml"); u != own.end()) return u->second;
+    return badInput(moduleDir + "/conf/userconfig.xml: cannot be read");
+}
+
 }  // namespace
 
 using control::Reply;
@@ -57,15 +89,15 @@ void Daemon::registerConfigCommands() {
                             respond(Reply::success("", json{{"module", *name}, {"files", files}}));
                         });
     (void)registry_.add("config-check",
-                        "check a userconfig.xml (args.userconfig: its text) as a start on this node would",
+                        "check a userconfig.xml (args.userconfig, or args.files as config-deploy takes them; none: the module's "
+                        "own) as a start on this node would",
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            if (!r.args.contains("userconfig") || !r.args["userconfig"].is_string()) {
-                                respond(Reply::error("args.userconfig: the text of a userconfig.xml"));
-                                return;
-                            }
-                            json errors = checkUserConfig(*name, r.args["userconfig"].get<std::string>());
+                            json errors = json::array();
+                            auto text = userConfigToCheck(r.args, moduleDir(*name));
+                            if (!text) errors.push_back(text.error().message());
+                            else errors = checkUserConfig(*name, text.value());
                             bool valid = errors.empty();
                             respond(Reply::success(valid ? "valid" : std::to_string(errors.size()) + " error(s)",
                                                    json{{"module", *name}, {"valid", valid}, {"errors", errors}}));
@@ -79,22 +111,12 @@ void Daemon::registerConfigCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            std::map<std::string, std::string> files;
-                            if (r.args.contains("files")) {
-                                if (!r.args["files"].is_object()) {
-                                    respond(Reply::error("args.files: an object of file name -> text"));
-                                    return;
-                                }
-                                for (const auto& [f, text] : r.args["files"].items()) {
-                                    if (!text.is_string()) {
-                                        respond(Reply::error("args.files." + f + ": not a text"));
-                                        return;
-                                    }
-                                    files[f] = text.get<std::string>();
-                                }
+                            auto parsed = deployFiles(r.args);
+                            if (!parsed) {
+                                respond(Reply::error(parsed.error().message()));
+                                return;
                             }
-                            if (r.args.contains("userconfig") && r.args["userconfig"].is_string())
-                                files["conf/userconfig.xml"] = r.args["userconfig"].get<std::string>();
+                            auto files = std::move(parsed.value());
                             if (auto c = checkDeployFiles(files); !c) {
                                 respond(Reply::error(c.error().message()));
                                 return;
@@ -109,9 +131,8 @@ void Daemon::registerConfigCommands() {
                                     return;
                                 }
                             }
-                            auto slot = slots_.find(*name);
-                            bool running = slot != slots_.end() && slot->second.module &&
-                                           slot->second.module->state() != module::ModuleState::Stop;
+                            auto* m = builtModule(*name);
+                            bool running = m && m->state() != module::ModuleState::Stop;
                             auto written = writeModuleFiles(moduleDir(*name), files);
                             if (!written) {
                                 respond(Reply::error(written.error().message()));
@@ -131,10 +152,8 @@ void Daemon::registerConfigCommands() {
                             auto name = target(r, respond);
                             if (!name) return;
                             json files = json::object();
-                            auto it = slots_.find(*name);
-                            bool started = it != slots_.end() && it->second.module;
-                            json status = started ? it->second.module->status()
-                                                  : json{{"module", *name}, {"state", "STOP"}};
+                            auto* m = builtModule(*name);
+                            json status = m ? m->status() : json{{"module", *name}, {"state", "STOP"}};
                             files["status.json"] = status.dump(2) + "\n";
                             if (metrics_) files["metrics.txt"] = http::formatPrometheus(metrics_->collect());
                             auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

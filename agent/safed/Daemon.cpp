@@ -154,7 +154,11 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
             return std::make_unique<module::MembershipDriver>(io_, planCopy, ms);
         },
         [log](char level, const char* id, const std::string& text) {
-            log->log(control::levelFromLetter(level), control::messageIdFromName(id).value_or(control::MessageId::SF_MODULE_STATE), text);
+            // ModuleTest checks every id is known; should one slip through,
+            // the line still says which it was.
+            auto known = control::messageIdFromName(id);
+            log->log(control::levelFromLetter(level), known.value_or(control::MessageId::SF_MODULE_STATE),
+                     known ? text : "(" + std::string(id) + ") " + text);
         },
         [this, cfg, scriptPaths](app::VerdictHandler onVerdict) { return makeCheckers(io_, *cfg, scriptPaths, onVerdict); },
     };
@@ -216,16 +220,15 @@ Result<void> Daemon::startHttp() {
     metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] {
         std::vector<nlohmann::json> out;
         for (const auto& name : installedModules()) {
-            auto it = slots_.find(name);
-            if (it != slots_.end() && it->second.module) out.push_back(it->second.module->status());
-            else out.push_back({{"module", name}, {"state", "STOP"}});
+            auto* m = builtModule(name);
+            out.push_back(m ? m->status() : nlohmann::json{{"module", name}, {"state", "STOP"}});
         }
         return out;
     });
     http::HttpHooks hooks;
     hooks.moduleUp = [this](const std::string& name) {
-        auto it = slots_.find(name);
-        return it != slots_.end() && it->second.module && it->second.module->state() == module::ModuleState::Up;
+        auto* m = builtModule(name);
+        return m && m->state() == module::ModuleState::Up;
     };
     hooks.metrics = metrics_.get();
     hooks.peers = peerSetup();

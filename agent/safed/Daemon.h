@@ -48,6 +48,8 @@ private:
     std::vector<std::string> installedModules() const;
     std::string moduleDir(const std::string& name) const;
     Result<Slot*> slot(const std::string& name);
+    // The module built for `name` (started, or stopped since), or null.
+    module::Module* builtModule(const std::string& name) const;
     Result<module::Module*> buildModule(const std::string& name);
     void registerCommands();        // Commands.cpp
     void registerConfigCommands();  // ConfigCommands.cpp

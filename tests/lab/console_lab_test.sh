@@ -5,9 +5,10 @@
 # and apache_farm.safe; an admin user on n1; tests/web/console.test.mjs
 # (playwright-core, Debian's chromium, headless) runs inside the client
 # namespace against n1's console on port 9010: log in, every node green and
-# the bucket map, stop n1 from the console (its buckets go, red), start it
-# again (green, buckets back). The screenshots are kept in
-# BUILD_DIR/artifacts/console/.
+# the bucket map, stop n2 from n1's console (its buckets go, red), start it
+# again (green, buckets back), n3's log, the configuration checked and
+# deployed to every node, the snapshot downloaded. The screenshots (and
+# the snapshot) are kept in BUILD_DIR/artifacts/console/.
 #
 # Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1. Cleans up on any exit.
 set -uo pipefail
@@ -44,6 +45,12 @@ nsenter --net="/run/netns/${P}cl" -- timeout 300 node "$top/tests/web/console.te
 rc=$?
 cat "$tmp/browser"
 check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(ls "$shots" 2>/dev/null | tr '\n' ' ')"
+check "the snapshot downloaded from the console holds every node's files" \
+  "$(python3 -c "
+import sys, zipfile
+names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
+need = {f'{n}/{f}' for n in ('n1', 'n2', 'n3') for f in ('status.json', 'logs/module.log', 'conf/userconfig.xml')}
+print(1 if need <= names else 0)" "$shots/snapshot.zip" 2>/dev/null || echo 0)" "$(stat -c %s "$shots/snapshot.zip" 2>/dev/null) bytes"
 
 echo "== $passed passed, $failed failed"
 ((failed == 0))

@@ -145,16 +145,20 @@ good = json.load(open(sys.argv[1]))['arguments']['files']['conf/userconfig.xml']
 for name, text in (('good', good + '<!-- deployed by the lab -->\n'),
                    ('bad', good.replace('<farm>', '<farm bogus=\"1\">', 1) + '<!-- refused -->\n')):
     json.dump({'module': 'apache_farm', 'node': 'all', 'args': {'userconfig': text, 'files': {'conf/userconfig.xml': text}}},
-              open(sys.argv[2] + '.' + name, 'w'))" "$tmp/api_conf" "$tmp/deploy"
+              open(sys.argv[2] + '.' + name, 'w'))
+json.dump({'module': 'apache_farm', 'node': 'all', 'args': {'files': {'bin/start_both': 'echo no interpreter'}}},
+          open(sys.argv[2] + '.script', 'w'))" "$tmp/api_conf" "$tmp/deploy"
 deploy_code() {
   api -o "$tmp/deploy_$1.out" -w '%{http_code}' -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
     --data-binary "@$tmp/deploy.$1" "$n1api/api/v1/commands/config-deploy"
 }
 uc() { echo "/run/safefarm-lab/$P/safed/n$1/etc/modules/apache_farm/conf/userconfig.xml"; }
 bad_code=$(deploy_code bad)
+script_code=$(deploy_code script)
 check "port 9010: a deploy refused by the check is written on no node (409)" \
-  "$([[ $bad_code == 409 ]] && ! grep -q 'refused' "$(uc 1)" "$(uc 2)" "$(uc 3)" && echo 1 || echo 0)" \
-  "$bad_code $(head -c 160 "$tmp/deploy_bad.out")"
+  "$([[ $bad_code == 409 && $script_code == 409 ]] && ! grep -q 'refused' "$(uc 1)" "$(uc 2)" "$(uc 3)" \
+      && ! grep -q 'no interpreter' /run/safefarm-lab/$P/safed/n*/etc/modules/apache_farm/bin/start_both && echo 1 || echo 0)" \
+  "$bad_code $(head -c 160 "$tmp/deploy_bad.out"); $script_code $(head -c 200 "$tmp/deploy_script.out")"
 good_code=$(deploy_code good)
 check "port 9010: a deploy to every node, a result each, the previous file kept" \
   "$([[ $good_code == 200 ]] && grep -q 'deployed by the lab' "$(uc 1)" && grep -q 'deployed by the lab' "$(uc 2)" && grep -q 'deployed by the lab' "$(uc 3)" \

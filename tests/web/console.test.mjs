@@ -4,12 +4,16 @@
 //
 //   node console.test.mjs --url http://ADDR:9010 --user U --password P --node n1 --shots DIR
 //
-// Logs in, sees every node green and the bucket map, stops this node from
-// the console and watches its buckets go and its state turn red, starts it
-// again and sees it green with its buckets back. A screenshot of each step
-// goes to --shots. Prints PASS/FAIL lines; exit 1 on the first failure.
+// --node is the node whose console is opened. Logs in, sees every node green
+// and the bucket map; from this one console: stops another node (chosen in
+// #action-node) and watches its buckets go and its state turn red, starts
+// it again (green, buckets back); reads a third node's logs (#logs-node);
+// checks userconfig.xml, deploys an edit to every node (each node checks it
+// first) and sees a bad edit refused everywhere; downloads the snapshot
+// .zip to DIR/snapshot.zip. A screenshot of each step goes to --shots.
+// Prints PASS/FAIL lines; exit 1 on the first failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 const { values: opt } = parseArgs({
@@ -43,20 +47,73 @@ async function until(what, fn, arg, timeout = 20000) {
 }
 // The page functions below run in the browser: they read #nodes tr[data-state]
 // and #bucket-map[data-owners] ("n1:5462,n2:5461,…") themselves.
+async function bucketsLeave(n) {
+  const what = `stop ${n}: its buckets leave it`;
+  const moved = await until(what, (node) => {
+    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
+      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
+    const moving = Number(document.querySelector('#bucket-map')?.dataset.moving || 0);
+    // Draining: the others own every bucket, this node's drain to them.
+    return !o[node] && Object.keys(o).length > 0 ? `${JSON.stringify(o)} moving ${moving}` : '';
+  }, n, 30000);
+  pass(what, moved);
+}
+async function bucketsBack(n) {
+  return until(`start ${n}: its buckets are back`, (node) => {
+    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
+      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
+    return o[node] > 0 ? JSON.stringify(o) : '';
+  }, n, 30000);
+}
+async function nodeState(what, n, state, timeout = 40000) {
+  await until(what, ([node, st]) => document.querySelector(`#nodes tr[data-node="${node}"]`)?.dataset.state === st,
+    [n, state], timeout);
+}
+// Waits until a node chooser lists n, then chooses it.
+async function chooseNode(select, n) {
+  await until(`${n} can be chosen in ${select}`, ([sel, node]) =>
+    [...document.querySelectorAll(`${sel} option`)].some((o) => o.value === node), [select, n]);
+  await page.selectOption(select, n);
+}
+// The answer of the running start/stop/restart: "ok" or the error.
+async function actionDone(what) {
+  const kind = await until(what, () => {
+    const k = document.querySelector('#action-status')?.dataset.kind;
+    return k && k !== 'busy' ? k : '';
+  }, undefined, 120000);
+  const text = await page.$eval('#action-status', (e) => e.textContent.trim());
+  if (kind !== 'ok') await fail(what, text);
+  return text;
+}
+// The lines of a config-deploy answer once #config-deploy-results has this outcome.
+async function deployOutcome(what, outcome) {
+  return until(what, (want) => {
+    const ul = document.querySelector('#config-deploy-results');
+    if (ul?.dataset.outcome !== want) return null;
+    return [...ul.querySelectorAll('li')].map((li) => ({ node: li.dataset.node, ok: li.dataset.ok, text: li.textContent }));
+  }, outcome, 60000);
+}
+
 const browser = await chromium.launch({
   executablePath: opt.chromium, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'],
 });
 try {
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('dialog', (d) => d.accept());  // the stop's confirmation
+  page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  // Confirmations (a stop, a deploy) are accepted; what they asked is kept.
+  const dialogs = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    d.accept();
+  });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  // Chromium logs every failed HTTP answer (the wrong password's 401) as a
-  // console error: those are not script errors.
+  // Chromium logs every failed HTTP answer (the wrong password's 401, the
+  // refused deploy's 409) as a console error: those are not script errors.
   page.on('console', (m) => {
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
   });
 
+  // 1. A wrong password is refused.
   await page.goto(opt.url, { waitUntil: 'load' });
   await page.waitForSelector('#login-user', { timeout: 10000 });
   await shot('login');
@@ -66,9 +123,10 @@ try {
   await until('a wrong password is refused with a message',
     () => (document.querySelector('#login-error')?.textContent || '').trim().length > 0);
   pass('a wrong password is refused with a message');
+
+  // 2. Logged in: every node green, the bucket map shared by all.
   await page.fill('#login-password', opt.password);
   await page.click('#login-submit');
-
   const all = await until('logged in: every node UP (green)', () => {
     const s = Object.entries(Object.fromEntries([...document.querySelectorAll('#nodes tr[data-node]')]
       .map((tr) => [tr.dataset.node, tr.dataset.state])));
@@ -84,10 +142,50 @@ try {
   pass('the bucket map shows every node\'s buckets', map);
   await shot('cluster-green');
 
-  // The configuration: userconfig.xml shown, checked as a start would check
-  // it; an unknown attribute is named.
+  // The other nodes, as this node's table names them: n2 and n3 in the lab.
+  const others = await page.$$eval('#nodes tr[data-node][data-self="false"]', (trs) => trs.map((tr) => tr.dataset.node));
+  if (others.length < 2) await fail('the table names two other nodes', JSON.stringify(others));
+  const [target, logsOf] = others;
+
+  // 3. Stop another node from this node's console: its buckets go, it turns red.
+  await chooseNode('#action-node', target);
+  const asked = dialogs.length;
+  await page.click('#action-stop');
+  await bucketsLeave(target);
+  // By now the confirmation was answered (nothing moves before it is).
+  const question = dialogs[asked] || '';
+  if (!question.includes(`on ${target}?`)) await fail(`stop ${target}: the confirmation names it`, JSON.stringify(question));
+  await shot(`stopping-${target}`);
+  await nodeState(`stop ${target}: its state turns red (STOP)`, target, 'STOP');
+  const stopped = await actionDone(`stop ${target}: the console says it is done`);
+  const selfState = await page.$eval(`#nodes tr[data-node="${opt.node}"]`, (tr) => tr.dataset.state).catch(() => '?');
+  if (selfState !== 'UP') await fail(`stop ${target}: ${opt.node} stays UP`, selfState);
+  pass(`stop ${target}: its state turns red (STOP), ${opt.node} stays UP`, stopped);
+  await shot(`stopped-${target}-red`);
+
+  // 4. Start it again, still chosen: green, and its buckets back.
+  await page.click('#action-start');
+  await nodeState(`start ${target}: green (UP) again`, target, 'UP');
+  const back = await bucketsBack(target);
+  pass(`start ${target}: green (UP) again, its buckets back`, back);
+  await actionDone(`start ${target}: the console says it is done`);
+  await shot(`started-${target}-green`);
+
+  // 5. Another node's logs, read through this node's console.
+  await chooseNode('#logs-node', logsOf);
+  const lastLine = await until(`the logs of ${logsOf} are shown`, (n) => {
+    const pre = document.querySelector('#logs');
+    const text = (pre?.textContent || '').trim();
+    return pre?.dataset.node === n && text ? text.split('\n').pop().slice(0, 100) : '';
+  }, logsOf);
+  pass(`the logs of ${logsOf} are shown`, lastLine);
+  await shot(`logs-${logsOf}`);
+
+  // 6. The configuration: userconfig.xml shown, checked as a start would
+  // check it; an unknown attribute is named.
   await until('the configuration is shown', () =>
     (document.querySelector('#config-text')?.value || '').includes('<safe'));
+  const original = await page.$eval('#config-text', (t) => t.value);
   await page.click('#config-check');
   await until('the shown userconfig.xml checks valid',
     () => document.querySelector('#config-result')?.dataset.valid === 'true');
@@ -100,35 +198,58 @@ try {
   pass('the configuration shown and checked: valid, then the edit\'s error named', why.split('\n')[0].slice(0, 100));
   await shot('config-checked');
 
-  // Stop this node from the console: its buckets go, its state turns red.
-  await page.click('#action-stop');
-  const moved = await until(`stop ${opt.node}: its buckets leave it`, (n) => {
-    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
-      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
-    const moving = Number(document.querySelector('#bucket-map')?.dataset.moving || 0);
-    // Draining: the others own every bucket, this node's drain to them.
-    return !o[n] && Object.keys(o).length > 0 ? `${JSON.stringify(o)} moving ${moving}` : '';
-  }, opt.node, 30000);
-  pass(`stop ${opt.node}: its buckets leave it`, moved);
-  await shot('stopping');
-  await until(`stop ${opt.node}: its state turns red (STOP)`,
-    (n) => document.querySelector(`#nodes tr[data-node="${n}"]`)?.dataset.state === 'STOP', opt.node, 40000);
-  pass(`stop ${opt.node}: its state turns red (STOP)`,
-    await page.$eval('#action-status', (e) => e.textContent.trim()).catch(() => ''));
-  await shot('stopped-red');
+  // Deployed to every node: a comment after the prolog's declarations keeps
+  // the file valid, so every node checks it and writes it.
+  const MARK = '<!-- deployed from the console test -->';
+  const commented = original.replace(/^((?:\s*<\?xml[^>]*\?>)?(?:\s*<!DOCTYPE[^>]*>)?)/, `$1\n${MARK}`);
+  const edit = (text) => page.$eval('#config-text', (t, v) => {
+    t.value = v;
+    t.dispatchEvent(new Event('input', { bubbles: true }));
+  }, text);
+  await edit(commented);
+  await page.click('#config-deploy');
+  const deployed = await deployOutcome('the edited userconfig.xml is deployed to every node', 'deployed');
+  const wrote = deployed.filter((l) => l.ok === 'true');
+  if (wrote.length !== all || deployed.some((l) => l.ok === 'false')) {
+    await fail('the edited userconfig.xml is deployed to every node', JSON.stringify(deployed));
+  }
+  await until('the files are read again after the deploy: the comment is there',
+    (m) => (document.querySelector('#config-text')?.value || '').includes(m), MARK);
+  pass('the edited userconfig.xml is deployed to every node', wrote.map((l) => l.text).join(' | ').slice(0, 200));
+  await shot('config-deployed');
 
-  // Start it again: green, and its buckets back.
-  await page.click('#action-start');
-  await until(`start ${opt.node}: green (UP) again`,
-    (n) => document.querySelector(`#nodes tr[data-node="${n}"]`)?.dataset.state === 'UP', opt.node, 40000);
-  const back = await until(`start ${opt.node}: its buckets are back`, (n) => {
-    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
-      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
-    return o[n] > 0 ? JSON.stringify(o) : '';
-  }, opt.node, 30000);
-  pass(`start ${opt.node}: green (UP) again, its buckets back`, back);
-  await shot('started-green');
+  // A bad edit is refused by every node's check: written nowhere.
+  await edit(commented.replace('<farm>', '<farm bogus="1">'));
+  await page.click('#config-deploy');
+  const refused = await deployOutcome('a userconfig.xml with an unknown attribute is refused, nothing written', 'refused');
+  if (!refused.some((l) => l.ok === 'false') || !refused.some((l) => l.text.includes('nothing was written on any node'))) {
+    await fail('a userconfig.xml with an unknown attribute is refused, nothing written', JSON.stringify(refused));
+  }
+  pass('a userconfig.xml with an unknown attribute is refused, nothing written',
+    refused.map((l) => l.text.split('\n')[0]).join(' | ').slice(0, 200));
+  await shot('config-deploy-refused');
 
+  // 7. The snapshot of every node, as a .zip download.
+  await until('the snapshot link is shown', () => {
+    const a = document.querySelector('#snapshot');
+    return a && !a.hidden && a.getAttribute('href') ? a.href : '';
+  });
+  const zip = `${opt.shots}/snapshot.zip`;
+  let download;
+  try {
+    [download] = await Promise.all([page.waitForEvent('download', { timeout: 60000 }), page.click('#snapshot')]);
+    await download.saveAs(zip);
+  } catch (e) {
+    await fail('the snapshot downloads', String(e).split('\n')[0]);
+  }
+  let bytes = Buffer.alloc(0);
+  try { bytes = readFileSync(zip); } catch { /* checked below */ }
+  if (bytes.subarray(0, 2).toString('latin1') !== 'PK') {
+    await fail('the snapshot downloads as a .zip', `${zip}: ${bytes.length} bytes, starts ${JSON.stringify(bytes.subarray(0, 16).toString('latin1'))}`);
+  }
+  pass('the snapshot downloads as a .zip', `${download.suggestedFilename()}, ${bytes.length} bytes`);
+
+  // 8. Nothing went wrong in the page's scripts.
   if (errors.length) await fail('no script error in the page', errors.slice(0, 3).join(' | '));
   pass('no script error in the page');
 } finally {

@@ -6,13 +6,16 @@ const BASE = '/api/v1';
 const DEFAULT_TIMEOUT_MS = 10000;
 
 // A refused or failed request. status is the HTTP status, 0 when safed
-// could not be reached; text is what safed said (or what went wrong).
+// could not be reached; text is what safed said (or what went wrong); args
+// the envelope's arguments: a command sent to every node that failed on one
+// (500) or was refused by its check (409) still has each node's answer there.
 export class ApiError extends Error {
-  constructor(status, text, retryAfter = null) {
+  constructor(status, text, retryAfter = null, args = {}) {
     super(text);
     this.name = 'ApiError';
     this.status = status;
     this.retryAfter = retryAfter;
+    this.args = args;
   }
 }
 
@@ -56,7 +59,8 @@ export async function request(method, path, { body, csrf, timeoutMs = DEFAULT_TI
   const env = await readEnvelope(res);
   if (!res.ok) {
     const retry = res.headers.get('Retry-After');
-    throw new ApiError(res.status, env.text || `HTTP ${res.status}`, retry === null ? null : Number(retry));
+    throw new ApiError(res.status, env.text || `HTTP ${res.status}`, retry === null ? null : Number(retry),
+      env.arguments || {});
   }
   return { text: env.text || '', args: env.arguments || {} };
 }
@@ -77,17 +81,46 @@ export function listCommands() {
   return request('GET', '/commands');
 }
 
+// node: another node's name (the call goes through this node's API to that
+// node's, signed with the cluster key), or ALL_NODES; absent: this node.
+export const ALL_NODES = 'all';
+
 // A read-only command by GET (no CSRF needed, cacheable by nothing).
-export function readCommand(name, module) {
-  const query = module ? `?module=${encodeURIComponent(module)}` : '';
-  return request('GET', `/commands/${encodeURIComponent(name)}${query}`);
+export function readCommand(name, module, node) {
+  const query = Object.entries({ module, node })
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+  return request('GET', `/commands/${encodeURIComponent(name)}${query ? `?${query}` : ''}`);
 }
 
-// Any command by POST, with the safectl envelope {module, args}.
-export function postCommand(name, module, args, csrf, timeoutMs) {
-  return request('POST', `/commands/${encodeURIComponent(name)}`, {
-    body: { module, args: args || {} },
-    csrf,
-    timeoutMs,
+// Any command by POST, with the safectl envelope {module, args} (and node).
+export function postCommand(name, module, args, csrf, timeoutMs, node) {
+  const body = { module, args: args || {} };
+  if (node) body.node = node;
+  return request('POST', `/commands/${encodeURIComponent(name)}`, { body, csrf, timeoutMs });
+}
+
+// The answers of a command sent to every node, one per node, from
+// arguments.nodes ({"n1": {result, text, arguments, status}, ...}), in the
+// order safed gave them. ok: that node did it (result 0, or 3: nothing to
+// do); a node that could not be reached has status 502 and says why.
+export function nodeAnswers(args) {
+  return Object.entries((args && args.nodes) || {}).map(([node, a]) => {
+    const answer = a && typeof a === 'object' ? a : {};
+    const status = Number(answer.status) || 0;
+    return {
+      node,
+      ok: status < 300 && (answer.result === 0 || answer.result === 3),
+      status,
+      text: answer.text || '',
+      args: answer.arguments || {},
+    };
   });
+}
+
+// Every node's status, metrics, logs and configuration in one .zip: a
+// plain link (the session cookie goes with it; no CSRF token for a GET).
+export function snapshotUrl(module) {
+  return `${BASE}/snapshot${module ? `?module=${encodeURIComponent(module)}` : ''}`;
 }

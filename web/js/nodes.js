@@ -69,3 +69,29 @@ export function renderDetails(dl, status) {
   ];
   dl.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
 }
+
+// The other nodes' names, in the status' order, or null when the status
+// lists no node (module never started here since safed started): the caller
+// then keeps the list it last saw.
+export function otherNodeNames(status) {
+  const nodes = (status && status.nodes) || [];
+  return nodes.length ? nodes.filter((n) => n.id !== status.self).map((n) => n.name) : null;
+}
+
+// A node chooser: this node first (value ''), the others by name, then
+// "all nodes" (value 'all') when withAll. Rebuilt only when the list
+// changes: a <select> rebuilt every poll would close under the pointer.
+// Keeps the chosen node while it is listed; returns the chosen value.
+export function renderNodeChoice(select, selfName, others, { withAll = false, allValue = 'all' } = {}) {
+  const key = JSON.stringify([selfName || '', others, withAll]);
+  if (select.dataset.choices === key) return select.value;
+  const chosen = select.value;
+  select.replaceChildren(
+    el('option', { value: '' }, selfName ? `this node (${selfName})` : 'this node'),
+    ...others.map((name) => el('option', { value: name }, name)),
+    ...(withAll ? [el('option', { value: allValue }, 'all nodes')] : []),
+  );
+  select.dataset.choices = key;
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : '';
+  return select.value;
+}
