@@ -182,6 +182,24 @@ TEST_F(PeerRelayTest, TheCallersRoleIsCheckedBeforeAnythingIsForwarded) {
     EXPECT_NE(unknown.body.find("no node 'n9' in cluster.xml"), std::string::npos) << unknown.body;
 }
 
+TEST_F(PeerRelayTest, ASessionWithoutItsCsrfTokenOrWithBadJsonForwardsNothing) {
+    start();
+    auto login = client("n1").post("/api/v1/login", R"({"user": "adm", "password": "adm-password"})");
+    ASSERT_EQ(login.status, 200u) << login.body;
+    auto setCookie = login.header("set-cookie");
+    std::string cookie = setCookie.substr(0, setCookie.find(';'));
+    std::string csrf = login.json()["arguments"]["csrf_token"];
+    auto noToken = client("n1").post("/api/v1/commands/stop", R"({"node": "n2"})", {{"Cookie", cookie}});
+    EXPECT_EQ(noToken.status, 403u) << noToken.body;
+    auto badJson = client("n1").post("/api/v1/commands/stop", R"({"node": "n2")",
+                                     {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+    EXPECT_EQ(badJson.status, 400u) << badJson.body;
+    EXPECT_EQ(calls_["n2:stop"], 0);
+    auto ok = client("n1").post("/api/v1/commands/stop", R"({"node": "n2"})", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+    EXPECT_EQ(ok.status, 200u) << ok.body;
+    EXPECT_EQ(calls_["n2:stop"], 1);
+}
+
 TEST_F(PeerRelayTest, AllRunsOnEveryNodeWithAnAnswerEach) {
     start();
     auto r = post("n2", "status", {{"module", "farm"}, {"node", "all"}}, Role::Monitor);
