@@ -57,7 +57,9 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
     c.timeout = readOnly ? setup_.readTimeout : setup_.actionTimeout;
     auto nonce = claims.nonce;
     auto* auth = auth_.get();
+    std::weak_ptr<int> alive = alive_;
     setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
+        if (alive.expired()) return;
         auto bad = [&](std::string text) {
             spdlog::warn("http: forwarding {} to {}: {}", request.command, node.name, text);
             done(NodeReply{node.name, 502, Reply::error(std::move(text))});
@@ -96,8 +98,10 @@ void PeerRelay::gatherAll(const Identity& who, const control::Request& request, 
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         // A command may answer on another thread (a stop does): the count,
         // and whatever runs next, stay on the API's thread.
-        call(nodes[i].name, who, request, readOnly, [g, i, ex = executor_](NodeReply r) {
-            boost::asio::post(ex, [g, i, r = std::move(r)]() mutable {
+        call(nodes[i].name, who, request, readOnly,
+             [g, i, ex = executor_, alive = std::weak_ptr<int>(alive_)](NodeReply r) {
+            boost::asio::post(ex, [g, i, r = std::move(r), alive]() mutable {
+                if (alive.expired()) return;
                 g->replies[i] = std::move(r);
                 if (--g->left == 0) g->done(std::move(g->replies));
             });
@@ -131,7 +135,9 @@ void PeerRelay::callAll(const Identity& who, const control::Request& request, bo
     }
     control::Request check = request;
     check.command = *pre;
+    std::weak_ptr<int> alive = alive_;
     gatherAll(who, check, true, [=, this](std::vector<NodeReply> checks) {
+        if (alive.expired()) return;
         bool allPassed = true;
         for (const auto& c : checks) allPassed = allPassed && c.status < 300 && preflightPassed(c.reply);
         if (!allPassed) {

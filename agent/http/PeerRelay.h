@@ -79,6 +79,9 @@ private:
     PeerSetup setup_;
     const control::CommandRegistry& registry_;
     std::unique_ptr<PeerAuth> auth_;
+    // Answers that arrive after the relay is gone (a peer's answer to a
+    // server being stopped) find this expired and are dropped.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 // Which command must pass on every node before this one runs on any.

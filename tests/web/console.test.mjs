@@ -45,13 +45,16 @@ async function until(what, fn, arg, timeout = 20000) {
     await fail(what, `(not within ${timeout / 1000} s)`);
   }
 }
-// The page functions below run in the browser: they read #nodes tr[data-state]
-// and #bucket-map[data-owners] ("n1:5462,n2:5461,…") themselves.
+// The page functions below run in the browser: they read #nodes tr[data-state],
+// and #bucket-map[data-owners] ("n1:5462,n2:5461,…") through testOwners(),
+// which the page is given before its own scripts run (no closure reaches it).
+const OWNERS_SCRIPT = `window.testOwners = () => Object.fromEntries(
+  (document.querySelector('#bucket-map')?.dataset.owners || '').split(',').filter(Boolean)
+    .map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));`;
 async function bucketsLeave(n) {
   const what = `stop ${n}: its buckets leave it`;
   const moved = await until(what, (node) => {
-    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
-      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
+    const o = window.testOwners();
     const moving = Number(document.querySelector('#bucket-map')?.dataset.moving || 0);
     // Draining: the others own every bucket, this node's drain to them.
     return !o[node] && Object.keys(o).length > 0 ? `${JSON.stringify(o)} moving ${moving}` : '';
@@ -60,8 +63,7 @@ async function bucketsLeave(n) {
 }
 async function bucketsBack(n) {
   return until(`start ${n}: its buckets are back`, (node) => {
-    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
-      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
+    const o = window.testOwners();
     return o[node] > 0 ? JSON.stringify(o) : '';
   }, n, 30000);
 }
@@ -99,6 +101,7 @@ const browser = await chromium.launch({
 });
 try {
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  await page.addInitScript({ content: OWNERS_SCRIPT });
   // Confirmations (a stop, a deploy) are accepted; what they asked is kept.
   const dialogs = [];
   page.on('dialog', (d) => {
@@ -134,8 +137,7 @@ try {
   });
   pass('logged in: every node UP (green)', `${all} nodes`);
   const map = await until('the bucket map shows every node\'s buckets', (n) => {
-    const o = Object.fromEntries((document.querySelector('#bucket-map')?.dataset.owners || '')
-      .split(',').filter(Boolean).map((kv) => kv.split(':')).map(([k, v]) => [k, Number(v)]));
+    const o = window.testOwners();
     const total = Object.values(o).reduce((a, b) => a + b, 0);
     return Object.keys(o).length >= n && total === 16384 ? JSON.stringify(o) : '';
   }, all);
