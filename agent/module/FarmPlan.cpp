@@ -62,6 +62,8 @@ bool sameSubnet(const IpAddr& a, const IpAddr& b, int prefixLen) {
     return true;
 }
 
+}  // namespace
+
 // cluster.xml is the same file on every node, so the position of a node in
 // the module's first lan is an id every node agrees on without a message.
 Result<std::vector<FarmNode>> farmNodes(const config::ModuleConfig& module, const config::ClusterConfig& cluster) {
@@ -86,6 +88,8 @@ Result<std::vector<FarmNode>> farmNodes(const config::ModuleConfig& module, cons
     }
     return nodes;
 }
+
+namespace {
 
 farm_filter_kind filterKind(config::HashFilter f) {
     switch (f) {

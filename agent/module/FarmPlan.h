@@ -49,6 +49,10 @@ struct LocalAddr {
 };
 std::vector<LocalAddr> localAddresses();
 
+// The farm's nodes: every node of the module's first lan, its id its
+// position there (1..), with its addresses on the module's lans.
+Result<std::vector<FarmNode>> farmNodes(const config::ModuleConfig& module, const config::ClusterConfig& cluster);
+
 // `selfName` picks this node; empty: the node one of whose lan addresses is
 // configured here, as SafeKit finds itself. An <interface> without a name is
 // the one whose subnet holds the first VIP, as in SafeKit.

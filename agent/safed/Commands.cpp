@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "config/ModuleConfig.h"
+#include "module/FarmPlan.h"
 #include "module/SafeArchive.h"
 
 #include "safed/Daemon.h"
@@ -35,6 +36,28 @@ std::optional<std::string> Daemon::moduleOf(const Request& r, const Responder& r
 module::Module* Daemon::builtModule(const std::string& name) const {
     auto it = slots_.find(name);
     return it == slots_.end() ? nullptr : it->second.module.get();
+}
+
+// A module not started since safed started: STOP here, the other nodes of
+// its farm UNKNOWN (no view to tell), so a console on this node can still
+// name them and act on them.
+json Daemon::unstartedStatus(const std::string& name) {
+    json out{{"module", name}, {"state", "STOP"}, {"nodes", json::array()}};
+    if (auto c = loadCluster(); !c) return out;
+    config::ParseContext ctx;  // no interface checks: only the farm's nodes are read
+    ctx.cluster = cluster_.get();
+    ctx.moduleDir = moduleDir(name);
+    auto parsed = config::parseUserConfigFile(moduleDir(name) + "/conf/userconfig.xml", ctx);
+    if (!parsed.config) return out;
+    auto nodes = module::farmNodes(*parsed.config, *cluster_);
+    if (!nodes) return out;
+    for (const auto& n : nodes.value()) {
+        bool self = n.name == options_.node;
+        if (self) out["self"] = n.id;
+        out["nodes"].push_back(
+            {{"id", n.id}, {"name", n.name}, {"state", self ? "STOP" : "UNKNOWN"}, {"buckets", 0}, {"share", 0.0}});
+    }
+    return out;
 }
 
 void Daemon::registerCommands() {
@@ -141,11 +164,7 @@ void Daemon::registerCommands() {
                             auto name = target(r, respond);
                             if (!name) return;
                             auto* m = builtModule(*name);
-                            if (!m) {
-                                respond(Reply::success("", json{{"module", *name}, {"state", "STOP"}, {"nodes", json::array()}}));
-                                return;
-                            }
-                            respond(Reply::success("", m->status()));
+                            respond(Reply::success("", m ? m->status() : unstartedStatus(*name)));
                         });
     (void)registry_.add("buckets",
                         "the bucket table in force on this node, for the console's map: each bucket's owner and, "

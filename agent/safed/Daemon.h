@@ -58,6 +58,7 @@ private:
     // An edited userconfig.xml checked as a start here would check it: the
     // errors (none: valid).
     nlohmann::json checkUserConfig(const std::string& module, const std::string& text);
+    nlohmann::json unstartedStatus(const std::string& module);  // Commands.cpp
     void resumeModules();
     Result<void> startHttp();
     http::PeerSetup peerSetup();

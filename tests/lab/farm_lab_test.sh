@@ -397,6 +397,14 @@ safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
 safectl 1 module list >"$tmp/list" 2>&1
 safectl 1 stop -m farm >"$tmp/stop_never" 2>&1
 check "stop of a module never started: already stopped" "$(grep -q 'already stopped' "$tmp/stop_never" && echo 1 || echo 0)" "$(head -c 80 "$tmp/stop_never")"
+api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/status?module=farm" >"$tmp/status_never" 2>&1
+check "status of a module never started: the farm's nodes named, this one STOP" \
+  "$(python3 -c "
+import json, sys
+a = json.load(open(sys.argv[1]))['arguments']
+n = {x['name']: x['state'] for x in a['nodes']}
+print(1 if n == {'n1': 'STOP', 'n2': 'UNKNOWN', 'n3': 'UNKNOWN'} and a['self'] == 1 else 0)" "$tmp/status_never" 2>/dev/null || echo 0)" \
+  "$(head -c 160 "$tmp/status_never")"
 check "module install farm.safe: listed next to apache_farm" "$(grep -q '^farm' "$tmp/list" && grep -q '^apache_farm' "$tmp/list" && echo 1 || echo 0)" "$(tr -s ' \n' ' ' <"$tmp/list")"
 printf 'not a zip' >"$tmp/broken.safe"
 safectl 1 module install "$tmp/broken.safe" >"$tmp/inst2" 2>&1
