@@ -175,6 +175,19 @@ names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
 need = {'summary.txt'} | {f'{n}/{f}' for n in ('n1', 'n2', 'n3') for f in ('status.json', 'metrics.txt', 'logs/module.log', 'conf/userconfig.xml', 'bin/start_both')}
 print(1 if need <= names and not any(n.endswith('ERROR.txt') for n in names) else 0)" "$tmp/snapshot.zip" 2>/dev/null || echo 0)" \
   "$snap_code, $(stat -c %s "$tmp/snapshot.zip" 2>/dev/null) bytes"
+# An action for every node at once: the application restarted everywhere
+# (stop_both, start_both; the nodes stay in the farm), an answer each.
+restart_code=$(nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 60 -o "$tmp/restart_all" -w '%{http_code}' \
+  -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
+  -d '{"module":"apache_farm","node":"all"}' "$n1api/api/v1/commands/restart")
+ok=1
+for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
+check "port 9010: restart on every node through n1, an answer each, all UP after" \
+  "$([[ $restart_code == 200 && $ok == 1 ]] && python3 -c "
+import json, sys
+n = json.load(open(sys.argv[1]))['arguments']['nodes']
+print(1 if sorted(n) == ['n1', 'n2', 'n3'] and all(v['result'] == 0 and 'restarted' in v['text'] for v in n.values()) else 0)" "$tmp/restart_all" 2>/dev/null || echo 0)" \
+  "$restart_code $(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['text'])" "$tmp/restart_all" 2>/dev/null)"
 
 # --- kill -9 of safed on node 2 -------------------------------------------
 pid=$(cat "/run/safefarm-lab/$P/safed/n2/run/safed.pid")
