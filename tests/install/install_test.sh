@@ -35,14 +35,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-passed=0 failed=0
-check() { # NAME OK(0|1) DETAIL
-  if [[ $2 == 1 ]]; then
-    passed=$((passed + 1)); printf 'PASS  %-52s %s\n' "$1" "$3"
-  else
-    failed=$((failed + 1)); printf 'FAIL  %-52s %s\n' "$1" "$3"
-  fi
-}
+CHECK_WIDTH=52
+source "$top/tests/lab/check_lib.sh"
 ok() { "$@" >/dev/null 2>&1 && echo 1 || echo 0; }
 R() { in_root "$root" "$@"; }
 

@@ -62,14 +62,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-passed=0 failed=0
-check() {
-  if [[ $2 == 1 ]]; then
-    passed=$((passed + 1)); printf 'PASS  %-52s %s\n' "$1" "$3"
-  else
-    failed=$((failed + 1)); printf 'FAIL  %-52s %s\n' "$1" "$3"
-  fi
-}
+CHECK_WIDTH=52
+source "$top/tests/lab/check_lib.sh"
 
 # --- the root: package + apache2, as on a web node ---------------------------
 t=$(date +%s.%N)

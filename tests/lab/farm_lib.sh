@@ -37,17 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-passed=0
-failed=0
-check() { # NAME OK(0|1) DETAIL
-  if [[ $2 == 1 ]]; then
-    passed=$((passed + 1))
-    printf 'PASS  %-46s %s\n' "$1" "$3"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL  %-46s %s\n' "$1" "$3"
-  fi
-}
+source "$top/tests/lab/check_lib.sh"
 ms() { echo $(($(date +%s%N) / 1000000)); }
 node_ns() { echo "${P}n$1"; }
 safectl() { local i=$1; shift; timeout 60 "$top/scripts/lab" --prefix "$P" --build "$build" safectl "n$i" "$@"; }

@@ -50,22 +50,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-passed=0
-failed=0
-check() { # NAME OK(0|1) DETAIL
-  if [[ $2 == 1 ]]; then
-    passed=$((passed + 1))
-    printf 'PASS  %-44s %s\n' "$1" "$3"
-  else
-    failed=$((failed + 1))
-    printf 'FAIL  %-44s %s\n' "$1" "$3"
-  fi
-}
-finish() {
-  echo "$passed passed, $failed failed"
-  ((failed == 0 && passed > 0))
-  exit $?
-}
+CHECK_WIDTH=44
+source "$top/tests/lab/check_lib.sh"
 fatal() {
   check "$1" 0 "$2"
   finish
