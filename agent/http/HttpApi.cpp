@@ -2,8 +2,6 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
-
-#include <ctime>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 
@@ -478,10 +476,7 @@ void HttpApi::snapshot(const std::string& query, const HttpRequest& req, const P
     spdlog::info("http: {} ({}) from {}: snapshot {}", auth.who->name, roleName(auth.who->role), peer.address,
                  loggable(request.module));
     relay_->gatherAll(*auth.who, request, true, [respond](std::vector<NodeReply> replies) {
-        auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        char stamp[32];
-        std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
-        std::string top = std::string("safefarm-snapshot-") + stamp;
+        std::string top = snapshotName(std::chrono::system_clock::now());
         std::vector<std::pair<std::string, std::string>> files;
         std::string summary;
         const NodeReply* firstFailure = nullptr;

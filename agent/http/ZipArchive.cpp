@@ -2,6 +2,7 @@
 
 #include <zip.h>
 
+#include <ctime>
 #include <memory>
 
 namespace safefarm::http {
@@ -20,6 +21,15 @@ struct SourceFree {
 using Source = std::unique_ptr<zip_source_t, SourceFree>;
 
 }  // namespace
+
+std::string snapshotName(std::chrono::system_clock::time_point when) {
+    auto t = std::chrono::system_clock::to_time_t(when);
+    std::tm utc{};
+    ::gmtime_r(&t, &utc);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &utc);
+    return std::string("safefarm-snapshot-") + stamp;
+}
 
 Result<std::string> makeZip(const std::vector<std::pair<std::string, std::string>>& files) {
     // libzip removes an archive left empty instead of writing one: an empty

@@ -1,6 +1,7 @@
 // A .zip in memory (libzip), for the console's snapshot download.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +9,10 @@
 #include "common/Result.h"
 
 namespace safefarm::http {
+
+// "safefarm-snapshot-20261129-031500" (UTC): a snapshot's top folder, and
+// its file's name with ".zip".
+std::string snapshotName(std::chrono::system_clock::time_point when);
 
 // (path inside the archive, content) in order; deflated.
 Result<std::string> makeZip(const std::vector<std::pair<std::string, std::string>>& files);

@@ -13,6 +13,7 @@
 #include "safectl/ClusterCommand.h"
 #include "safectl/ConfigCommand.h"
 #include "safectl/LogsCommand.h"
+#include "safectl/SnapshotCommand.h"
 #include "safectl/StateCommand.h"
 #include "safectl/StatusCommand.h"
 #include "safectl/UserCommand.h"
@@ -108,6 +109,12 @@ int main(int argc, char** argv) {
     logsCmd->add_flag("-f,--follow", logs.follow, "keep printing what is appended, until interrupted");
     logsCmd->add_option("-n,--lines", logs.lines, "how many of the last lines (default 50)");
     logsCmd->callback([&] { rc = showLogs(ctl(), logs, std::cout, std::cerr); });
+
+    SnapshotOptions snap;
+    auto* snapCmd = app.add_subcommand("snapshot", "this node's status, counters, logs and configuration in a .zip, for support");
+    snapCmd->add_option("-m,--module", snap.module, "the module");
+    snapCmd->add_option("-o,--output", snap.output, "the .zip to write (default: ./safefarm-snapshot-STAMP-NODE.zip)");
+    snapCmd->callback([&] { rc = takeSnapshot(ctl(), snap, std::cout, std::cerr); });
 
     auto* moduleCmd = app.add_subcommand("module", "install, list and remove modules");
     moduleCmd->require_subcommand(1);

@@ -98,6 +98,12 @@ protected:
         });
         canned("stop", [](const Request& r) { return Reply::success(r.module + " stopped"); });
         canned("module-install", [](const Request&) { return Reply::success("installed"); });
+        canned("snapshot", [](const Request& r) {
+            if (r.module == "nosuch") return Reply::error("no module 'nosuch' installed");
+            return Reply::success("2 files", {{"module", "apache_farm"},
+                                              {"node", "node1"},
+                                              {"files", {{"status.json", "{}"}, {"logs/module.log", "one\n"}}}});
+        });
         canned("logs", [this](const Request&) {
             std::ofstream(dir_ + "/module.log") << "one\ntwo\nthree\n";
             return Reply::success("", {{"path", dir_ + "/module.log"}});
@@ -241,6 +247,20 @@ TEST_F(SafectlVerbs, LogsPrintsTheLastLines) {
     EXPECT_EQ(r.exit, 0) << r.err;
     EXPECT_EQ(r.out, "two\nthree\n");
     EXPECT_EQ(requests().back()["args"], (json{{"app", true}}));
+}
+
+TEST_F(SafectlVerbs, SnapshotWritesAZipOnlyItsOwnerReads) {
+    std::string zip = dir_ + "/snap.zip";
+    auto r = safectl({"snapshot", "-m", "apache_farm", "-o", zip});
+    EXPECT_EQ(r.exit, 0) << r.err;
+    EXPECT_EQ(r.out, zip + ": 2 files of apache_farm on node1, " + std::to_string(fs::file_size(zip)) + " bytes\n");
+    EXPECT_EQ(slurp(zip).substr(0, 4), std::string("PK\x03\x04", 4));
+    EXPECT_EQ(fs::status(zip).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_EQ(requests().back()["command"], "snapshot");
+    auto bad = safectl({"snapshot", "-m", "nosuch", "-o", dir_ + "/no.zip"});
+    EXPECT_EQ(bad.exit, 1);
+    EXPECT_NE(bad.err.find("no module 'nosuch' installed"), std::string::npos) << bad.err;
+    EXPECT_FALSE(fs::exists(dir_ + "/no.zip"));
 }
 
 TEST_F(SafectlVerbs, UsageErrorIsExitOne) {

@@ -175,6 +175,13 @@ names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
 need = {'summary.txt'} | {f'{n}/{f}' for n in ('n1', 'n2', 'n3') for f in ('status.json', 'metrics.txt', 'logs/module.log', 'conf/userconfig.xml', 'bin/start_both')}
 print(1 if need <= names and not any(n.endswith('ERROR.txt') for n in names) else 0)" "$tmp/snapshot.zip" 2>/dev/null || echo 0)" \
   "$snap_code, $(stat -c %s "$tmp/snapshot.zip" 2>/dev/null) bytes"
+safectl 1 snapshot -m apache_farm -o "$tmp/local_snapshot.zip" >"$tmp/local_snapshot.out" 2>&1
+check "safectl snapshot: this node's files in a .zip without the API" \
+  "$(python3 -c "
+import sys, zipfile
+names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
+print(1 if {'n1/status.json', 'n1/logs/module.log', 'n1/conf/userconfig.xml'} <= names else 0)" "$tmp/local_snapshot.zip" 2>/dev/null || echo 0)" \
+  "$(head -c 120 "$tmp/local_snapshot.out")"
 # An action for every node at once: the application restarted everywhere
 # (stop_both, start_both; the nodes stay in the farm), an answer each.
 restart_code=$(nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 60 -o "$tmp/restart_all" -w '%{http_code}' \
