@@ -96,12 +96,20 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     return success();
 }
 
+// A local change is told at once (Membership queues the heartbeats), not at
+// the next pulse: a node ready or draining moves the view up to a pulse
+// sooner. Only the datagrams go now; views still come from the transport's
+// own turn, never from inside the module's call.
 void MembershipDriver::setReady(bool ready) {
-    if (membership_) membership_->setReady(ready, UdpTransport::monotonicNow());
+    if (!membership_) return;
+    membership_->setReady(ready, UdpTransport::monotonicNow());
+    if (transport_) transport_->sendQueued();
 }
 
 void MembershipDriver::drain() {
-    if (membership_) membership_->stop(UdpTransport::monotonicNow());
+    if (!membership_) return;
+    membership_->stop(UdpTransport::monotonicNow());
+    if (transport_) transport_->sendQueued();
 }
 
 std::chrono::nanoseconds MembershipDriver::restarting() {

@@ -62,3 +62,37 @@ TEST(MembershipDriverTest, DestroyedRightAfterLeavingOrWhileJoined) {
     }
     EXPECT_GT(views, 0);
 }
+
+// Ready (or draining) is told at once: the heartbeat that says so leaves
+// with the call, not at the next pulse (here a second away).
+TEST(MembershipDriverTest, ReadyAndDrainingAreSentAtOnceNotAtTheNextPulse) {
+    TempDir dir;
+    boost::asio::io_context io;
+    const uint16_t port = 47100;
+    namespace ip = boost::asio::ip;
+    ip::udp::socket peer(io, ip::udp::endpoint(ip::make_address("127.0.0.2"), port));
+    peer.non_blocking(true);
+    auto drainPeer = [&] {
+        char buf[2048];
+        ip::udp::endpoint from;
+        boost::system::error_code ec;
+        int n = 0;
+        while (peer.receive_from(boost::asio::buffer(buf), from, 0, ec) > 0 && !ec) n++;
+        return n;
+    };
+    auto s = settings(dir);
+    s.pulse = 1000ms;
+    MembershipDriver d(io, loopbackPlan(port), s);
+    ASSERT_TRUE(d.join(false, [](const membership::View&, bool) {}).ok());
+    io.run_for(20ms);  // the first heartbeats
+    drainPeer();
+    d.setReady(true);
+    usleep(20000);
+    EXPECT_GT(drainPeer(), 0) << "no heartbeat until the next pulse";
+    d.drain();
+    usleep(20000);
+    EXPECT_GT(drainPeer(), 0) << "no heartbeat until the next pulse";
+    d.leave();
+    io.restart();
+    io.run_for(20ms);
+}
