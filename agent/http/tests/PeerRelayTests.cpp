@@ -238,6 +238,9 @@ TEST_F(PeerRelayTest, ADeployOneNodeRefusesIsWrittenNowhere) {
     EXPECT_EQ(j["arguments"]["nodes"]["n1"]["arguments"]["valid"], true);
     for (const auto& n : kNodes) EXPECT_EQ(calls_[n + ":config-deploy"], 0) << n;
 
+    // A deploy is admin's: control and monitor are refused before any check.
+    for (auto role : {Role::Control, Role::Monitor})
+        EXPECT_EQ(post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}}, role).status, 403u);
     auto done = post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}});
     ASSERT_EQ(done.status, 200u) << done.body;
     for (const auto& n : kNodes) {
