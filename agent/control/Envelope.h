@@ -31,6 +31,10 @@ struct Request {
     std::string command;
     std::string module;  // "" when the command is not about one module
     nlohmann::json args = nlohmann::json::object();
+    // Who sent it and how, as the transport knows it ("safectl (uid 0)",
+    // "adm (admin) from 198.18.1.1", "adm (admin) via n1"), for the module
+    // log (SF_COMMAND). Not part of the envelope: a client cannot claim it.
+    std::string origin;
 };
 
 struct Reply {

@@ -32,11 +32,13 @@ std::string serialize(const Reply& reply) {
     return toJson(reply).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-// Peers we take commands from: root, and whoever safed runs as.
-bool authorized(int fd) {
+// Peers we take commands from: root, and whoever safed runs as. Their
+// process and user, for the module log.
+bool authorized(int fd, std::string& origin) {
     ucred cred{};
     socklen_t len = sizeof cred;
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
+    origin = "safectl (pid " + std::to_string(cred.pid) + ", uid " + std::to_string(cred.uid) + ")";
     return cred.uid == 0 || cred.uid == ::geteuid();
 }
 
@@ -81,7 +83,7 @@ public:
         : socket_(std::move(socket)), registry_(registry), in_(kMaxRequestBytes + 1) {}
 
     void start() {
-        forbidden_ = !authorized(socket_.native_handle());
+        forbidden_ = !authorized(socket_.native_handle(), origin_);
         readNext();
     }
 
@@ -116,6 +118,7 @@ private:
             return send(Reply::error("only root or safed's own user may send commands", ResultCode::Forbidden), false);
         auto request = parseRequest(line);
         if (!request) return send(Reply::error(request.error().message()), true);
+        request.value().origin = origin_;
         // The handler may answer from another thread: the write goes back to ours.
         auto self = shared_from_this();
         registry_.dispatch(request.value(), [self](Reply reply) {
@@ -138,6 +141,7 @@ private:
     asio::streambuf in_;
     std::string out_;
     bool forbidden_ = false;
+    std::string origin_;
 };
 
 UnixServer::UnixServer(asio::io_context& io, const CommandRegistry& registry, std::string path)

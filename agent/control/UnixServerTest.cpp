@@ -76,6 +76,9 @@ protected:
         (void)registry_.add("echo", "", [](const Request& r, Responder respond) {
             respond(Reply::success(r.module, r.args));
         });
+        (void)registry_.add("origin", "", [](const Request& r, Responder respond) {
+            respond(Reply::success(r.origin));
+        });
         // Answers nobody until `gate_` requests wait: proves connections are served at once.
         (void)registry_.add("gather", "", [this](const Request&, Responder respond) {
             waiting_.push_back(respond);
@@ -126,6 +129,14 @@ TEST_F(UnixServerTest, AnswersAndListsCommands) {
     auto unknown = call(path_, {"nosuch", "", {}}, 2s);
     ASSERT_TRUE(unknown.ok());
     EXPECT_EQ(unknown->result, ResultCode::Unsupported);
+}
+
+// Who sent a command is the socket's peer (SO_PEERCRED), never the envelope.
+TEST_F(UnixServerTest, TheOriginIsTheSendersProcessAndUser) {
+    ASSERT_TRUE(startServer().ok());
+    auto reply = call(path_, {"origin", "", {}, "forged"}, 2s);
+    ASSERT_TRUE(reply.ok()) << reply.error().message();
+    EXPECT_EQ(reply->text, "safectl (pid " + std::to_string(::getpid()) + ", uid " + std::to_string(::getuid()) + ")");
 }
 
 TEST_F(UnixServerTest, SeveralClientsAtOnce) {

@@ -412,6 +412,7 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
         if (!parsed) return respond(errorResponse(400, parsed.error().message()));
         request = std::move(parsed.value());
     }
+    request.origin = auth.who->name + " (" + roleName(auth.who->role) + ") from " + peer.address;
     if (!node.empty() && node != kAllNodes && !PeerAuth::validName(node))
         return respond(errorResponse(400, "\"node\": not a node name"));
     if (node == relay_->self()) node.clear();
@@ -454,6 +455,7 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
     if (body.is_object()) body["command"] = name;
     auto request = control::requestFromJson(body);
     if (!request) return signedResponse(400, Reply::error(request.error().message()));
+    request.value().origin = c.user + " (" + roleName(c.role) + ") via " + c.from;
     if (need != Role::Monitor)
         spdlog::info("http: {} ({}) via {} ({}): {} {}", c.user, roleName(c.role), c.from, peer.address, name,
                      loggable(request.value().module));

@@ -60,10 +60,28 @@ json Daemon::unstartedStatus(const std::string& name) {
     return out;
 }
 
+// SF_COMMAND: what an operator asked of a module, and who (safectl's pid
+// and uid, the console's user, role and address, or the node it came
+// through).
+void Daemon::noteCommand(const std::string& module, const Request& r) {
+    auto s = slot(module);
+    if (!s) return;
+    std::string what = r.command;
+    if (r.args.value("force", false)) what += " (force)";
+    s.value()->log->info(control::MessageId::SF_COMMAND,
+                         module + ": " + what + " asked by " + (r.origin.empty() ? "an unknown sender" : r.origin));
+}
+
 void Daemon::registerCommands() {
     registerConfigCommands();
     // Resolves the module of a request, or answers the error itself.
     auto target = [this](const Request& r, Responder& respond) { return moduleOf(r, respond); };
+    // The module an operator acts on; who asked goes into its log first.
+    auto actOn = [this](const Request& r, Responder& respond) {
+        auto name = moduleOf(r, respond);
+        if (name) noteCommand(*name, r);
+        return name;
+    };
     auto stateOf = [this](const std::string& name) {
         const auto* built = builtModule(name);
         if (!built) return json{{"module", name}, {"state", "STOP"}, {"activity", ""}, {"reason", ""}};
@@ -112,15 +130,15 @@ void Daemon::registerCommands() {
     };
 
     (void)registry_.add("start", "start a module on this node", [=, this](const Request& r, Responder respond) {
-        if (auto name = target(r, respond)) startModule(*name, respond);
+        if (auto name = actOn(r, respond)) startModule(*name, respond);
     });
     (void)registry_.add("stop", "stop a module on this node (drains first; args.force: at once)",
                         [=, this](const Request& r, Responder respond) {
-                            if (auto name = target(r, respond))
+                            if (auto name = actOn(r, respond))
                                 stopModule(*name, r.args.value("force", false), respond);
                         });
     auto restart = [=, this](const Request& r, Responder respond) {
-        auto name = target(r, respond);
+        auto name = actOn(r, respond);
         if (!name) return;
         stopModule(*name, r.args.value("force", false), [=](Reply stopped) {
             if (!stopped.ok()) {
@@ -133,7 +151,7 @@ void Daemon::registerCommands() {
     // SafeKit: restart = the application only; stopstart = the whole module.
     (void)registry_.add("restart", "restart the application of a module (stop_both, start_both)",
                         [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
+                            auto name = actOn(r, respond);
                             if (!name) return;
                             auto* m = builtModule(*name);
                             if (!m) {

@@ -111,6 +111,7 @@ void Daemon::registerConfigCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
+                            noteCommand(*name, r);
                             auto parsed = deployFiles(r.args);
                             if (!parsed) {
                                 respond(Reply::error(parsed.error().message()));

@@ -59,6 +59,7 @@ private:
     // errors (none: valid).
     nlohmann::json checkUserConfig(const std::string& module, const std::string& text);
     nlohmann::json unstartedStatus(const std::string& module);  // Commands.cpp
+    void noteCommand(const std::string& module, const control::Request& r);
     void resumeModules();
     Result<void> startHttp();
     http::PeerSetup peerSetup();

@@ -45,6 +45,10 @@ nsenter --net="/run/netns/${P}cl" -- timeout 300 node "$top/tests/web/console.te
 rc=$?
 cat "$tmp/browser"
 check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(ls "$shots" 2>/dev/null | tr '\n' ' ')"
+log2=/run/safefarm-lab/$P/safed/n2/log/apache_farm/module.log
+check "n2's module log says who stopped it, and through which node" \
+  "$(grep -q 'SF_COMMAND apache_farm: stop asked by admin (admin) via n1' "$log2" && grep -q 'SF_COMMAND apache_farm: start asked by admin (admin) via n1' "$log2" && echo 1 || echo 0)" \
+  "$(grep -m1 SF_COMMAND "$log2")"
 check "the snapshot downloaded from the console holds every node's files" \
   "$(python3 -c "
 import sys, zipfile

@@ -420,6 +420,9 @@ safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
 safectl 1 module list >"$tmp/list" 2>&1
 safectl 1 stop -m farm >"$tmp/stop_never" 2>&1
 check "stop of a module never started: already stopped" "$(grep -q 'already stopped' "$tmp/stop_never" && echo 1 || echo 0)" "$(head -c 80 "$tmp/stop_never")"
+log1=/run/safefarm-lab/$P/safed/n1/log/farm/module.log
+check "the module log says who asked (safectl's pid and uid)" \
+  "$(grep -Eq 'SF_COMMAND farm: stop asked by safectl \(pid [0-9]+, uid 0\)' "$log1" && echo 1 || echo 0)" "$(grep -m1 SF_COMMAND "$log1")"
 api -H "Authorization: Bearer $key" "$n1api/api/v1/commands/status?module=farm" >"$tmp/status_never" 2>&1
 check "status of a module never started: the farm's nodes named, this one STOP" \
   "$(python3 -c "

@@ -116,7 +116,8 @@ protected:
         auto answer = [this, node](const std::string& name) {
             return [this, node, name](const Request& r, Responder respond) {
                 calls_[node + ":" + name]++;
-                respond(Reply::success(name + " on " + node, {{"node", node}, {"module", r.module}, {"args", r.args}}));
+                respond(Reply::success(name + " on " + node,
+                                       {{"node", node}, {"module", r.module}, {"args", r.args}, {"origin", r.origin}}));
             };
         };
         for (const char* c : {"status", "stop", "config-deploy"}) ASSERT_TRUE(reg.add(c, c, answer(c)).ok());
@@ -159,6 +160,8 @@ TEST_F(PeerRelayTest, ACommandForAnotherNodeRunsThereOnly) {
     ASSERT_EQ(r.status, 200u) << r.body;
     EXPECT_EQ(r.json()["arguments"]["node"], "n2");
     EXPECT_EQ(r.json()["arguments"]["module"], "farm");
+    // Who asked, for n2's module log: the caller as n1 knew it, and n1.
+    EXPECT_EQ(r.json()["arguments"]["origin"], "control-key (control) via n1");
     EXPECT_EQ(calls_["n2:stop"], 1);
     EXPECT_EQ(calls_["n1:stop"], 0);
     // A read through GET names the node in the query.
@@ -167,7 +170,9 @@ TEST_F(PeerRelayTest, ACommandForAnotherNodeRunsThereOnly) {
     ASSERT_EQ(g.status, 200u) << g.body;
     EXPECT_EQ(g.json()["arguments"]["node"], "n3");
     // Its own name is here.
-    EXPECT_EQ(post("n1", "status", {{"node", "n1"}}, Role::Monitor).json()["arguments"]["node"], "n1");
+    auto here = post("n1", "status", {{"node", "n1"}}, Role::Monitor).json()["arguments"];
+    EXPECT_EQ(here["node"], "n1");
+    EXPECT_EQ(here["origin"], "monitor-key (monitor) from 127.0.0.1");
 }
 
 TEST_F(PeerRelayTest, TheCallersRoleIsCheckedBeforeAnythingIsForwarded) {
