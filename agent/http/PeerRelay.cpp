@@ -112,17 +112,17 @@ void PeerRelay::gatherAll(const Identity& who, const control::Request& request, 
 void PeerRelay::callAll(const Identity& who, const control::Request& request, bool readOnly, DoneAll done) {
     auto summarise = [](std::vector<NodeReply> replies, std::string prefix) {
         json nodes = json::object();
-        std::string text = std::move(prefix);
+        std::string each;  // "n1: done; n2: ..."
         bool allOk = true;
         for (const auto& r : replies) {
             json one = control::toJson(r.reply);
             one["status"] = r.status;
             nodes[r.node] = one;
             allOk = allOk && r.reply.ok() && r.status < 300;
-            text += (text.empty() || text.ends_with(": ") ? "" : "; ") + r.node + ": " +
+            each += (each.empty() ? "" : "; ") + r.node + ": " +
                     (r.reply.text.empty() ? resultName(r.reply.result) : r.reply.text);
         }
-        Reply out{allOk ? ResultCode::Success : ResultCode::Error, text, json{{"nodes", nodes}}};
+        Reply out{allOk ? ResultCode::Success : ResultCode::Error, prefix + each, json{{"nodes", nodes}}};
         return std::pair{out, allOk ? 200u : 500u};
     };
     auto pre = preflightOf(request.command);

@@ -117,11 +117,8 @@ void Daemon::registerConfigCommands() {
                                 respond(Reply::error(parsed.error().message()));
                                 return;
                             }
+                            // The names are checked by writeModuleFiles, before anything is written.
                             auto files = std::move(parsed.value());
-                            if (auto c = checkDeployFiles(files); !c) {
-                                respond(Reply::error(c.error().message()));
-                                return;
-                            }
                             if (auto u = files.find("conf/userconfig.xml"); u != files.end()) {
                                 json errors = checkUserConfig(*name, u->second);
                                 if (!errors.empty()) {

@@ -93,11 +93,11 @@ Result<std::vector<std::string>> writeModuleFiles(const std::string& moduleDir,
     // Every file beside its place first: a full disk fails here, with
     // nothing changed.
     for (const auto& [name, text] : files) {
-        std::string dir = moduleDir + "/" + name.substr(0, name.find('/'));
+        auto slash = name.find('/');  // checked: conf/NAME or bin/NAME
+        std::string dir = moduleDir + "/" + name.substr(0, slash);
         std::error_code ec;
         fs::create_directories(dir, ec);
-        std::string tmp = moduleDir + "/" + name.substr(0, name.find('/')) + "/.deploy." +
-                          name.substr(name.find('/') + 1);
+        std::string tmp = dir + "/.deploy." + name.substr(slash + 1);
         auto w = writeDurably(tmp, text, name.starts_with("bin/") ? 0755 : 0644);
         if (!w) {
             removeTemps();

@@ -36,7 +36,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 CHECK_WIDTH=52
-source "$top/tests/lab/check_lib.sh"
 ok() { "$@" >/dev/null 2>&1 && echo 1 || echo 0; }
 R() { in_root "$root" "$@"; }
 

@@ -2,17 +2,9 @@
 # A fresh Debian 12 root made by debootstrap from the mirror this machine's
 # apt uses, the package built and installed in it with apt-get.
 
-# Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1 (as the lab tests).
-require_root() {
-  if [[ $(id -u) -ne 0 ]]; then
-    if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
-      echo "FAIL: $1 needs root (REQUIRE_PRIVILEGED=1)"
-      exit 1
-    fi
-    echo "SKIP: $1 needs root"
-    exit 77
-  fi
-}
+# require_root, check and finish: tests/lab/check_lib.sh.
+# shellcheck source=../lab/check_lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lab/check_lib.sh"
 
 # A tool the test cannot run without: skip, or fail with REQUIRE_PRIVILEGED=1.
 require_tool() {

@@ -63,7 +63,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 CHECK_WIDTH=52
-source "$top/tests/lab/check_lib.sh"
 
 # --- the root: package + apache2, as on a web node ---------------------------
 t=$(date +%s.%N)

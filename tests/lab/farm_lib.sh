@@ -5,14 +5,8 @@
 # shellcheck shell=bash
 PARALLEL=${PARALLEL:-16}
 
-if [[ $(id -u) -ne 0 ]]; then
-  if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
-    echo "FAIL: the lab test needs root (REQUIRE_PRIVILEGED=1)"
-    exit 1
-  fi
-  echo "SKIP: the lab test needs root"
-  exit 77
-fi
+source "$top/tests/lab/check_lib.sh"
+require_root "the lab test"
 for b in agent/safed/safed agent/safectl/safectl modules/apache_farm.safe; do
   [[ -e $build/$b ]] || { echo "FAIL: $build/$b not built"; exit 1; }
 done
@@ -37,7 +31,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-source "$top/tests/lab/check_lib.sh"
 ms() { echo $(($(date +%s%N) / 1000000)); }
 node_ns() { echo "${P}n$1"; }
 safectl() { local i=$1; shift; timeout 60 "$top/scripts/lab" --prefix "$P" --build "$build" safectl "n$i" "$@"; }

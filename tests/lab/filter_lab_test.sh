@@ -26,14 +26,9 @@ PARALLEL=16
 VIP6_DEV=${LAB_TEST_VIP6_DEV:-lo}
 KEY=${LAB_TEST_KEY:-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')}
 
-if [[ $(id -u) -ne 0 ]]; then
-  if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
-    echo "FAIL: the lab test needs root (REQUIRE_PRIVILEGED=1)"
-    exit 1
-  fi
-  echo "SKIP: the lab test needs root"
-  exit 77
-fi
+CHECK_WIDTH=44
+source "$top/tests/lab/check_lib.sh"
+require_root "the lab test"
 if [[ ! -x $tool ]]; then
   echo "FAIL: $tool not built"
   exit 1
@@ -50,8 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-CHECK_WIDTH=44
-source "$top/tests/lab/check_lib.sh"
 fatal() {
   check "$1" 0 "$2"
   finish

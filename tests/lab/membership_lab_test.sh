@@ -21,14 +21,9 @@ P=${SAFEFARM_LAB_TEST_PREFIX:-sfmt}
 PORT=5405
 BOUND_MS=800
 
-if [[ $(id -u) -ne 0 ]]; then
-  if [[ ${REQUIRE_PRIVILEGED:-0} == 1 ]]; then
-    echo "FAIL: the lab test needs root (REQUIRE_PRIVILEGED=1)"
-    exit 1
-  fi
-  echo "SKIP: the lab test needs root"
-  exit 77
-fi
+CHECK_WIDTH=44
+source "$top/tests/lab/check_lib.sh"
+require_root "the lab test"
 [[ -x $tool ]] || { echo "FAIL: $tool not built"; exit 1; }
 
 lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
@@ -45,8 +40,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-CHECK_WIDTH=44
-source "$top/tests/lab/check_lib.sh"
 mono_ms() { python3 -c 'import time; print(int(time.monotonic() * 1000))'; }
 # Reads a node's output: the last view's member count, or a counter.
 views() { grep -c '"event":"view"' "$tmp/out$1" || true; }

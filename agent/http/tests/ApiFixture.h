@@ -18,6 +18,7 @@
 #include <map>
 #include <thread>
 
+#include "RunOn.h"
 #include "TestClient.h"
 #include "control/CommandRegistry.h"
 #include "http/HttpServer.h"
@@ -97,12 +98,7 @@ protected:
     // Runs f on the server's thread and waits for it.
     template <class F>
     void onIo(F f) {
-        std::promise<void> done;
-        boost::asio::post(io_, [&] {
-            f();
-            done.set_value();
-        });
-        done.get_future().wait();
+        runOn(io_, std::move(f));
     }
 
     void makeWeb() {

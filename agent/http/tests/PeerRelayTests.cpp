@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "TestCert.h"
+#include "RunOn.h"
 #include "TestClient.h"
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
@@ -104,12 +105,7 @@ protected:
 
     template <class F>
     void onIo(F f) {
-        std::promise<void> done;
-        boost::asio::post(io_, [&] {
-            f();
-            done.set_value();
-        });
-        done.get_future().wait();
+        runOn(io_, std::move(f));
     }
 
     void addCommands(const std::string& node, control::CommandRegistry& reg) {
