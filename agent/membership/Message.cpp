@@ -57,14 +57,15 @@ private:
 };
 
 constexpr size_t kViewIdSize = 13;
-constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12 + 6;
+constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12 + 6 + 12 + 1;  // + 3 per heard peer
+constexpr size_t kHeardSize = 3;
 constexpr size_t kAckSize = 1 + 2 * kViewIdSize;
 constexpr size_t kMemberSize = 10;
 constexpr size_t kViewHeadSize = kViewIdSize + 1;
 
 bool bodyLengthFits(MessageType t, size_t len) {
     switch (t) {
-        case MessageType::Heartbeat: return len == kHeartbeatSize;
+        case MessageType::Heartbeat: return len >= kHeartbeatSize && (len - kHeartbeatSize) % kHeardSize == 0;
         case MessageType::Ack: return len == kAckSize;
         case MessageType::Propose:
         case MessageType::Commit:
@@ -108,6 +109,13 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
         w.u32(hb->connections);
         w.u64(hb->packets);
         for (uint8_t byte : hb->mac) w.u8(byte);
+        w.u32(hb->echoIncarnation);
+        w.u64(hb->echoSeq);
+        w.u8(static_cast<uint8_t>(hb->heard.size()));
+        for (const auto& h : hb->heard) {
+            w.u8(h.id);
+            w.u16(h.agoMs);
+        }
     } else if (const auto* ack = std::get_if<Ack>(&m.body)) {
         w.viewId(ack->proposal);
         w.u8(ack->accepted ? 1 : 0);
@@ -183,6 +191,15 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
             hb.connections = b.u32();
             hb.packets = b.u64();
             for (uint8_t& byte : hb.mac) byte = b.u8();
+            hb.echoIncarnation = b.u32();
+            hb.echoSeq = b.u64();
+            size_t n = b.u8();
+            if (bodyLen != kHeartbeatSize + n * kHeardSize) return d;
+            for (size_t i = 0; i < n; i++) {
+                Heartbeat::Heard h{b.u8(), b.u16()};
+                if (h.id == 255 || (!hb.heard.empty() && hb.heard.back().id >= h.id)) return d;
+                hb.heard.push_back(h);
+            }
             d.message.body = hb;
             break;
         }

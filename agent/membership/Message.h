@@ -12,7 +12,7 @@
 //   20   n  body
 //   20+n 32 HMAC-SHA256 under the cluster key of bytes [0, 20+n)
 //
-// Big-endian. Bodies: Heartbeat 37 bytes; Ack 27; Propose and Commit
+// Big-endian. Bodies: Heartbeat 50 + 3 per peer it heard; Ack 27; Propose and Commit
 // 14 + 10 per member (a 255-member view is 2,564 bytes, under any lan MTU
 // with IP fragmentation, and 64 members fit in one 1500-byte frame).
 // decode() checks everything before it trusts anything: total length,
@@ -33,7 +33,9 @@
 namespace safefarm::membership {
 
 constexpr uint16_t kWireMagic = 0x5346;
-constexpr uint8_t kWireVersion = 3;  // 2: the sender's traffic; 3: its data interface's MAC
+// 2: the sender's traffic; 3: its data interface's MAC; 4: the echo (leases
+// confirmed by the peers, docs/design.md "Leases").
+constexpr uint8_t kWireVersion = 4;
 constexpr size_t kHeaderSize = 20;
 constexpr size_t kMaxDatagram = kHeaderSize + 14 + 10 * 255 + Hmac::kTagSize;
 
@@ -64,6 +66,24 @@ struct Heartbeat {
     // The MAC of the sender's farm interface: in vmac_directed an entry node
     // relays a frame to its bucket's owner at that MAC. Zero: not known.
     Mac mac{};
+    // The echo (docs/design.md "Leases"): the receiver's incarnation and the
+    // highest sequence number the sender accepted from it, while the sender
+    // vouches for the receiver; zero when it does not (never heard it, or
+    // agreed to a view without it). The receiver serves only while enough
+    // peers echo it: its lease is anchored on the send time of what they
+    // echoed, under the view the sender held (`installed`).
+    uint32_t echoIncarnation = 0;
+    uint64_t echoSeq = 0;
+    // The peers the sender heard directly within the detection time, and
+    // how long ago (ms, rounded up): a peer the receiver stopped hearing is
+    // only suspected while another member still hears it (docs/design.md
+    // "Suspicion"). Sorted by id, unique, ids < 255.
+    struct Heard {
+        uint8_t id = 0;
+        uint16_t agoMs = 0;
+        bool operator==(const Heard& o) const { return id == o.id && agoMs == o.agoMs; }
+    };
+    std::vector<Heard> heard;
 };
 
 struct Ack {

@@ -23,9 +23,9 @@ TEST(MessageTest, RoundTripsEveryType) {
     Message hb;
     hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5};
     hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000,
-                        Mac{0x02, 0, 0, 0, 0x12, 0xfe}};
+                        Mac{0x02, 0, 0, 0, 0x12, 0xfe}, 4, 0x0102030405060708ULL};
     auto bytes = encode(hb, mac);
-    EXPECT_EQ(bytes.size(), kHeaderSize + 37 + Hmac::kTagSize);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 50 + Hmac::kTagSize);
     auto d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(d.message.header.sender, 9);
@@ -36,6 +36,24 @@ TEST(MessageTest, RoundTripsEveryType) {
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).connections, 70000u);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).packets, 5000000000u);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).mac, (Mac{0x02, 0, 0, 0, 0x12, 0xfe}));
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).echoIncarnation, 4u);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).echoSeq, 0x0102030405060708ULL);
+    EXPECT_TRUE(std::get<Heartbeat>(d.message.body).heard.empty());
+
+    // The peers the sender heard: 3 bytes each, sorted unique ids < 255.
+    std::get<Heartbeat>(hb.body).heard = {{1, 12}, {4, 65535}, {254, 0}};
+    bytes = encode(hb, mac);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 50 + 9 + Hmac::kTagSize);
+    d = decode(bytes, mac);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).heard, std::get<Heartbeat>(hb.body).heard);
+    for (auto bad : std::vector<std::vector<Heartbeat::Heard>>{{{4, 1}, {1, 1}}, {{1, 1}, {1, 2}}, {{255, 1}}}) {
+        std::get<Heartbeat>(hb.body).heard = bad;
+        d = decode(encode(hb, mac), mac);
+        EXPECT_FALSE(d.ok);
+        EXPECT_EQ(d.error, DecodeError::Malformed);
+    }
+    std::get<Heartbeat>(hb.body).heard.clear();
 
     Message ack;
     ack.header = Header{MessageType::Ack, 1, 0, 2, 6};
