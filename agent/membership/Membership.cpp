@@ -44,9 +44,11 @@ MemberState Membership::announcedState() const {
     return config_.ready && witnessOk_ ? MemberState::Ready : MemberState::NotReady;
 }
 
+// Heard within the detection time, directly or by another member (a
+// suspected peer is alive), or held for a restart.
 bool Membership::peerAlive(const Peer& p, Nanos now) const {
     return p.heard && p.state != MemberState::Stopped &&
-           (now - p.lastHeard <= config_.pulse * static_cast<int64_t>(config_.slostCount) || now <= p.holdUntil);
+           (now - std::max(p.lastHeard, p.heardVia) <= detection() || now <= p.holdUntil);
 }
 
 std::vector<uint8_t> Membership::alive(Nanos now) const {
@@ -58,19 +60,31 @@ std::vector<uint8_t> Membership::alive(Nanos now) const {
     return out;
 }
 
+ViewId Membership::peerInstalled(uint8_t peer) const {
+    auto it = peers_.find(peer);
+    return it == peers_.end() ? ViewId{} : it->second.installed;
+}
+
 bool Membership::lanUp(uint8_t peer, uint8_t lan) const {
     auto it = peers_.find(peer);
     return it != peers_.end() && lan < it->second.lanUp.size() && it->second.lanUp[lan];
 }
 
 bool Membership::quorate(const View& v) const {
+    std::vector<uint8_t> ids;
+    for (const auto& m : v.members) ids.push_back(m.id);
+    return quorateSet(ids);
+}
+
+bool Membership::quorateSet(const std::vector<uint8_t>& ids) const {
     if (config_.quorum == QuorumPolicy::None) return true;
     size_t n = config_.nodes.size();
-    size_t have = v.members.size();
+    size_t have = 0;
+    for (uint8_t id : config_.nodes) have += std::count(ids.begin(), ids.end(), id) ? 1 : 0;
     if (2 * have > n) return true;
     if (2 * have < n || n == 0) return false;
     uint8_t lowest = *std::min_element(config_.nodes.begin(), config_.nodes.end());
-    return v.contains(lowest);
+    return std::count(ids.begin(), ids.end(), lowest) > 0;
 }
 
 bool Membership::isCoordinator(Nanos now) const {
@@ -85,7 +99,10 @@ std::vector<ViewMember> Membership::desiredMembers(Nanos now) const {
     std::vector<ViewMember> out;
     for (const auto& [id, p] : peers_) {
         if (!peerAlive(p, now)) continue;
-        if (p.excluded && p.lastHeard <= p.excludedAt) continue;
+        // Left out for not acking: back once it says it heard this node
+        // after that, not merely when heard (a node that cannot hear the
+        // coordinator is heard all the time).
+        if (p.excluded && p.hearsMeAt <= p.excludedAt) continue;
         out.push_back(ViewMember{id, p.window.incarnation(), p.weight, p.state});
     }
     out.push_back(ViewMember{config_.self, config_.incarnation, config_.weight, announcedState()});
@@ -93,19 +110,125 @@ std::vector<ViewMember> Membership::desiredMembers(Nanos now) const {
     return out;
 }
 
-void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body) {
+void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body, Nanos now) {
     for (uint8_t lan = 0; lan < config_.lans; lan++) {
         Message m;
         m.header = Header{type, config_.self, lan, config_.incarnation, ++seq_};
         m.body = body;
         out_.push_back(Datagram{lan, to, encode(m, mac_)});
         counters_.sent++;
+        sentAt_.emplace_back(seq_, now);
+    }
+    // An echo of a seq older than the detection time anchors no lease.
+    while (sentAt_.size() > 1 && sentAt_.front().second < now - detection() - config_.pulse) sentAt_.pop_front();
+}
+
+std::optional<Nanos> Membership::sentTime(uint64_t seq) const {
+    auto it = std::lower_bound(sentAt_.begin(), sentAt_.end(), seq,
+                               [](const auto& e, uint64_t s) { return e.first < s; });
+    if (it == sentAt_.end() || it->first != seq) return std::nullopt;
+    return it->second;
+}
+
+// One heartbeat per peer: each carries its own echo, to the members of the
+// installed view only. A node vouches only for what it agreed to: a new
+// incarnation (a restarted agent) does not know what its previous life
+// acked, and it starts vouching once it holds a view with that peer.
+void Membership::sendHeartbeats(Nanos now, uint8_t flags) {
+    for (const auto& [id, p] : peers_) {
+        Heartbeat hb{announcedState(), flags, config_.weight, installed_.id, traffic_.connections, traffic_.packets,
+                     dataMac_};
+        if (!p.released && p.window.known() && installed_.contains(id)) {
+            hb.echoIncarnation = p.window.incarnation();
+            hb.echoSeq = p.window.highest();
+        }
+        for (const auto& [other, q] : peers_) {  // what this node heard directly, rounded up (older)
+            if (!q.heard || q.state == MemberState::Stopped || now - q.lastHeard > detection()) continue;
+            auto ago = (now - q.lastHeard + std::chrono::milliseconds(1) - Nanos{1}) / std::chrono::milliseconds(1);
+            hb.heard.push_back(Heartbeat::Heard{other, static_cast<uint16_t>(std::min<int64_t>(ago, 65535))});
+        }
+        send(id, MessageType::Heartbeat, hb, now);
     }
 }
 
-void Membership::sendHeartbeats(Nanos) {
-    Heartbeat hb{announcedState(), 0, config_.weight, installed_.id, traffic_.connections, traffic_.packets, dataMac_};
-    for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
+// --- leases (docs/design.md "Leases") --------------------------------------
+
+// This node may serve until the peers whose echoes ran out could form a
+// quorate view without it. Each peer vouches until (my send time of the
+// newest of my seqs it echoed, under a view not newer than mine) +
+// leaseSpan(): it lets me go only after the detection time on its own clock
+// (letGo()). An echo sent under a newer view than mine does not count: that
+// peer may have agreed to a view without me and taken me back since, while
+// I still serve an older table. No stall guard is needed: an agent that
+// stops running sends nothing, its anchors age, and the lease ends within
+// leaseSpan() of its last datagram, before any peer lets it go. (A guard of
+// a few pulses fenced busy agents on ordinary scheduling delays: issue 13.)
+// Where no quorate view can form without this node (the lowest id of two,
+// a farm of one), nobody can take its buckets: the lease is the detection
+// time from now, renewed while the agent runs.
+// With quorum none (SafeKit's, each side serves alone) the lease is the
+// node's own: (slost_count - 1) pulses from now, renewed while it runs.
+Nanos Membership::leaseUntil(Nanos now) const {
+    if (stopped_ || !installed_.contains(config_.self)) return Nanos{0};
+    Nanos guard = now + config_.pulse * static_cast<int64_t>(std::max<uint32_t>(1, config_.slostCount - 1));
+    if (config_.quorum == QuorumPolicy::None) return guard;
+    std::vector<std::pair<Nanos, uint8_t>> ends;
+    for (const auto& [id, p] : peers_) {
+        Nanos at = kNever;
+        for (const auto& a : p.anchors)
+            if (a.view <= installed_.id) at = std::max(at, a.at);
+        ends.emplace_back(at == kNever ? kNever : at + leaseSpan(), id);
+    }
+    std::sort(ends.begin(), ends.end());
+    std::vector<uint8_t> gone;
+    for (const auto& [end, id] : ends) {
+        gone.push_back(id);
+        if (quorateSet(gone)) return std::max(Nanos{0}, end);
+    }
+    return now + detection();  // no quorate view can form without this node
+}
+
+// May this node agree to a view that leaves p out? Only once p's lease, as
+// far as this node's echoes carry it, has run out: p was silent for the
+// detection time (its last echoed seq was sent before it was last heard),
+// it said it stopped (its data path was revoked before), or this node stopped
+// echoing it at least the detection time ago.
+// A new incarnation (or a start after a stop) lets nobody go before the
+// detection time has passed since it started: its previous life may have
+// echoed any peer until then.
+bool Membership::letGo(const Peer& p, Nanos now) const {
+    if (now - startedAt_ < detection()) return false;
+    if (!peerAlive(p, now) || p.state == MemberState::Stopped) return true;
+    return p.released && now - p.releasedAt >= detection();
+}
+
+// Stops echoing every peer that v leaves out (any peer this node may have
+// vouched for, in its installed view or not: a node that never installed a
+// view still echoes); true when all of them are let go already.
+bool Membership::releaseLeftOut(const View& v, Nanos now) {
+    bool all = true;
+    for (auto& [id, p] : peers_) {
+        if (v.contains(id)) continue;
+        // Dead ones too: if one comes back before v is in force, this node
+        // must not vouch for it again.
+        if (!p.released) {
+            p.released = true;
+            p.releasedAt = now;
+        }
+        if (p.releasedFor < v.id) p.releasedFor = v.id;
+        all = all && letGo(p, now);
+    }
+    return all;
+}
+
+// A proposal that leaves out a live peer waits for the members to let it
+// go: the detection time more, at most.
+Nanos Membership::ackTimeout() const {
+    Nanos t = config_.pulse * static_cast<int64_t>(config_.ackTimeoutPulses);
+    for (const auto& [id, p] : peers_)
+        if (!proposal_.view.contains(id) && p.heard && p.state != MemberState::Stopped)
+            return t + detection() + config_.pulse;
+    return t;
 }
 
 void Membership::tick(Nanos now) {
@@ -121,6 +244,12 @@ void Membership::tick(Nanos now) {
             p.lanUp[lan] = up;
         }
         bool alive = peerAlive(p, now);
+        bool direct = p.heard && now - p.lastHeard <= detection();
+        if (alive && p.heard && !direct && now > p.holdUntil && !p.suspected) {
+            p.suspected = true;
+            counters_.suspected++;
+        }
+        if (direct) p.suspected = false;
         if (!alive && p.heard && !p.declaredDead) {
             p.declaredDead = true;
             counters_.peerDeaths++;
@@ -134,13 +263,17 @@ Nanos Membership::nextWakeup() const {
     if (!gathered_) next = std::min(next, startedAt_ + config_.pulse * static_cast<int64_t>(kGatherPulses));
     for (const auto& [id, p] : peers_) {
         if (!p.heard) continue;
-        Nanos death =
-            std::max(p.lastHeard + config_.pulse * static_cast<int64_t>(config_.slostCount), p.holdUntil) + Nanos{1};
+        Nanos death = std::max(std::max(p.lastHeard, p.heardVia) + detection(), p.holdUntil) + Nanos{1};
         if (!p.declaredDead && p.state != MemberState::Stopped) next = std::min(next, death);
     }
-    if (proposal_.active) {
-        next = std::min(next, proposal_.sentAt + config_.pulse * static_cast<int64_t>(config_.ackTimeoutPulses));
+    if (proposal_.active && proposal_.acked.size() < proposal_.view.members.size()) {
+        next = std::min(next, proposal_.sentAt + ackTimeout());
         next = std::min(next, proposal_.lastSent + config_.pulse);
+    } else if (proposal_.active) {  // every ack is in: the commit waits until every left-out member is let go
+        Nanos all = startedAt_ + detection();
+        for (const auto& [id, p] : peers_)
+            if (p.released && !proposal_.view.contains(id)) all = std::max(all, p.releasedAt + detection());
+        next = std::min(next, all);
     }
     return next;
 }
@@ -153,11 +286,15 @@ void Membership::coordinate(Nanos now) {
     auto desired = desiredMembers(now);
     if (proposal_.active) {
         if (proposal_.view.members == desired) {
-            if (now - proposal_.sentAt < config_.pulse * static_cast<int64_t>(config_.ackTimeoutPulses)) {
+            if (proposal_.acked.size() == proposal_.view.members.size()) {
+                maybeCommit(now);  // every ack is in: waits only to let the left-out go
+                return;
+            }
+            if (now - proposal_.sentAt < ackTimeout()) {
                 if (now - proposal_.lastSent >= config_.pulse) {  // resend to those who have not acked
                     proposal_.lastSent = now;
                     for (const auto& m : proposal_.view.members)
-                        if (!proposal_.acked.count(m.id)) send(m.id, MessageType::Propose, proposal_.view);
+                        if (!proposal_.acked.count(m.id)) send(m.id, MessageType::Propose, proposal_.view, now);
                 }
                 return;
             }
@@ -183,7 +320,7 @@ void Membership::coordinate(Nanos now) {
             Peer& p = peers_.at(m.id);
             if (p.installed != installed_.id && now - p.lastCommitSent >= config_.pulse) {
                 p.lastCommitSent = now;
-                send(m.id, MessageType::Commit, installed_);
+                send(m.id, MessageType::Commit, installed_, now);
             }
         }
         return;
@@ -201,26 +338,45 @@ void Membership::propose(std::vector<ViewMember> members, Nanos now) {
     proposal_.sentAt = proposal_.lastSent = now;
     counters_.proposals++;
     for (const auto& m : proposal_.view.members)
-        if (m.id != config_.self) send(m.id, MessageType::Propose, proposal_.view);
-    if (proposal_.acked.size() == proposal_.view.members.size()) commitProposal(now);
+        if (m.id != config_.self) send(m.id, MessageType::Propose, proposal_.view, now);
+    releaseLeftOut(proposal_.view, now);  // proposing is agreeing: stop echoing the left-out
+    maybeCommit(now);
+}
+
+// Every member acked: commit once this node has let go of every member of
+// its installed view that the proposal leaves out.
+void Membership::maybeCommit(Nanos now) {
+    if (!proposal_.active || proposal_.acked.size() != proposal_.view.members.size()) return;
+    if (!releaseLeftOut(proposal_.view, now)) return;  // nextWakeup() comes back when they are
+    commitProposal(now);
 }
 
 void Membership::commitProposal(Nanos now) {
     proposal_.active = false;
     counters_.commits++;
-    install(proposal_.view);
+    install(proposal_.view, now);
     for (const auto& m : installed_.members) {
         if (m.id == config_.self) continue;
         peers_.at(m.id).lastCommitSent = now;
-        send(m.id, MessageType::Commit, installed_);
+        send(m.id, MessageType::Commit, installed_, now);
     }
 }
 
-void Membership::install(const View& v) {
+void Membership::install(const View& v, Nanos now) {
+    leaseHeldAtInstall_ = leaseUntil(now) > now;  // under the view installed until now
+    // Echo again the peers this view takes back, unless this node agreed to
+    // a newer view without them (a late commit of an older view).
+    for (const auto& m : v.members) {
+        auto it = peers_.find(m.id);
+        if (it != peers_.end() && it->second.released && it->second.releasedFor < v.id) it->second.released = false;
+    }
     installed_ = v;
     maxSeqSeen_ = std::max(maxSeqSeen_, v.id.seq);
     counters_.installs++;
     committed_.push_back(v);
+    // Say so at once: the members taking buckets from this node wait for it
+    // (docs/design.md "Handoffs").
+    sendHeartbeats(now);
 }
 
 void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now) {
@@ -277,9 +433,9 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
     } else if (const auto* ack = std::get_if<Ack>(&d.message.body)) {
         onAck(h.sender, h.incarnation, *ack, now);
     } else if (h.type == MessageType::Propose) {
-        onPropose(h.sender, h.incarnation, std::get<View>(d.message.body));
+        onPropose(h.sender, h.incarnation, std::get<View>(d.message.body), now);
     } else {
-        onCommit(std::get<View>(d.message.body));
+        onCommit(std::get<View>(d.message.body), now);
     }
     coordinate(now);
 }
@@ -293,16 +449,44 @@ void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     p.weight = hb.weight;
     p.installed = hb.installed;
     maxSeqSeen_ = std::max(maxSeqSeen_, hb.installed.seq);
+    for (const auto& h : hb.heard) {  // what p heard directly: the others' suspicion
+        if (h.id == config_.self) p.hearsMeAt = std::max(p.hearsMeAt, now - std::chrono::milliseconds(h.agoMs));
+        auto q = peers_.find(h.id);
+        if (q == peers_.end() || !q->second.heard) continue;
+        q->second.heardVia = std::max(q->second.heardVia, now - std::chrono::milliseconds(h.agoMs));
+    }
+    // The echo: p heard my datagram `echoSeq`, sent at `at` (by my clock),
+    // and vouches for me until at + leaseSpan() (leaseUntil()).
+    if (stopped_ || hb.echoIncarnation != config_.incarnation || hb.echoSeq == 0) return;
+    auto at = sentTime(hb.echoSeq);
+    if (!at) return;  // older than the detection time: vouches for nothing now
+    for (auto& a : p.anchors)
+        if (a.view == hb.installed) {
+            a.at = std::max(a.at, *at);
+            return;
+        }
+    p.anchors.push_back(Peer::Anchor{hb.installed, *at});
+    if (p.anchors.size() > 4)  // the oldest views' anchors have run out or are superseded
+        p.anchors.erase(std::min_element(p.anchors.begin(), p.anchors.end(),
+                                         [](const auto& a, const auto& b) { return a.at < b.at; }));
 }
 
-void Membership::onPropose(uint8_t from, uint32_t inc, const View& v) {
+void Membership::onPropose(uint8_t from, uint32_t inc, const View& v, Nanos now) {
     maxSeqSeen_ = std::max(maxSeqSeen_, v.id.seq);
     if (stopped_) return;
     if (v.id.coordinator != from || v.id.coordinatorIncarnation != inc) return;
     const ViewMember* me = v.find(config_.self);
     if (!me || me->incarnation != config_.incarnation) return;
-    Ack a{v.id, v.id.seq > installed_.id.seq, installed_.id};
-    send(from, MessageType::Ack, a);
+    bool accepted = v.id.seq > installed_.id.seq;
+    // Acking a view that leaves out a peer this node still vouches for
+    // waits until that peer is let go; the coordinator asks again every
+    // pulse (ackTimeout() allows for it).
+    if (accepted && !releaseLeftOut(v, now)) {
+        counters_.acksHeld++;
+        return;
+    }
+    Ack a{v.id, accepted, installed_.id};
+    send(from, MessageType::Ack, a, now);
 }
 
 void Membership::onAck(uint8_t from, uint32_t inc, const Ack& a, Nanos now) {
@@ -315,15 +499,15 @@ void Membership::onAck(uint8_t from, uint32_t inc, const Ack& a, Nanos now) {
         return;  // receive() calls coordinate() next
     }
     proposal_.acked.insert(from);
-    if (proposal_.acked.size() == proposal_.view.members.size()) commitProposal(now);
+    maybeCommit(now);
 }
 
-void Membership::onCommit(const View& v) {
+void Membership::onCommit(const View& v, Nanos now) {
     maxSeqSeen_ = std::max(maxSeqSeen_, v.id.seq);
     if (stopped_) return;
     const ViewMember* me = v.find(config_.self);
     if (!me || me->incarnation != config_.incarnation) return;
-    if (v.id > installed_.id) install(v);
+    if (v.id > installed_.id) install(v, now);
 }
 
 void Membership::localChange(Nanos now) {
@@ -360,6 +544,9 @@ void Membership::drained(Nanos now) {
     draining_ = false;
     stopped_ = true;
     proposal_.active = false;
+    // Out of the farm: what the peers vouched for is over. A start() joins
+    // again like a new node (a first view, no lease from before the stop).
+    for (auto& [id, p] : peers_) p.anchors.clear();
     localChange(now);
 }
 
@@ -379,16 +566,19 @@ std::map<uint8_t, Mac> Membership::peerMacs() const {
     return out;
 }
 
-void Membership::restarting(Nanos) {
+void Membership::restarting(Nanos now) {
     if (stopped_) return;
-    Heartbeat hb{announcedState(), kHeartbeatRestarting, config_.weight, installed_.id, traffic_.connections,
-                 traffic_.packets, dataMac_};
-    for (int copy = 0; copy < 3; copy++)
-        for (const auto& [id, p] : peers_) send(id, MessageType::Heartbeat, hb);
+    for (int copy = 0; copy < 3; copy++) sendHeartbeats(now, kHeartbeatRestarting);
 }
 
 void Membership::start(Nanos now) {
     if (!stopped_ && !draining_) return;
+    if (stopped_) {  // joins again as a new node: no view, no lease from before
+        installed_ = View{};
+        for (auto& [id, p] : peers_) p.anchors.clear();
+        startedAt_ = now;  // it echoed while stopped: letGo() waits
+        gathered_ = false;
+    }
     stopped_ = draining_ = false;
     localChange(now);
 }

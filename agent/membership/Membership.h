@@ -27,15 +27,33 @@
 //  - Views are identified by (seq, coordinator, coordinator incarnation):
 //    two partitions, or a restarted coordinator, never commit two different
 //    views under one id. The data path's 64-bit epoch is seq << 8 | coordinator.
+//  - Leases (docs/design.md "Leases"): every heartbeat echoes the highest
+//    sequence number its sender accepted from the receiver. A node serves
+//    only while its peers' echoes show it is counted in: its lease runs from
+//    the send time of what they echoed plus the detection time (less the
+//    clock drift allowance), and it ends once the peers whose echoes ran out
+//    could form a quorate view without it. A node agrees to a view that
+//    leaves a peer out (proposes, acks or commits it) only after it has let
+//    that peer go: the peer was silent for the detection time, or this node
+//    stopped echoing it that long ago. So nobody takes a live node's
+//    buckets before its lease has run out on its own clock.
+//  - Suspicion (docs/design.md "Suspicion"): every heartbeat also says which
+//    peers its sender heard directly within the detection time, and how long
+//    ago. A peer unheard here for the detection time is only suspected while
+//    another member heard it since: it is dead when nobody has heard it for
+//    the detection time (SWIM's indirect probe, carried by the heartbeats
+//    instead of extra ping-req round trips). A real crash is still found
+//    after the detection time: the reports age from the crash on.
 // Differences from corosync/memberlist, and why: no ring and no ordered
-// delivery (not needed for bucket ownership); no gossip/SWIM indirect probes
-// (farms are small, all on the same lans: direct heartbeats over every lan are
-// cheaper to reason about, O(n^2) datagrams per pulse is 64 KB/s per node at
-// 64 nodes); replay protection by (incarnation, seq window) like IPsec rather
-// than corosync's nonce per packet.
+// delivery (not needed for bucket ownership); indirect evidence rides on the
+// heartbeats rather than SWIM's ping-req (farms are small, all nodes on the
+// same lans; O(n^2) datagrams per pulse is 64 KB/s per node at 64 nodes);
+// replay protection by (incarnation, seq window) like IPsec rather than
+// corosync's nonce per packet.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -52,12 +70,13 @@ namespace safefarm::membership {
 
 using Nanos = std::chrono::nanoseconds;  // CLOCK_MONOTONIC since an arbitrary origin
 
-// Split brain (DESIGN §4): with `None` every side of a partition forms its own
-// view and serves every bucket (the farm keeps serving, clients may see two
-// answers for a while: SafeKit's default). With `Majority` a view owns
-// buckets only if it holds more than half of the configured nodes, or exactly
-// half including the lowest configured id (corosync's auto_tie_breaker); the
-// minority side stays in its view owning nothing. See quorate().
+// Split brain (docs/design.md "Quorum"): with `Majority` (the default) a view
+// owns buckets only if it holds more than half of the configured nodes, or
+// exactly half including the lowest configured id (corosync's
+// auto_tie_breaker); the minority side stays in its view owning nothing, and
+// leases are confirmed by the peers. With `None` (SafeKit's behaviour) every
+// side of a partition forms its own view and serves every bucket, and a
+// node's lease is its own: clients that reach both sides get two answers.
 enum class QuorumPolicy : uint8_t { None, Majority };
 
 struct MembershipConfig {
@@ -72,7 +91,7 @@ struct MembershipConfig {
     // is alive this long after it, so the next agent can adopt its data path
     // (a process start under load takes more than slost_count pulses).
     Nanos restartHold = std::chrono::seconds(2);
-    QuorumPolicy quorum = QuorumPolicy::None;
+    QuorumPolicy quorum = QuorumPolicy::Majority;
     uint32_t incarnation = 1;  // persisted and bumped at every start (Incarnation.h)
     uint32_t weight = 1;
     bool ready = false;  // the module is UP (checkers pass)
@@ -93,6 +112,8 @@ struct Counters {
     uint64_t unknownSender = 0, fromSelf = 0;
     uint64_t proposals = 0, commits = 0, installs = 0, exclusions = 0;
     uint64_t lanDown = 0, lanUp = 0, peerDeaths = 0;
+    uint64_t acksHeld = 0;  // a proposal not acked yet: a peer it leaves out is not let go
+    uint64_t suspected = 0;  // a peer unheard here for the detection time that another member still heard
     uint64_t dropped() const {
         return truncated + badMagic + badVersion + badLength + malformed + forged + replayed + stale + unknownSender +
                fromSelf;
@@ -102,6 +123,10 @@ struct Counters {
 class Membership {
 public:
     static constexpr uint32_t kGatherPulses = 2;
+    // The largest rate difference allowed between two nodes' monotonic
+    // clocks: NTP slews at most 500 ppm, so two nodes differ by at most
+    // 1000 ppm (docs/design.md "Leases").
+    static constexpr int64_t kClockDriftPpm = 1000;
 
     Membership(MembershipConfig config, Hmac mac, Nanos now);
 
@@ -135,15 +160,36 @@ public:
 
     Nanos nextWakeup() const;
 
+    // Until when this node may accept, relay or answer for the VIP with the
+    // table of its installed view (DESIGN §4, docs/design.md "Leases"):
+    // Nanos{0} when it may not. The caller writes it into the data path as
+    // the lease deadline (capped by its own stall guard) after every event.
+    Nanos leaseUntil(Nanos now) const;
+
     // Events out.
     std::vector<Datagram> takeDatagrams() { return std::exchange(out_, {}); }
     std::vector<View> takeCommitted() { return std::exchange(committed_, {}); }
 
     const View& installed() const { return installed_; }
     bool quorate(const View& v) const;
+    bool quorateSet(const std::vector<uint8_t>& ids) const;  // configured ids, self or not
+    // A peer silent this long on every lan is dead (slost_count x pulse).
+    Nanos detection() const { return config_.pulse * static_cast<int64_t>(config_.slostCount); }
+    // How long a peer's echo vouches for this node: the detection time less
+    // the drift allowance.
+    Nanos leaseSpan() const { return detection() - detection() * kClockDriftPpm / 1'000'000; }
     MemberState announcedState() const;
     std::vector<uint8_t> alive(Nanos now) const;  // self included unless stopped
     bool lanUp(uint8_t peer, uint8_t lan) const;
+    // The view a peer's last heartbeat said it installed (empty: unknown).
+    // A bucket moving from a live peer is taken only once that peer holds
+    // the view that moves it (docs/design.md "Handoffs").
+    ViewId peerInstalled(uint8_t peer) const;
+    // Did this node hold its lease when it installed its current view? If
+    // not (its first view, or it was let go meanwhile), its data path's
+    // table is stale: the others may serve any of its buckets, and it takes
+    // them as a joining node does (docs/design.md "Handoffs").
+    bool leaseHeldAtInstall() const { return leaseHeldAtInstall_; }
     const Counters& counters() const { return counters_; }
     const MembershipConfig& config() const { return config_; }
     // A hash of every piece of protocol state (not the counters): the
@@ -154,7 +200,9 @@ private:
     struct Peer {
         ReplayWindow window;
         bool heard = false;
-        Nanos lastHeard{0};
+        Nanos lastHeard{0};        // directly, on any lan
+        Nanos heardVia{INT64_MIN / 4};  // the newest time another member said it heard it directly
+        bool suspected = false;    // unheard here for the detection time, heard by another member
         Nanos holdUntil{0};  // restarting: alive until then whatever the silence
         Traffic traffic;
         Mac mac{};
@@ -167,7 +215,22 @@ private:
         Nanos excludedAt{0};
         Nanos lastCommitSent{0};
         bool declaredDead = false;
+        Nanos hearsMeAt{INT64_MIN / 4};  // when it last heard this node, as it said
+        // Leases: per view it held when echoing, my send time of the newest
+        // of my datagrams it echoed.
+        struct Anchor {
+            ViewId view;
+            Nanos at;
+        };
+        std::vector<Anchor> anchors;  // a few views at most
+        // I stopped echoing it (agreed to, or wait to agree to, a view
+        // without it): no echo until I install a view newer than
+        // releasedFor that holds it again.
+        bool released = false;
+        Nanos releasedAt{0};
+        ViewId releasedFor;
     };
+    static constexpr Nanos kNever{INT64_MIN / 4};
     struct Proposal {
         bool active = false;
         View view;
@@ -181,13 +244,19 @@ private:
     void coordinate(Nanos now);
     void propose(std::vector<ViewMember> members, Nanos now);
     void commitProposal(Nanos now);
-    void install(const View& v);
-    void send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body);
-    void sendHeartbeats(Nanos now);
+    void install(const View& v, Nanos now);
+    void send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body, Nanos now);
+    void sendHeartbeats(Nanos now, uint8_t flags = 0);
     void onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now);
-    void onPropose(uint8_t from, uint32_t inc, const View& v);
+    void onPropose(uint8_t from, uint32_t inc, const View& v, Nanos now);
+    // Leases.
+    bool letGo(const Peer& p, Nanos now) const;
+    bool releaseLeftOut(const View& v, Nanos now);  // true: every peer v leaves out is let go
+    void maybeCommit(Nanos now);
+    Nanos ackTimeout() const;
+    std::optional<Nanos> sentTime(uint64_t seq) const;
     void onAck(uint8_t from, uint32_t inc, const Ack& a, Nanos now);
-    void onCommit(const View& v);
+    void onCommit(const View& v, Nanos now);
     void localChange(Nanos now);
 
     MembershipConfig config_;
@@ -197,9 +266,11 @@ private:
     Nanos startedAt_;
     Nanos nextHeartbeat_;
     uint64_t seq_ = 0;
+    std::deque<std::pair<uint64_t, Nanos>> sentAt_;  // my recent seqs and when they left (leases)
     std::map<uint8_t, Peer> peers_;
     bool draining_ = false, stopped_ = false, witnessOk_ = true, gathered_ = false;
     View installed_;
+    bool leaseHeldAtInstall_ = false;
     uint64_t maxSeqSeen_ = 0;
     Proposal proposal_;
     Counters counters_;

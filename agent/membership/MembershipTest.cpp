@@ -10,55 +10,12 @@
 
 #include "membership/Ownership.h"
 #include "membership/Persist.h"
+#include "membership/TestNet.h"
 
 namespace safefarm::membership {
 namespace {
 
 using std::chrono::milliseconds;
-
-// A lossless network with 1 ms latency, stepping every node every 10 ms.
-class Net {
-public:
-    explicit Net(std::vector<uint8_t> ids, uint8_t lans = 2) {
-        for (uint8_t id : ids) {
-            MembershipConfig c;
-            c.self = id;
-            c.nodes = ids;
-            c.lans = lans;
-            c.ready = true;
-            c.slostCount = 3;
-            nodes.emplace(id, Membership(c, mac(), now));
-        }
-    }
-    static Hmac mac() { return Hmac::create(std::vector<uint8_t>(32, 7)).value(); }
-    void run(Nanos d) {
-        Nanos end = now + d;
-        while (now < end) {
-            now += milliseconds(1);
-            for (auto& [id, m] : nodes) {
-                if (down.count(id)) continue;
-                if (now >= m.nextWakeup()) m.tick(now);
-                for (auto& dg : m.takeDatagrams()) {
-                    captured.push_back(dg);
-                    inflight.push_back(dg);
-                }
-                for (auto& v : m.takeCommitted()) installs[id].push_back(v);
-            }
-            auto batch = std::exchange(inflight, {});
-            for (auto& dg : batch) {
-                if (down.count(dg.to) || !nodes.count(dg.to)) continue;
-                nodes.at(dg.to).receive(dg.lan, dg.bytes, now);
-            }
-        }
-    }
-    Membership& at(uint8_t id) { return nodes.at(id); }
-
-    Nanos now{milliseconds(1000)};
-    std::map<uint8_t, Membership> nodes;
-    std::set<uint8_t> down;
-    std::vector<Datagram> inflight, captured;
-    std::map<uint8_t, std::vector<View>> installs;
-};
 
 std::vector<uint8_t> ids(const View& v) {
     std::vector<uint8_t> out;

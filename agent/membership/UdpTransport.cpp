@@ -66,6 +66,7 @@ void UdpTransport::flush() {
     sendQueued();
     for (auto& v : membership_.takeCommitted())
         if (onView_) onView_(v);
+    if (onEvent_) onEvent_();
     arm();
 }
 

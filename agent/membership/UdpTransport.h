@@ -36,6 +36,8 @@ public:
     void stop();
     // Called with every datagram sent (the lab test records them to replay).
     void onSend(std::function<void(const Datagram&)> f) { onSend_ = std::move(f); }
+    // Called after every datagram received and every tick, views delivered.
+    void onEvent(std::function<void()> f) { onEvent_ = std::move(f); }
 
     // Sends what the state machine has queued, now, and nothing else (no
     // view delivered, no timer armed): for the last words of an agent that
@@ -66,6 +68,7 @@ private:
     boost::asio::steady_timer timer_;
     ViewHandler onView_;
     std::function<void(const Datagram&)> onSend_;
+    std::function<void()> onEvent_;
     uint64_t unknownSource_ = 0, sendErrors_ = 0;
     bool stopped_ = false;
 };
