@@ -33,7 +33,9 @@ struct FarmConfig {
     uint32_t slostCount = 0;
     uint32_t mlostCount = 0;
     std::string keyfile;
-    Quorum quorum = Quorum::None;
+    Quorum quorum = Quorum::Majority;
+    // Majority: leases are confirmed by the peers (docs/design.md "Leases").
+    bool peerLeases() const { return quorum == Quorum::Majority; }
     std::vector<std::string> lans;
 };
 

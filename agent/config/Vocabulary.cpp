@@ -73,7 +73,7 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service/farm", "slost_count", K::Int, false, "4", "", false, "a peer silent on every lan for this many pulses is dead: 200ms by default"},
     {"safe/service/farm", "mlost_count", K::Int, false, "5", "", false, "pulses a member may take to acknowledge a proposed view before it is left out"},
     {"safe/service/farm", "keyfile", K::Path, false, "/etc/safefarm/cluster.key", "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
-    {"safe/service/farm", "quorum", K::Enum, false, "none", "none|majority", false, "majority: only a side holding a majority of the farm's nodes stays up (ours)"},
+    {"safe/service/farm", "quorum", K::Enum, false, "majority", "none|majority", false, "majority (ours): only a side holding a majority of the farm's nodes (half with the lowest id) serves, and leases are confirmed by the peers; none: SafeKit's, every side serves"},
     {"safe/service/farm/lan", "name", K::Name, true, "", "", false, "a lan of cluster.xml"},
 
     {"safe/service/vip", "tcpreset", K::Bool, false, "off", "", false, "reset the TCP connections of the VIPs when the module stops"},

@@ -25,6 +25,7 @@ EpochSpec buildEpoch(const EpochInputs& in) {
     for (const auto& m : in.view.members) live.push_back(m.id);
     if (in.keepTable && in.previous.size() == table.size()) s.buckets = in.previous;
     else s.buckets = in.drain && !in.previous.empty() ? transitionBuckets(in.previous, table, live) : table;
+    if (!in.keepTable) membership::holdUntilReleased(s.buckets, in.previous, in.view, plan.self, in.holdsView);
     // The designated node answers what has no flow to hash (fragments without
     // ports, ARP in vmac_invisible): the lowest member that owns buckets.
     s.designated = FARM_NODE_NONE;
@@ -42,6 +43,15 @@ EpochSpec buildEpoch(const EpochInputs& in) {
         s.peers.push_back(FarmPeer{n.id, mac});
     }
     return s;
+}
+
+uint32_t bucketsHeld(const EpochInputs& in, const std::vector<farm_bucket>& table) {
+    if (!in.holdsView || in.previous.size() != table.size()) return 0;
+    auto want = viewBuckets(*in.plan, in.view, in.quorate);  // what the view gives
+    uint32_t n = 0;
+    for (size_t b = 0; b < table.size(); b++)
+        n += want[b].owner == in.plan->self && table[b].owner != in.plan->self;
+    return n;
 }
 
 uint32_t bucketsOwned(const std::vector<farm_bucket>& table, uint8_t id) {

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct EpochInputs {
     // The same table again, with new peers' MACs: transitions go on as
     // they are (the view did not change).
     bool keepTable = false;
+    // Does this member hold exactly the view (it said so in a heartbeat)?
+    // Until every member does, a bucket this node gains is held: the data
+    // path keeps it as it was, so no two nodes take new flows in it
+    // (docs/design.md "Handoffs"). Empty: every member holds it.
+    std::function<bool(uint8_t)> holdsView;
     uint64_t epoch = 0;  // > the installed one
 };
 
@@ -39,6 +45,9 @@ struct EpochInputs {
 std::vector<farm_bucket> viewBuckets(const FarmPlan& plan, const membership::View& view, bool quorate);
 
 EpochSpec buildEpoch(const EpochInputs& in);
+// Buckets `table` holds back (as in `previous`) for a member that has not
+// installed the view yet.
+uint32_t bucketsHeld(const EpochInputs& in, const std::vector<farm_bucket>& table);
 
 // How many buckets `id` owns in `table`.
 uint32_t bucketsOwned(const std::vector<farm_bucket>& table, uint8_t id);

@@ -88,6 +88,22 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     auto* m = membership_.get();
     transport_ = std::make_unique<UdpTransport>(io_, *m, std::move(lans),
                                                 [m, onView](const membership::View& v) { onView(v, m->quorate(v)); });
+    // After every datagram or tick: a peer that now holds another view may
+    // release buckets this node waits for.
+    transport_->onEvent([this] {
+        if (!onPeerInstalled_ || !membership_) return;
+        bool changed = false;
+        for (const auto& n : plan_.nodes) {
+            if (n.id == plan_.self) continue;
+            auto v = membership_->peerInstalled(n.id);
+            auto& known = peerViews_[n.id];
+            if (!(v == known)) {
+                known = v;
+                changed = true;
+            }
+        }
+        if (changed) onPeerInstalled_();
+    });
     if (auto r = transport_->start(); !r) {
         transport_.reset();
         membership_.reset();
@@ -117,6 +133,15 @@ std::chrono::nanoseconds MembershipDriver::restarting() {
     membership_->restarting(UdpTransport::monotonicNow());
     transport_->sendQueued();
     return membership_->restartHoldLease();
+}
+
+bool MembershipDriver::peerHolds(uint8_t peer, const membership::ViewId& v) const {
+    return membership_ && membership_->peerInstalled(peer) == v;
+}
+
+std::chrono::nanoseconds MembershipDriver::leaseUntil() const {
+    if (!membership_ || leaving_) return std::chrono::nanoseconds{0};
+    return membership_->leaseUntil(UdpTransport::monotonicNow());
 }
 
 void MembershipDriver::setTraffic(uint32_t connections, uint64_t packets) {

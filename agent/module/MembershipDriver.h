@@ -22,7 +22,7 @@ struct MembershipSettings {
     std::string incarnationFile;
     membership::Nanos pulse = std::chrono::milliseconds(100);
     uint32_t slostCount = 5, mlostCount = 3;
-    membership::QuorumPolicy quorum = membership::QuorumPolicy::None;
+    membership::QuorumPolicy quorum = membership::QuorumPolicy::Majority;
 };
 
 class MembershipDriver : public MembershipPort {
@@ -35,6 +35,10 @@ public:
     void drain() override;
     void leave() override;
     std::chrono::nanoseconds restarting() override;
+    std::chrono::nanoseconds leaseUntil() const override;
+    bool peerHolds(uint8_t peer, const membership::ViewId& v) const override;
+    bool leaseHeldAtInstall() const override { return membership_ && membership_->leaseHeldAtInstall(); }
+    void onPeerInstalled(std::function<void()> f) override { onPeerInstalled_ = std::move(f); }
     void setTraffic(uint32_t connections, uint64_t packets) override;
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override;
     void setMac(const Mac& mac) override;
@@ -54,6 +58,8 @@ private:
     boost::asio::steady_timer closeTimer_;
     bool leaving_ = false;
     Mac mac_{};
+    std::function<void()> onPeerInstalled_;
+    std::map<uint8_t, membership::ViewId> peerViews_;  // as last told to onPeerInstalled_
 };
 
 }  // namespace safefarm::module

@@ -29,6 +29,16 @@ public:
     // upgrade): the peers are told to hold this node's buckets; returns how
     // long from now the data path may keep serving under its lease.
     virtual std::chrono::nanoseconds restarting() = 0;
+    // Until when (CLOCK_MONOTONIC) this node may serve its installed view's
+    // table, as its peers confirm it (docs/design.md "Leases"); 0: not.
+    virtual std::chrono::nanoseconds leaseUntil() const = 0;
+    // Did the peer last say it installed exactly view v? `f` runs (on the
+    // module's thread) when a peer says it installed another one: buckets
+    // held for it may be taken (docs/design.md "Handoffs").
+    virtual bool peerHolds(uint8_t peer, const membership::ViewId& v) const = 0;
+    virtual void onPeerInstalled(std::function<void()> f) = 0;
+    // Membership::leaseHeldAtInstall() of the view last delivered.
+    virtual bool leaseHeldAtInstall() const = 0;
     // This node's traffic, carried by its heartbeats; the peers' as their
     // last heartbeats said (`safectl status` on any node shows every node's).
     virtual void setTraffic(uint32_t connections, uint64_t packets) = 0;

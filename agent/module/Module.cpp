@@ -50,6 +50,17 @@ Module::~Module() {
 
 nanoseconds Module::now() const { return monotonic(); }
 
+// The data path's lease deadline at t: the membership's (confirmed by the
+// peers, docs/design.md "Leases"; with quorum none, capped by this agent's
+// own stall guard), or what the previous agent was granted at a restart
+// while that lasts.
+nanoseconds Module::leaseDeadline(nanoseconds t) const {
+    nanoseconds until = membership_ ? membership_->leaseUntil() : 0ns;
+    if (!config_->farm.peerLeases()) until = std::min(until, t + timing_.lease);
+    if (grantUntil_ > t) until = std::max(until, grantUntil_);
+    return until;
+}
+
 void Module::setState(ModuleState s, const std::string& why) {
     if (s != state_)
         deps_.log('I', "SF_MODULE_STATE",
@@ -116,6 +127,9 @@ Result<void> Module::setUp() {
 
     membership_ = deps_.makeMembership();
     membership_->setMac(myMac_);
+    membership_->onPeerInstalled([this, alive = alive_] {
+        if (*alive && heldBuckets_ && view_ && dataPath_) install(true);  // a member let go: take what it released
+    });
     auto alive = alive_;
     auto r = membership_->join(false, [this, alive](const membership::View& v, bool quorate) {
         if (*alive) onView(v, quorate);
@@ -227,10 +241,14 @@ void Module::onView(const membership::View& view, bool quorate) {
     view_ = view;
     quorate_ = quorate;
     viewChanges_++;
+    // Let go meanwhile (the lease ran out before this view): the table held
+    // is stale, the others may serve any of its buckets: take them as a
+    // joining node does (install()).
+    if (!membership_->leaseHeldAtInstall()) tableFromView_ = false;
     deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
     install(true);
     leaseAllowed_ = member && !frozenAt_;
-    if (leaseAllowed_) (void)dataPath_->renewLease(now() + timing_.lease);
+    if (leaseAllowed_) (void)dataPath_->renewLease(leaseDeadline(now()));
 
     maybeUp();
     // UP: the reason shown by `safectl state -l` follows the view in force.
@@ -304,13 +322,14 @@ void Module::install(bool drain, bool keepTable) {
     // view may already have it ready (the coordinator's own join, a resume),
     // and its buckets must still come in transition: taken outright, it
     // answered the others' connections in them with resets.
-    if (!keepTable && !tableFromView_ && view_ && view_->contains(plan_.self)) {
-        membership::View others = *view_;
-        std::erase_if(others.members, [&](const auto& m) { return m.id == plan_.self; });
-        in.previous = viewBuckets(plan_, others, quorate_);
-    }
+    if (!keepTable && !tableFromView_ && view_ && view_->contains(plan_.self))
+        in.previous = membership::othersBuckets(*view_, plan_.self, quorate_, plan_.hosts);
     in.drain = drain;
     in.keepTable = keepTable;
+    if (view_ && membership_) {
+        membership::ViewId id = view_->id;
+        in.holdsView = [this, id](uint8_t peer) { return membership_->peerHolds(peer, id); };
+    }
     in.epoch = ++epoch_;
     EpochSpec spec = buildEpoch(in);
     if (auto r = dataPath_->install(spec); !r) {
@@ -321,6 +340,11 @@ void Module::install(bool drain, bool keepTable) {
     table_ = spec.buckets;
     if (view_) tableFromView_ = true;
     if (keepTable) return;
+    uint32_t held = bucketsHeld(in, table_);
+    if (held && !heldBuckets_)
+        deps_.log('I', "SF_DRAIN", paths_.name + ": " + std::to_string(held) +
+                                       " buckets wait until their owner installs view " + view_->describe());
+    heldBuckets_ = held;
     uint32_t moving = bucketsInTransition(table_);
     drainUntil_ = moving ? now() + timing_.joinDrain : 0ns;
     if (moving)
@@ -366,7 +390,7 @@ void Module::pulse() {
     // announcing NotReady makes the coordinator commit one (taken back in,
     // onView announces Ready again). Without it the node stayed fenced until
     // some other change, seconds or forever.
-    if (leaseAllowed_ && t - lastPulse_ > timing_.lease) {
+    if (leaseAllowed_ && t - lastPulse_ > timing_.lease && !config_->farm.peerLeases()) {
         (void)dataPath_->renewLease(0ns);
         frozenAt_ = view_ ? view_->id : membership::ViewId{};
         leaseAllowed_ = false;
@@ -378,8 +402,17 @@ void Module::pulse() {
                   paths_.name + ": agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
                       " ms, longer than the lease: fenced until a newer view takes this node back");
     }
+    // With leases confirmed by the peers a stall needs no view change: the
+    // data path's deadline ran out on its own, and the lease comes back only
+    // with echoes under a view not newer than this node's (docs/design.md
+    // "Leases"): at once if nobody let this node go, after the view that
+    // takes it back otherwise.
+    if (leaseAllowed_ && t - lastPulse_ > timing_.lease && config_->farm.peerLeases())
+        deps_.log('W', "SF_LEASE",
+                  paths_.name + ": agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
+                      " ms, longer than the lease: served nothing meanwhile, back once the peers confirm the lease");
     lastPulse_ = t;
-    if (leaseAllowed_) (void)dataPath_->renewLease(t + timing_.lease);
+    if (leaseAllowed_) (void)dataPath_->renewLease(leaseDeadline(t));
 
     if (linkSettleAt_ != 0ns && t >= linkSettleAt_ && membership_) linkSettled();
     // The traffic the heartbeats carry, read once a second (16384 bucket
@@ -744,7 +777,10 @@ Result<void> Module::resume() {
     nanoseconds t = now();
     bool fresh = dataPath_->leaseDeadline() > t;
     if (fresh) {
-        (void)dataPath_->renewLease(t + timing_.lease);
+        // The previous agent's lease stands: its peers hold this node for
+        // restartHold. The new incarnation's own lease takes over once the
+        // peers echo it (leaseDeadline()).
+        grantUntil_ = dataPath_->leaseDeadline();
         leaseAllowed_ = true;
     } else {
         leaseAllowed_ = false;
@@ -756,6 +792,9 @@ Result<void> Module::resume() {
     appRunning_ = true;
     membership_ = deps_.makeMembership();
     membership_->setMac(myMac_);
+    membership_->onPeerInstalled([this, alive = alive_] {
+        if (*alive && heldBuckets_ && view_ && dataPath_) install(true);  // a member let go: take what it released
+    });
     auto alive = alive_;
     if (auto r = membership_->join(true, [this, alive](const membership::View& v, bool quorate) {
             if (*alive) onView(v, quorate);

@@ -15,8 +15,10 @@
 //         nicestoptimeout; stop_both (then force); leave the membership;
 //         remove VIP, vMAC, XDP, sysctl: nothing left behind -> STOP.
 // lease:  renewed every pulse while the node is a member of the view it
-//         serves; a freeze longer than the lease revokes it, and it is not
-//         renewed again before a newer view takes this node back (DESIGN §4).
+//         serves, up to what the peers confirm (docs/design.md "Leases") and
+//         at most the stall guard from now. With quorum none (no peer
+//         confirmation) a freeze longer than the lease revokes it until a
+//         newer view takes this node back.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -154,6 +156,7 @@ private:
     std::string actionOf(const std::string& ident) const;
     std::vector<std::pair<std::string, std::string>> scriptEnv() const;
     std::chrono::nanoseconds now() const;
+    std::chrono::nanoseconds leaseDeadline(std::chrono::nanoseconds t) const;
 
     ModuleDeps deps_;
     ModulePaths paths_;
@@ -180,6 +183,7 @@ private:
     bool tableFromView_ = false;      // table_ is a view's (not the start's, nor a stale one)
     uint64_t epoch_ = 0;
     std::chrono::nanoseconds drainUntil_{0};
+    uint32_t heldBuckets_ = 0;  // gained from a member that has not installed the view yet
     bool appRunning_ = false;
     bool stopping_ = false;
     std::chrono::nanoseconds stopDeadline_{0};
@@ -210,7 +214,8 @@ private:
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;
     std::chrono::nanoseconds lastPulse_{0};
-    std::optional<membership::ViewId> frozenAt_;
+    std::optional<membership::ViewId> frozenAt_;  // quorum none: fenced after a stall until a newer view
+    std::chrono::nanoseconds grantUntil_{0};      // resumed: the previous agent's lease
 
     // arpreroute: announce every arpinterval for arpelapse after a change.
     std::chrono::nanoseconds announceUntil_{0}, nextAnnounce_{0};

@@ -303,6 +303,34 @@ TEST_F(ModuleTest, ACrashedPeersBucketsComeAtOnce) {
     EXPECT_EQ(bucketsInTransition(dp_->installed_->buckets), 0u);
 }
 
+// Acquire after release (docs/design.md "Handoffs"): node 2 leaves; the
+// buckets coming to node 1 wait until every member holds the view (node 2
+// still serves them under the old one), then come in one install. Before,
+// node 1 took them with the view, and both answered the same SYNs for as
+// long as node 2 took to install it.
+TEST_F(ModuleTest, BucketsComeOnlyOnceEveryMemberHoldsTheView) {
+    startUp();
+    ASSERT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+    record_.peerViews[2] = membership::ViewId{1, 1, 1};  // node 2 still holds view 1
+    commit(2, {{1, MemberState::Ready}, {2, MemberState::Draining}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2) << "held while node 2 may serve them";
+    record_.peerViews[2] = membership::ViewId{2, 1, 1};
+    ASSERT_TRUE(port_->peerInstalledHandler);
+    port_->peerInstalledHandler();
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS);
+    EXPECT_GE(bucketsInTransition(dp_->installed_->buckets), FARM_BUCKETS / 2) << "node 2 keeps its flows";
+
+    // A lease that lapsed before the view: the table is stale, every bucket
+    // waits as for a joining node.
+    record_.leaseHeldAtInstall = false;
+    record_.peerViews[2] = membership::ViewId{2, 1, 1};
+    commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
+    record_.peerViews[2] = membership::ViewId{3, 1, 1};
+    port_->peerInstalledHandler();
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+}
+
 TEST_F(ModuleTest, AJoinDrainsThenEndsItsTransitions) {
     module_->start([](Result<void>) {});
     scripts_.exit(0, 0);
@@ -370,12 +398,15 @@ TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {
     EXPECT_EQ(module_->state(), ModuleState::Up);
 }
 
-// A stall longer than the lease but shorter than the others' detection:
-// nobody else commits a view, so the node asks for one by announcing
-// NotReady; taken back in, it is ready again. Before, it stayed fenced
-// until some unrelated view change (in the lab, 900 ms; with no change,
-// for ever).
-TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerView) {
+// quorum none (no peer confirmation): a stall longer than the lease but
+// shorter than the others' detection: nobody else commits a view, so the
+// node asks for one by announcing NotReady; taken back in, it is ready
+// again. Before, it stayed fenced until some unrelated view change (in the
+// lab, 900 ms; with no change, for ever).
+TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerViewWithQuorumNone) {
+    std::string text = kModule;
+    text.replace(text.find("<farm>"), 6, "<farm quorum=\"none\">");
+    build(text.c_str());
     startUp();
     runFor(10ms);
     ASSERT_GT(dp_->leaseDeadline_.count(), 0);
@@ -389,6 +420,30 @@ TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerView) {
     commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
     EXPECT_EQ(module_->state(), ModuleState::Up);
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+}
+
+// Leases confirmed by the peers (the default): a stall needs no view change
+// (issue 13: a busy agent was fenced and the farm re-formed, 10 times out of
+// 10). The data path's deadline is the peers' lease, capped by the stall
+// guard; the node stays ready and serves again as soon as they confirm.
+TEST_F(ModuleTest, StallWithPeerLeasesKeepsTheNodeReadyAndFollowsThePeersLease) {
+    startUp();
+    runFor(10ms);
+    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+    EXPECT_GT(dp_->leaseDeadline_, t + 50min) << "the peers' lease (an hour here), no stall guard";
+    std::this_thread::sleep_for(70ms);
+    runFor(10ms);
+    EXPECT_TRUE(record_.ready) << "no NotReady: no view change for a stall";
+    EXPECT_GT(dp_->leaseDeadline_.count(), 0);
+
+    record_.lease = std::chrono::nanoseconds{0};  // the peers stopped confirming
+    runFor(10ms);
+    EXPECT_EQ(dp_->leaseDeadline_.count(), 0);
+    t = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+    record_.lease = t + 20ms;  // they confirm again, for 20 ms
+    runFor(10ms);
+    EXPECT_EQ(dp_->leaseDeadline_, t + 20ms);
+    EXPECT_EQ(module_->state(), ModuleState::Up);
 }
 
 // SIGTERM: the peers are told to hold this node's buckets and the lease

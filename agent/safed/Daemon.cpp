@@ -124,8 +124,9 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     ms.mlostCount = cfg->farm.mlostCount;
     ms.quorum = cfg->farm.quorum == config::Quorum::Majority ? membership::QuorumPolicy::Majority
                                                              : membership::QuorumPolicy::None;
-    // The lease ends a pulse before the others may declare this node dead,
-    // so a dead or frozen agent's node is fenced before its buckets move.
+    // The stall guard: the lease ends a pulse before the others may declare
+    // this node dead, so a dead or frozen agent's node is fenced before its
+    // buckets move; the peers' echoes bound it too (docs/design.md "Leases").
     module::ModuleTiming timing;
     timing.pulse = cfg->farm.pulse;
     timing.lease = cfg->farm.pulse * std::max<uint32_t>(1, cfg->farm.slostCount - 1);

@@ -17,6 +17,10 @@ public:
         Mac mac{};                                                       // what the module announced
         std::map<uint8_t, Mac> peerMacs;                                 // what the peers said
         int joins = 0;
+        // What the peers confirm (leaseUntil): nullopt, an hour from now.
+        std::optional<std::chrono::nanoseconds> lease;
+        std::map<uint8_t, membership::ViewId> peerViews;  // absent: holds every view
+        bool leaseHeldAtInstall = true;
         std::optional<Error> failJoin;
     };
     explicit FakeMembershipPort(Record& record) : r_(record) {}
@@ -46,6 +50,20 @@ public:
         r_.restarting = true;
         return r_.restartLease;
     }
+
+    std::chrono::nanoseconds leaseUntil() const override {
+        if (r_.lease) return *r_.lease;
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch()) + std::chrono::hours(1);
+    }
+
+    bool peerHolds(uint8_t peer, const membership::ViewId& v) const override {
+        auto it = r_.peerViews.find(peer);
+        return it == r_.peerViews.end() || it->second == v;
+    }
+    void onPeerInstalled(std::function<void()> f) override { peerInstalledHandler = std::move(f); }
+    bool leaseHeldAtInstall() const override { return r_.leaseHeldAtInstall; }
+    std::function<void()> peerInstalledHandler;
 
     ViewHandler* handler = nullptr;
 
