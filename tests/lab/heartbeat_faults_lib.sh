@@ -1,0 +1,214 @@
+# tests/lab/heartbeat_faults_lib.sh - heartbeat faults and an API flood on a
+# running 3-node farm (safed + apache_farm), seen with the client's eye.
+# Sourced by tests/lab/heartbeat_faults_lab_test.sh and bench/failover/run.
+#
+# The caller sets top, build, P (the lab prefix, the farm UP on n1..n3),
+# tmp (a scratch folder) and defines safectl NODE_INDEX args…; then calls
+#   hf_init [CLIENTS]             the probe's source addresses (the lab must
+#                                 have CLIENTS + 1: the last one floods), the port
+#   hf_scenario NAME SECONDS FN   runs FN (the injection, in the foreground)
+#                                 while conn_probe.py and wire_watch.py
+#                                 watch; the figures land in HF_ROW (JSON),
+#                                 HF_BENCH_ROW (bench/failover/run's row)
+#                                 and HF_<field> variables; the farm is
+#                                 brought back to 3 UP nodes afterwards.
+# The injections: hf_blackout_n2, hf_random_loss, hf_oneway_n2, hf_api_flood.
+#
+# What is watched (per scenario):
+#   conn_probe.py   from every client address a new connection every 40 ms,
+#                   each request waited for up to 3 s: failed requests
+#                   (reset, refused, unanswered in 3 s), the longest wait
+#   wire_watch.py   in the switch namespace (${P}sw): every SYN to the VIP,
+#                   every SYN-ACK and RST from it and the bridge port (= the
+#                   node) it came from: handshakes answered by two nodes,
+#                   resets from the VIP
+#   module logs     SF_VIEW_COMMITTED: distinct view ids committed on any
+#                   node during the scenario ("view changes"); SF_LEASE
+#                   fences ("agent stalled")
+# All bounded: every tool has a duration, every wait a limit.
+# shellcheck shell=bash
+
+HF_VIP4=${HF_VIP4:-198.18.0.100}
+HF_INTERVAL_MS=${HF_INTERVAL_MS:-40}
+HF_TIMEOUT_MS=${HF_TIMEOUT_MS:-3000}
+
+hf_log() { echo "hf: $*" >&2; }
+hf_ns() { echo "/run/netns/${P}$1"; }
+hf_modlog() { echo "/run/safefarm-lab/$P/safed/n$1/log/apache_farm/module.log"; }
+
+hf_init() { # [CLIENTS]
+  local n=${1:-24} j
+  HF_SRCS=()
+  for ((j = 1; j <= n; j++)); do HF_SRCS+=("198.18.$((1 + (j - 1) / 250)).$((1 + (j - 1) % 250))"); done
+  # The API flood comes from the next address (the lab needs CLIENTS + 1).
+  HF_FLOOD_SRC="198.18.$((1 + n / 250)).$((1 + n % 250))"
+  # The membership port: <farm port> of the module (default 4803), and
+  # safed must hold a UDP socket on it.
+  local uc=/run/safefarm-lab/$P/safed/n1/etc/modules/apache_farm/conf/userconfig.xml
+  HF_PORT=$(grep -o '<farm[^>]*port="[0-9]*"' "$uc" 2>/dev/null | grep -o '[0-9]*"$' | tr -d '"')
+  HF_PORT=${HF_PORT:-4803}
+  if ! nsenter --net="$(hf_ns n1)" -- ss -Hulnp 2>/dev/null | grep -q ":$HF_PORT .*safed"; then
+    hf_log "warning: no safed UDP socket on port $HF_PORT in n1 ($(nsenter --net="$(hf_ns n1)" -- ss -Hulnp 2>/dev/null | tr -s ' \n' ' '))"
+  fi
+  hf_log "probe: ${#HF_SRCS[@]} client addresses, a connection each every $HF_INTERVAL_MS ms; membership port udp/$HF_PORT"
+}
+
+# Waits (bounded) until the line "$2" appears in file $1.
+hf_wait_line() { # FILE TEXT LIMIT_S
+  local t
+  for ((t = 0; t < $3 * 20; t++)); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+hf_all_up() { # LIMIT_S: every node's module UP (state 2)
+  local i t ok
+  for ((t = 0; t < $1 * 5; t++)); do
+    ok=1
+    for i in 1 2 3; do
+      safectl "$i" state -q -m apache_farm >/dev/null 2>&1
+      [[ $? == 2 ]] || { ok=0; break; }
+    done
+    ((ok)) && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# nft helpers, in a node's namespace. One table per fault, removed after.
+hf_nft() { nsenter --net="$(hf_ns "n$1")" -- nft "${@:2}"; }
+hf_nft_drops() { # NODE: packets the fault table dropped
+  hf_nft "$1" list counter inet sfhf drops 2>/dev/null | awk '/packets/ {print $2}'
+}
+hf_nft_clear() { local i; for i in 1 2 3; do hf_nft "$i" delete table inet sfhf 2>/dev/null; done; return 0; }
+
+# 1. Heartbeat-only blackout of n2: UDP to and from the membership port
+# dropped on n2 for 400 ms, five times, 2.5 s apart (a set element with a
+# timeout: the kernel ends each blackout on time, whatever the scheduling).
+hf_blackout_n2() {
+  hf_nft 2 -f - <<NFT
+table inet sfhf {
+  counter drops {}
+  set on { type inet_service; flags timeout; }
+  chain in { type filter hook input priority -10; udp dport @on counter name drops drop; udp sport @on counter name drops drop; }
+  chain out { type filter hook output priority -10; udp dport @on counter name drops drop; udp sport @on counter name drops drop; }
+}
+NFT
+  local k
+  for ((k = 1; k <= 5; k++)); do
+    hf_nft 2 add element inet sfhf on "{ $HF_PORT timeout 400ms }"
+    sleep 2.5
+  done
+  HF_FAULT="n2 dropped $(hf_nft_drops 2) heartbeats in 5 x 400 ms"
+}
+
+# 2. 30% random loss of the heartbeats every node receives, for 20 s.
+hf_random_loss() {
+  local i
+  for i in 1 2 3; do
+    hf_nft "$i" -f - <<NFT
+table inet sfhf {
+  counter drops {}
+  chain in { type filter hook input priority -10; udp dport $HF_PORT numgen random mod 100 < 30 counter name drops drop; }
+}
+NFT
+  done
+  sleep "${HF_LOSS_SECONDS:-20}"
+  HF_FAULT="dropped n1 $(hf_nft_drops 1), n2 $(hf_nft_drops 2), n3 $(hf_nft_drops 3) heartbeats in ${HF_LOSS_SECONDS:-20} s"
+  hf_nft_clear
+}
+
+# 3. One-way loss: n2 hears the others, its own heartbeats are dropped on
+# its output for 2 s.
+hf_oneway_n2() {
+  hf_nft 2 -f - <<NFT
+table inet sfhf {
+  counter drops {}
+  set on { type inet_service; flags timeout; }
+  chain out { type filter hook output priority -10; udp dport @on counter name drops drop; }
+}
+NFT
+  hf_nft 2 add element inet sfhf on "{ $HF_PORT timeout 2s }"
+  sleep 5
+  HF_FAULT="n2's output dropped $(hf_nft_drops 2) heartbeats in 2 s"
+}
+
+# 4. The control API flooded: 16 concurrent unauthenticated logins with a
+# 1 MiB JSON body each, in bursts, at n1:9010 for 10 s.
+hf_api_flood() {
+  nsenter --net="$(hf_ns cl)" -- timeout 40 python3 "$top/tests/lab/api_flood.py" \
+    http://198.18.0.11:9010/api/v1/login --seconds "${HF_FLOOD_SECONDS:-10}" --concurrency 16 \
+    --source "$HF_FLOOD_SRC" >"$tmp/hf_flood.json" 2>"$tmp/hf_flood.err"
+  sleep 1
+  HF_FAULT="flood: $(cat "$tmp/hf_flood.json" 2>/dev/null || tail -1 "$tmp/hf_flood.err")"
+}
+
+hf_field() { # FILE EXPR -> a field of a JSON file, or -1
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null || echo -1
+}
+
+# hf_scenario NAME SECONDS INJECT_FN: the injection runs in the foreground
+# (about SECONDS long); the probe and the wire watcher run around it.
+hf_scenario() {
+  local name=$1 secs=$2 fn=$3 i w p
+  local -a lines
+  for i in 1 2 3; do lines[i]=$(wc -l <"$(hf_modlog "$i")" 2>/dev/null || echo 0); done
+  rm -f "$tmp/hf_$name".*
+  HF_FAULT=""
+  # Everything computed here, never in a background command (an expansion
+  # error there would run the caller's EXIT trap in the child: the lab down).
+  local limit=$((${secs%.*} + 30)) wdur pdur
+  wdur=$(awk -v s="$secs" 'BEGIN {print s + 4}')
+  pdur=$(awk -v s="$secs" 'BEGIN {print s + 2.5}')
+  nsenter --net="$(hf_ns sw)" -- timeout "$limit" python3 "$top/tests/lab/wire_watch.py" \
+    --duration "$wdur" --vip "$HF_VIP4" >"$tmp/hf_$name.wire" 2>"$tmp/hf_$name.wire.err" &
+  w=$!
+  hf_wait_line "$tmp/hf_$name.wire.err" capturing 15 || hf_log "$name: the wire watcher did not start"
+  nsenter --net="$(hf_ns cl)" -- timeout "$limit" python3 "$top/tests/lab/conn_probe.py" "$HF_VIP4" "${HF_SRCS[@]}" \
+    --duration "$pdur" --interval-ms "$HF_INTERVAL_MS" --timeout-ms "$HF_TIMEOUT_MS" \
+    >"$tmp/hf_$name.probe" 2>"$tmp/hf_$name.probe.err" &
+  p=$!
+  hf_wait_line "$tmp/hf_$name.probe.err" probing 15 || hf_log "$name: the probe did not start"
+  sleep 0.7 # a baseline before the fault
+  hf_log "$name: injecting ($fn)"
+  "$fn"
+  wait "$p"
+  wait "$w"
+  # View changes: distinct view ids any node committed meanwhile.
+  local all=""
+  for i in 1 2 3; do
+    all+=$(tail -n +$((lines[i] + 1)) "$(hf_modlog "$i")" 2>/dev/null | grep SF_VIEW_COMMITTED | sed "s/^/n$i /")$'\n'
+  done
+  echo "$all" | grep -v '^$' >"$tmp/hf_$name.views" || true
+  HF_VIEWS=$(grep -o 'view epoch [0-9]*@[0-9]*\.[0-9]*' "$tmp/hf_$name.views" 2>/dev/null | sort -u | wc -l)
+  HF_VIEWS_NOQ=$(grep -o 'view epoch [0-9]*@[0-9]*\.[0-9]*.*no quorum' "$tmp/hf_$name.views" 2>/dev/null | awk '{print $3}' | sort -u | wc -l)
+  HF_FENCES=0
+  for i in 1 2 3; do
+    HF_FENCES=$((HF_FENCES + $(tail -n +$((lines[i] + 1)) "$(hf_modlog "$i")" 2>/dev/null | grep SF_LEASE | grep -c 'stalled')))
+  done
+  HF_FENCES_N1=$(tail -n +$((lines[1] + 1)) "$(hf_modlog 1)" 2>/dev/null | grep -c 'SF_LEASE.*stalled')
+  local pr=$tmp/hf_$name.probe wr=$tmp/hf_$name.wire
+  HF_DOUBLE=$(hf_field "$wr" "d['syns_answered_twice']")
+  HF_RESETS=$(hf_field "$wr" "d['rsts_from_vip']")
+  HF_SYNS=$(hf_field "$wr" "d['syns_seen']")
+  HF_SYNACKS=$(hf_field "$wr" "d['synacks']")
+  HF_DROPS=$(hf_field "$wr" "d['capture_drops']")
+  HF_FAILED=$(hf_field "$pr" "d['failed']")
+  HF_ATTEMPTS=$(hf_field "$pr" "d['attempts']")
+  HF_FAILURES=$(hf_field "$pr" "' '.join('%s %d' % kv for kv in sorted(d['failures'].items()) if kv[1])")
+  HF_WAIT=$(hf_field "$pr" "d['longest_wait_ms']")
+  HF_LAG=$(hf_field "$pr" "d['probe_lag_max_ms']")
+  HF_PERNODE=$(hf_field "$wr" "' '.join('%s:%d/%d' % (k, v['synacks'], v['rsts']) for k, v in sorted(d['per_node'].items()))")
+  HF_ROW=$(printf '{"double_answers":%s,"resets":%s,"failed_requests":%s,"requests":%s,"longest_wait_ms":%s,"view_changes":%s,"views_no_quorum":%s,"lease_fences":%s,"syns":%s,"synacks":%s,"capture_drops":%s,"probe_lag_max_ms":%s}' \
+    "$HF_DOUBLE" "$HF_RESETS" "$HF_FAILED" "$HF_ATTEMPTS" "$HF_WAIT" "$HF_VIEWS" "$HF_VIEWS_NOQ" "$HF_FENCES" "$HF_SYNS" "$HF_SYNACKS" "$HF_DROPS" "$HF_LAG")
+  # The row of bench/failover/run's JSON.
+  HF_BENCH_ROW=$(printf '{"double_answers":%s,"resets":%s,"failed_requests":%s,"longest_wait_ms":%s,"view_changes":%s,"lease_fences":%s}' \
+    "$HF_DOUBLE" "$HF_RESETS" "$HF_FAILED" "$HF_WAIT" "$HF_VIEWS" "$HF_FENCES")
+  hf_log "$name: $HF_ROW; $HF_FAULT; SYN-ACKs/RSTs per node: $HF_PERNODE"
+  # Back to three UP nodes before the next scenario (bounded).
+  hf_nft_clear
+  hf_all_up 30 || hf_log "$name: not every node UP again within 30 s"
+  sleep 1
+}
