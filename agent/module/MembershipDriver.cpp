@@ -88,21 +88,8 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     auto* m = membership_.get();
     transport_ = std::make_unique<UdpTransport>(io_, *m, std::move(lans),
                                                 [m, onView](const membership::View& v) { onView(v, m->quorate(v)); });
-    // After every datagram or tick: a peer that now holds another view may
-    // release buckets this node waits for.
     transport_->onEvent([this] {
-        if (!onPeerInstalled_ || !membership_) return;
-        bool changed = false;
-        for (const auto& n : plan_.nodes) {
-            if (n.id == plan_.self) continue;
-            auto v = membership_->peerInstalled(n.id);
-            auto& known = peerViews_[n.id];
-            if (!(v == known)) {
-                known = v;
-                changed = true;
-            }
-        }
-        if (changed) onPeerInstalled_();
+        if (onEvent_ && membership_) onEvent_();
     });
     if (auto r = transport_->start(); !r) {
         transport_.reset();

@@ -38,7 +38,7 @@ public:
     std::chrono::nanoseconds leaseUntil() const override;
     bool peerHolds(uint8_t peer, const membership::ViewId& v) const override;
     bool leaseHeldAtInstall() const override { return membership_ && membership_->leaseHeldAtInstall(); }
-    void onPeerInstalled(std::function<void()> f) override { onPeerInstalled_ = std::move(f); }
+    void onEvent(std::function<void()> f) override { onEvent_ = std::move(f); }
     void setTraffic(uint32_t connections, uint64_t packets) override;
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override;
     void setMac(const Mac& mac) override;
@@ -58,8 +58,7 @@ private:
     boost::asio::steady_timer closeTimer_;
     bool leaving_ = false;
     Mac mac_{};
-    std::function<void()> onPeerInstalled_;
-    std::map<uint8_t, membership::ViewId> peerViews_;  // as last told to onPeerInstalled_
+    std::function<void()> onEvent_;
 };
 
 }  // namespace safefarm::module

@@ -32,11 +32,13 @@ public:
     // Until when (CLOCK_MONOTONIC) this node may serve its installed view's
     // table, as its peers confirm it (docs/design.md "Leases"); 0: not.
     virtual std::chrono::nanoseconds leaseUntil() const = 0;
-    // Did the peer last say it installed exactly view v? `f` runs (on the
-    // module's thread) when a peer says it installed another one: buckets
-    // held for it may be taken (docs/design.md "Handoffs").
+    // Did the peer last say it installed exactly view v? (docs/design.md
+    // "Handoffs": buckets held until every member does.)
     virtual bool peerHolds(uint8_t peer, const membership::ViewId& v) const = 0;
-    virtual void onPeerInstalled(std::function<void()> f) = 0;
+    // `f` runs (on the module's thread) after every datagram or tick the
+    // membership handled, views delivered: an echo may have moved the lease,
+    // a peer may now hold the view.
+    virtual void onEvent(std::function<void()> f) = 0;
     // Membership::leaseHeldAtInstall() of the view last delivered.
     virtual bool leaseHeldAtInstall() const = 0;
     // This node's traffic, carried by its heartbeats; the peers' as their

@@ -127,8 +127,8 @@ Result<void> Module::setUp() {
 
     membership_ = deps_.makeMembership();
     membership_->setMac(myMac_);
-    membership_->onPeerInstalled([this, alive = alive_] {
-        if (*alive && heldBuckets_ && view_ && dataPath_) install(true);  // a member let go: take what it released
+    membership_->onEvent([this, alive = alive_] {
+        if (*alive) onMembershipEvent();
     });
     auto alive = alive_;
     auto r = membership_->join(false, [this, alive](const membership::View& v, bool quorate) {
@@ -248,7 +248,7 @@ void Module::onView(const membership::View& view, bool quorate) {
     deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
     install(true);
     leaseAllowed_ = member && !frozenAt_;
-    if (leaseAllowed_) (void)dataPath_->renewLease(leaseDeadline(now()));
+    if (leaseAllowed_) renewLease(now());
 
     maybeUp();
     // UP: the reason shown by `safectl state -l` follows the view in force.
@@ -372,6 +372,23 @@ void Module::refreshPeerMacs() {
 // The hardware address the VIP is announced at.
 const Mac& Module::announcedMac() const { return plan_.mode == FARM_MODE_VMAC_DIRECTED ? myMac_ : plan_.vmac; }
 
+// After every datagram or tick of the membership: the lease follows the
+// echoes at once (not at the next pulse), and buckets held for a member are
+// taken as soon as every member holds the view (docs/design.md "Handoffs").
+void Module::onMembershipEvent() {
+    if (!dataPath_) return;
+    if (leaseAllowed_) renewLease(now());
+    if (!heldBuckets_ || !view_) return;
+    for (const auto& m : view_->members)
+        if (m.id != plan_.self && !membership_->peerHolds(m.id, view_->id)) return;
+    install(true);
+}
+
+void Module::renewLease(nanoseconds t) {
+    leaseWritten_ = leaseDeadline(t);
+    (void)dataPath_->renewLease(leaseWritten_);
+}
+
 void Module::armPulse() {
     pulseTimer_.expires_after(timing_.pulse);
     auto alive = alive_;
@@ -407,12 +424,18 @@ void Module::pulse() {
     // with echoes under a view not newer than this node's (docs/design.md
     // "Leases"): at once if nobody let this node go, after the view that
     // takes it back otherwise.
-    if (leaseAllowed_ && t - lastPulse_ > timing_.lease && config_->farm.peerLeases())
+    bool lapsed = leaseAllowed_ && config_->farm.peerLeases() && leaseWritten_ != 0ns && t > leaseWritten_ + 1ms;
+    if (lapsed && !std::exchange(leaseLapsed_, true))
         deps_.log('W', "SF_LEASE",
-                  paths_.name + ": agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
-                      " ms, longer than the lease: served nothing meanwhile, back once the peers confirm the lease");
+                  paths_.name + ": the lease ran out " + std::to_string((t - leaseWritten_) / 1ms) +
+                      " ms ago (pulse " + std::to_string((t - lastPulse_) / 1ms) +
+                      " ms after the last one): no echo from enough peers, or this agent was late");
     lastPulse_ = t;
-    if (leaseAllowed_) (void)dataPath_->renewLease(leaseDeadline(t));
+    if (leaseAllowed_) renewLease(t);
+    if (leaseLapsed_ && leaseWritten_ > t) {
+        leaseLapsed_ = false;
+        deps_.log('I', "SF_LEASE", paths_.name + ": the peers confirm the lease again");
+    }
 
     if (linkSettleAt_ != 0ns && t >= linkSettleAt_ && membership_) linkSettled();
     // The traffic the heartbeats carry, read once a second (16384 bucket
@@ -792,8 +815,8 @@ Result<void> Module::resume() {
     appRunning_ = true;
     membership_ = deps_.makeMembership();
     membership_->setMac(myMac_);
-    membership_->onPeerInstalled([this, alive = alive_] {
-        if (*alive && heldBuckets_ && view_ && dataPath_) install(true);  // a member let go: take what it released
+    membership_->onEvent([this, alive = alive_] {
+        if (*alive) onMembershipEvent();
     });
     auto alive = alive_;
     if (auto r = membership_->join(true, [this, alive](const membership::View& v, bool quorate) {

@@ -157,6 +157,8 @@ private:
     std::vector<std::pair<std::string, std::string>> scriptEnv() const;
     std::chrono::nanoseconds now() const;
     std::chrono::nanoseconds leaseDeadline(std::chrono::nanoseconds t) const;
+    void renewLease(std::chrono::nanoseconds t);  // writes leaseDeadline(t) into the data path
+    void onMembershipEvent();
 
     ModuleDeps deps_;
     ModulePaths paths_;
@@ -216,6 +218,8 @@ private:
     std::chrono::nanoseconds lastPulse_{0};
     std::optional<membership::ViewId> frozenAt_;  // quorum none: fenced after a stall until a newer view
     std::chrono::nanoseconds grantUntil_{0};      // resumed: the previous agent's lease
+    std::chrono::nanoseconds leaseWritten_{0};    // the deadline last written (peer leases)
+    bool leaseLapsed_ = false;                    // logged as run out, not back yet
 
     // arpreroute: announce every arpinterval for arpelapse after a change.
     std::chrono::nanoseconds announceUntil_{0}, nextAnnounce_{0};

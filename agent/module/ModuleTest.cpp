@@ -315,8 +315,8 @@ TEST_F(ModuleTest, BucketsComeOnlyOnceEveryMemberHoldsTheView) {
     commit(2, {{1, MemberState::Ready}, {2, MemberState::Draining}});
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2) << "held while node 2 may serve them";
     record_.peerViews[2] = membership::ViewId{2, 1, 1};
-    ASSERT_TRUE(port_->peerInstalledHandler);
-    port_->peerInstalledHandler();
+    ASSERT_TRUE(port_->eventHandler);
+    port_->eventHandler();
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS);
     EXPECT_GE(bucketsInTransition(dp_->installed_->buckets), FARM_BUCKETS / 2) << "node 2 keeps its flows";
 
@@ -327,7 +327,7 @@ TEST_F(ModuleTest, BucketsComeOnlyOnceEveryMemberHoldsTheView) {
     commit(3, {{1, MemberState::Ready}, {2, MemberState::Ready}});
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), 0u);
     record_.peerViews[2] = membership::ViewId{3, 1, 1};
-    port_->peerInstalledHandler();
+    port_->eventHandler();
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
 }
 

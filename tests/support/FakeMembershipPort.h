@@ -61,9 +61,9 @@ public:
         auto it = r_.peerViews.find(peer);
         return it == r_.peerViews.end() || it->second == v;
     }
-    void onPeerInstalled(std::function<void()> f) override { peerInstalledHandler = std::move(f); }
+    void onEvent(std::function<void()> f) override { eventHandler = std::move(f); }
     bool leaseHeldAtInstall() const override { return r_.leaseHeldAtInstall; }
-    std::function<void()> peerInstalledHandler;
+    std::function<void()> eventHandler;
 
     ViewHandler* handler = nullptr;
 
