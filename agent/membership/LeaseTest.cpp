@@ -12,12 +12,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::vector<uint8_t> ids(const View& v) {
-    std::vector<uint8_t> out;
-    for (const auto& m : v.members) out.push_back(m.id);
-    return out;
-}
-
 // The blackout: node 2's heartbeats are lost both ways for 400 ms,
 // five times, while the node and its clients run on. Before: node 2 kept
 // renewing its own lease and formed a view of its own with every bucket.

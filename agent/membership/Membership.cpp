@@ -266,6 +266,7 @@ Nanos Membership::nextWakeup() const {
         Nanos death = std::max(std::max(p.lastHeard, p.heardVia) + detection(), p.holdUntil) + Nanos{1};
         if (!p.declaredDead && p.state != MemberState::Stopped) next = std::min(next, death);
     }
+    if (quorumWaitUntil_ != kNever) next = std::min(next, quorumWaitUntil_);
     if (proposal_.active && proposal_.acked.size() < proposal_.view.members.size()) {
         next = std::min(next, proposal_.sentAt + ackTimeout());
         next = std::min(next, proposal_.lastSent + config_.pulse);
@@ -280,6 +281,7 @@ Nanos Membership::nextWakeup() const {
 
 void Membership::coordinate(Nanos now) {
     if (!isCoordinator(now)) {
+        quorumWaitUntil_ = kNever;
         proposal_.active = false;
         return;
     }
@@ -309,6 +311,25 @@ void Membership::coordinate(Nanos now) {
             desired = desiredMembers(now);
         }
         proposal_.active = false;
+    }
+    // A view without a quorum, while the installed one has it: wait twice the
+    // detection time first. Such a view owns nothing, and this node's lease
+    // runs out without echoes anyway; committed at once, every short loss of
+    // all heartbeats (30% loss: a few a minute) became two view changes.
+    // Waiting is safe (committing nothing never gives a bucket away) and the
+    // status still says the peers are gone after 2 x D.
+    {
+        std::vector<uint8_t> want;
+        for (const auto& m : desired) want.push_back(m.id);
+        if (config_.quorum == QuorumPolicy::Majority && !quorateSet(want) && !installed_.id.empty() &&
+            quorate(installed_)) {
+            if (quorumLostAt_ == kNever) quorumLostAt_ = now;
+            quorumWaitUntil_ = quorumLostAt_ + 2 * detection();
+            if (now < quorumWaitUntil_) return;
+        } else {
+            quorumLostAt_ = kNever;
+        }
+        quorumWaitUntil_ = kNever;
     }
     bool behind = false;  // someone holds a newer view than ours
     for (const auto& m : desired)

@@ -271,6 +271,8 @@ private:
     bool draining_ = false, stopped_ = false, witnessOk_ = true, gathered_ = false;
     View installed_;
     bool leaseHeldAtInstall_ = false;
+    Nanos quorumLostAt_{INT64_MIN / 4};     // the desired view lost the quorum the installed one has
+    Nanos quorumWaitUntil_{INT64_MIN / 4};  // a view without it is not proposed before
     uint64_t maxSeqSeen_ = 0;
     Proposal proposal_;
     Counters counters_;

@@ -17,12 +17,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::vector<uint8_t> ids(const View& v) {
-    std::vector<uint8_t> out;
-    for (const auto& m : v.members) out.push_back(m.id);
-    return out;
-}
-
 TEST(MembershipTest, SimultaneousStartAgreesOnOneView) {
     Net net({1, 2, 3});
     net.run(milliseconds(600));

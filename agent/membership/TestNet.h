@@ -18,6 +18,13 @@
 
 namespace safefarm::membership {
 
+// The ids of a view's members, in order.
+inline std::vector<uint8_t> ids(const View& v) {
+    std::vector<uint8_t> out;
+    for (const auto& m : v.members) out.push_back(m.id);
+    return out;
+}
+
 class Net {
 public:
     explicit Net(std::vector<uint8_t> ids, uint8_t lans = 2, QuorumPolicy quorum = QuorumPolicy::Majority) {

@@ -243,8 +243,9 @@ void Module::onView(const membership::View& view, bool quorate) {
     viewChanges_++;
     // Let go meanwhile (the lease ran out before this view): the table held
     // is stale, the others may serve any of its buckets: take them as a
-    // joining node does (install()).
-    if (!membership_->leaseHeldAtInstall()) tableFromView_ = false;
+    // joining node does (install()). Not within a restart's grant: the peers
+    // held this node (restartHold), nobody took its buckets.
+    if (!membership_->leaseHeldAtInstall() && grantUntil_ <= now()) tableFromView_ = false;
     deps_.log('I', "SF_VIEW_COMMITTED", paths_.name + ": view " + view.describe() + (quorate ? "" : " (no quorum)"));
     install(true);
     leaseAllowed_ = member && !frozenAt_;

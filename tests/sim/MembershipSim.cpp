@@ -50,7 +50,7 @@
 //    nothing and commits nothing, and is counted;
 //  - no busy loop: a node whose nextWakeup() is still due after 1000 ticks in
 //    a row fails (its agent's timer would spin);
-//  - from (stable + the largest chaotic delay) + 2*slost_count*pulse + 4 pulses
+//  - from (stable + the largest chaotic delay) + 4*slost_count*pulse + 4 pulses
 //    on, every connected live node has installed the same view, whose members
 //    are exactly the connected live nodes with their current incarnations,
 //    states and weights.
@@ -332,7 +332,7 @@ public:
             push(Event{at, 0, Ev::Chaos, static_cast<int>(rng_.below(N)), 0, static_cast<uint8_t>(rng_.below(16)), {}});
         }
         int attacks = static_cast<int>(rng_.range(0, 6));
-        Nanos horizon = stableAt_ + chaosMaxDelay_ + cfg_.pulse * (2 * cfg_.slostCount + 4 + 5);
+        Nanos horizon = stableAt_ + chaosMaxDelay_ + cfg_.pulse * (4 * cfg_.slostCount + 4 + 5);
         for (int k = 0; k < attacks; k++) {
             Nanos at{static_cast<int64_t>(rng_.below(static_cast<uint64_t>(horizon.count())))};
             push(Event{at, 0, Ev::Chaos, static_cast<int>(rng_.below(N)), 0, 50, {}});  // 50: attack
@@ -340,8 +340,9 @@ public:
         // The network becomes stable: one symmetric partition for every lan (or none).
         push(Event{stableAt_, 0, Ev::Chaos, 0, 0, 200, {}});
         // Detection, then letting go of the left-out (up to the detection time
-        // more, docs/design.md "Leases") and a round of agreement.
-        convergeBy_ = stableAt_ + chaosMaxDelay_ + cfg_.pulse * (2 * cfg_.slostCount + 4);
+        // more, docs/design.md "Leases"), a view without a quorum waiting twice
+        // the detection time, and a round of agreement.
+        convergeBy_ = stableAt_ + chaosMaxDelay_ + cfg_.pulse * (4 * cfg_.slostCount + 4);
         for (Nanos t = convergeBy_; t <= horizon; t += cfg_.pulse / 2) push(Event{t, 0, Ev::Check, 0, 0, 0, {}});
 
         while (!queue_.empty()) {
