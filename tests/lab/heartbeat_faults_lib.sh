@@ -186,9 +186,9 @@ hf_scenario() {
   HF_VIEWS_NOQ=$(grep -o 'view epoch [0-9]*@[0-9]*\.[0-9]*.*no quorum' "$tmp/hf_$name.views" 2>/dev/null | awk '{print $3}' | sort -u | wc -l)
   HF_FENCES=0
   for i in 1 2 3; do
-    HF_FENCES=$((HF_FENCES + $(tail -n +$((lines[i] + 1)) "$(hf_modlog "$i")" 2>/dev/null | grep SF_LEASE | grep -c 'stalled')))
+    HF_FENCES=$((HF_FENCES + $(tail -n +$((lines[i] + 1)) "$(hf_modlog "$i")" 2>/dev/null | grep SF_LEASE | grep -cE 'stalled|ran out')))
   done
-  HF_FENCES_N1=$(tail -n +$((lines[1] + 1)) "$(hf_modlog 1)" 2>/dev/null | grep -c 'SF_LEASE.*stalled')
+  HF_FENCES_N1=$(tail -n +$((lines[1] + 1)) "$(hf_modlog 1)" 2>/dev/null | grep -cE 'SF_LEASE.*(stalled|ran out)')
   local pr=$tmp/hf_$name.probe wr=$tmp/hf_$name.wire
   HF_DOUBLE=$(hf_field "$wr" "d['syns_answered_twice']")
   HF_RESETS=$(hf_field "$wr" "d['rsts_from_vip']")
