@@ -323,8 +323,20 @@ void Module::install(bool drain, bool keepTable) {
     // view may already have it ready (the coordinator's own join, a resume),
     // and its buckets must still come in transition: taken outright, it
     // answered the others' connections in them with resets.
-    if (!keepTable && !tableFromView_ && view_ && view_->contains(plan_.self))
-        in.previous = membership::othersBuckets(*view_, plan_.self, quorate_, plan_.hosts);
+    // After a lapse of the lease (table_ not empty): the buckets the view
+    // gives this node come from the others as for a joiner (they may have
+    // served them), the ones it moves away still leave from this node, which
+    // keeps the flows it holds in them (a draining node whose lease lapsed
+    // for a moment lost them, and the others reset them at its leave).
+    if (!keepTable && !tableFromView_ && view_ && view_->contains(plan_.self)) {
+        auto others = membership::othersBuckets(*view_, plan_.self, quorate_, plan_.hosts);
+        if (table_.size() == others.size()) {
+            auto want = viewBuckets(plan_, *view_, quorate_);
+            for (size_t b = 0; b < others.size(); b++)
+                if (want[b].owner != plan_.self) others[b] = table_[b];
+        }
+        in.previous = std::move(others);
+    }
     in.drain = drain;
     in.keepTable = keepTable;
     if (view_ && membership_) {

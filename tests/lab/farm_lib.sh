@@ -130,3 +130,8 @@ ka() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(d$2)" 
 ka_clean() { # FILE
   [[ $(ka "$1" "['resets']") == 0 && $(ka "$1" "['timeouts'] + d['errors']") == 0 && $(ka "$1" "['connect_failures']") == 0 ]]
 }
+# The broken connections keepalive.py saw from SECONDS on (its "failures",
+# timed from its start): what an action taken then broke.
+ka_broken_from() { # FILE SECONDS
+  python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for f in d.get('failures', []) if f['at'] >= float(sys.argv[2])))" "$1" "$2" 2>/dev/null || echo '?'
+}

@@ -89,6 +89,7 @@ def main():
 
     conns = [Conn(src) for src in a.srcs for _ in range(a.per_source)]
     start = time.monotonic()
+    start_wall_ms = int(time.time() * 1000)  # failures' "at" counts from here: a caller places its actions
     for i, c in enumerate(conns):
         open_conn(c)
         c.next_at = start + a.every * i / len(conns)  # spread the requests over the period
@@ -176,6 +177,7 @@ def main():
     stats["first_nodes"] = {str(k): v for k, v in count("first_node").items()}
     stats["last_nodes"] = {str(k): v for k, v in count("last_node").items()}
     stats["failures"] = failures
+    stats["start_wall_ms"] = start_wall_ms
     print(json.dumps(stats, sort_keys=True))
 
 
