@@ -229,6 +229,7 @@ private:
         bool released = false;
         Nanos releasedAt{0};
         ViewId releasedFor;
+        std::vector<uint8_t> releases;  // the peers it said it does not echo (its last heartbeat)
     };
     static constexpr Nanos kNever{INT64_MIN / 4};
     struct Proposal {
@@ -242,6 +243,7 @@ private:
     bool isCoordinator(Nanos now) const;
     std::vector<ViewMember> desiredMembers(Nanos now) const;
     void coordinate(Nanos now);
+    bool releasedInView() const;
     void propose(std::vector<ViewMember> members, Nanos now);
     void commitProposal(Nanos now);
     void install(const View& v, Nanos now);

@@ -1,5 +1,7 @@
 #include "membership/Message.h"
 
+#include <algorithm>
+
 namespace safefarm::membership {
 namespace {
 
@@ -114,7 +116,7 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
         w.u8(static_cast<uint8_t>(hb->heard.size()));
         for (const auto& h : hb->heard) {
             w.u8(h.id);
-            w.u16(h.agoMs);
+            w.u16(static_cast<uint16_t>((h.released ? 0x8000 : 0) | std::min(h.agoMs, Heartbeat::Heard::kMaxAgoMs)));
         }
     } else if (const auto* ack = std::get_if<Ack>(&m.body)) {
         w.viewId(ack->proposal);
@@ -196,7 +198,11 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
             size_t n = b.u8();
             if (bodyLen != kHeartbeatSize + n * kHeardSize) return d;
             for (size_t i = 0; i < n; i++) {
-                Heartbeat::Heard h{b.u8(), b.u16()};
+                Heartbeat::Heard h;
+                h.id = b.u8();
+                uint16_t ago = b.u16();
+                h.agoMs = ago & Heartbeat::Heard::kMaxAgoMs;
+                h.released = (ago & 0x8000) != 0;
                 if (h.id == 255 || (!hb.heard.empty() && hb.heard.back().id >= h.id)) return d;
                 hb.heard.push_back(h);
             }

@@ -77,11 +77,18 @@ struct Heartbeat {
     // The peers the sender heard directly within the detection time, and
     // how long ago (ms, rounded up): a peer the receiver stopped hearing is
     // only suspected while another member still hears it (docs/design.md
-    // "Suspicion"). Sorted by id, unique, ids < 255.
+    // "Suspicion"). `released`: the sender does not echo that peer now (it
+    // agreed, or waits to agree, to a view without it): a coordinator whose
+    // installed view is right proposes it again, else a proposal given up
+    // would leave that peer without a lease (docs/design.md "Leases").
+    // On the wire: u8 id, u16 released << 15 | agoMs. Sorted by id, unique,
+    // ids < 255, agoMs <= kMaxAgoMs.
     struct Heard {
+        static constexpr uint16_t kMaxAgoMs = 0x7fff;
         uint8_t id = 0;
         uint16_t agoMs = 0;
-        bool operator==(const Heard& o) const { return id == o.id && agoMs == o.agoMs; }
+        bool released = false;
+        bool operator==(const Heard& o) const { return id == o.id && agoMs == o.agoMs && released == o.released; }
     };
     std::vector<Heard> heard;
 };

@@ -40,13 +40,18 @@ TEST(MessageTest, RoundTripsEveryType) {
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).echoSeq, 0x0102030405060708ULL);
     EXPECT_TRUE(std::get<Heartbeat>(d.message.body).heard.empty());
 
-    // The peers the sender heard: 3 bytes each, sorted unique ids < 255.
-    std::get<Heartbeat>(hb.body).heard = {{1, 12}, {4, 65535}, {254, 0}};
+    // The peers the sender heard: 3 bytes each, sorted unique ids < 255,
+    // the top bit of the age saying the sender does not echo that peer.
+    std::get<Heartbeat>(hb.body).heard = {{1, 12, false}, {4, 0x7fff, true}, {254, 0, true}};
     bytes = encode(hb, mac);
     EXPECT_EQ(bytes.size(), kHeaderSize + 50 + 9 + Hmac::kTagSize);
     d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).heard, std::get<Heartbeat>(hb.body).heard);
+    std::get<Heartbeat>(hb.body).heard = {{1, 65535, false}};  // an age past 15 bits is capped, not released
+    d = decode(encode(hb, mac), mac);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).heard, (std::vector<Heartbeat::Heard>{{1, 0x7fff, false}}));
     for (auto bad : std::vector<std::vector<Heartbeat::Heard>>{{{4, 1}, {1, 1}}, {{1, 1}, {1, 2}}, {{255, 1}}}) {
         std::get<Heartbeat>(hb.body).heard = bad;
         d = decode(encode(hb, mac), mac);

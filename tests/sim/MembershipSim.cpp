@@ -872,6 +872,20 @@ private:
                     return;
                 }
             }
+            // Converged and quorate: every member serves its buckets, two
+            // pulses later (an echo each way under the view). A peer left
+            // without echoes (a proposal given up: issue 13's 20 s outage at
+            // 30% loss) has no lease and nobody takes its buckets.
+            if (now_ < convergeBy_ + 2 * cfg_.pulse || !nodes_[members[0]].m->quorate(first)) continue;
+            for (int k : members) {
+                const SimNode& s = nodes_[k];
+                if (s.frozen || !first.contains(s.id)) continue;
+                if (s.m->leaseUntil(local(k)) <= local(k)) {
+                    fail("n" + std::to_string(s.id) + " holds the converged view " + first.describe() +
+                         " with a quorum but no lease: its buckets go unanswered");
+                    return;
+                }
+            }
         }
     }
 
