@@ -102,7 +102,7 @@ std::vector<ViewMember> Membership::desiredMembers(Nanos now) const {
         // Left out for not acking: back once it says it heard this node
         // after that, not merely when heard (a node that cannot hear the
         // coordinator is heard all the time).
-        if (p.excluded && p.hearsMeAt <= p.excludedAt) continue;
+        if (leftOutForAcks(p)) continue;
         out.push_back(ViewMember{id, p.window.incarnation(), p.weight, p.state});
     }
     out.push_back(ViewMember{config_.self, config_.incarnation, config_.weight, announcedState()});
@@ -135,21 +135,39 @@ std::optional<Nanos> Membership::sentTime(uint64_t seq) const {
 // incarnation (a restarted agent) does not know what its previous life
 // acked, and it starts vouching once it holds a view with that peer.
 void Membership::sendHeartbeats(Nanos now, uint8_t flags) {
-    for (const auto& [id, p] : peers_) {
-        Heartbeat hb{announcedState(), flags, config_.weight, installed_.id, traffic_.connections, traffic_.packets,
-                     dataMac_};
-        if (!p.released && p.window.known() && installed_.contains(id)) {
-            hb.echoIncarnation = p.window.incarnation();
-            hb.echoSeq = p.window.highest();
-        }
-        for (const auto& [other, q] : peers_) {  // what this node heard directly, rounded up (older)
-            if (!q.heard || q.state == MemberState::Stopped || now - q.lastHeard > detection()) continue;
-            auto ago = (now - q.lastHeard + std::chrono::milliseconds(1) - Nanos{1}) / std::chrono::milliseconds(1);
-            hb.heard.push_back(Heartbeat::Heard{
-                other, static_cast<uint16_t>(std::min<int64_t>(ago, Heartbeat::Heard::kMaxAgoMs)), q.released});
-        }
-        send(id, MessageType::Heartbeat, hb, now);
+    for (const auto& [id, p] : peers_) sendHeartbeat(id, p, now, flags);
+}
+
+void Membership::sendHeartbeat(uint8_t to, const Peer& p, Nanos now, uint8_t flags) {
+    if (restarting_) flags = kHeartbeatRestarting;
+    Heartbeat hb{announcedState(), flags, config_.weight, installed_.id, traffic_.connections, traffic_.packets,
+                 dataMac_};
+    if (!p.released && p.window.known() && installed_.contains(to)) {
+        hb.echoIncarnation = p.window.incarnation();
+        hb.echoSeq = p.window.highest();
     }
+    for (const auto& [other, q] : peers_) {  // what this node heard directly, rounded up (older)
+        if (!q.heard || q.state == MemberState::Stopped || now - q.lastHeard > detection()) continue;
+        auto ago = (now - q.lastHeard + std::chrono::milliseconds(1) - Nanos{1}) / std::chrono::milliseconds(1);
+        hb.heard.push_back(Heartbeat::Heard{other,
+                                            static_cast<uint16_t>(std::min<int64_t>(ago, Heartbeat::Heard::kMaxAgoMs)),
+                                            q.released && q.agreedWithout});
+    }
+    send(to, MessageType::Heartbeat, hb, now);
+}
+
+// When to ask the peers for echoes at once: the lease (majority) ends within
+// two pulses and has not ended yet (after that, the pulse's heartbeats). One
+// pulse's round trip is lost with 51% probability at 30% loss each way; a
+// request every fifth of a pulse gives some ten more round trips before
+// the end (LeaseTest.ThirtyPercentLossRarelyTakesALease). kNever: no need.
+Nanos Membership::echoRequestAt() const {
+    if (config_.quorum != QuorumPolicy::Majority || stopped_ || restarting_ || !installed_.contains(config_.self))
+        return kNever;
+    auto vouched = vouchedUntil();
+    if (!vouched) return kNever;  // no quorate view without this node: nothing to renew
+    Nanos at = std::max(nextEchoRequest_, *vouched - 2 * config_.pulse);
+    return at < *vouched ? at : kNever;  // run out: the pulse's heartbeats carry on
 }
 
 // --- leases (docs/design.md "Leases") --------------------------------------
@@ -173,6 +191,13 @@ Nanos Membership::leaseUntil(Nanos now) const {
     if (stopped_ || !installed_.contains(config_.self)) return Nanos{0};
     Nanos guard = now + config_.pulse * static_cast<int64_t>(std::max<uint32_t>(1, config_.slostCount - 1));
     if (config_.quorum == QuorumPolicy::None) return guard;
+    auto vouched = vouchedUntil();
+    return vouched ? *vouched : now + detection();  // none: no quorate view can form without this node
+}
+
+// When the peers whose vouching ended could form a quorate view without
+// this node; nullopt if they never can.
+std::optional<Nanos> Membership::vouchedUntil() const {
     std::vector<std::pair<Nanos, uint8_t>> ends;
     for (const auto& [id, p] : peers_) {
         Nanos at = kNever;
@@ -186,7 +211,7 @@ Nanos Membership::leaseUntil(Nanos now) const {
         gone.push_back(id);
         if (quorateSet(gone)) return std::max(Nanos{0}, end);
     }
-    return now + detection();  // no quorate view can form without this node
+    return std::nullopt;
 }
 
 // May this node agree to a view that leaves p out? Only once p's lease, as
@@ -216,6 +241,7 @@ bool Membership::releaseLeftOut(const View& v, Nanos now) {
             p.released = true;
             p.releasedAt = now;
         }
+        p.leftOutSeen = now;
         if (p.releasedFor < v.id) p.releasedFor = v.id;
         all = all && letGo(p, now);
     }
@@ -237,6 +263,11 @@ void Membership::tick(Nanos now) {
     if (now >= nextHeartbeat_) {
         sendHeartbeats(now);
         nextHeartbeat_ = std::max(nextHeartbeat_ + config_.pulse, now + config_.pulse / 2);
+    } else if (Nanos at = echoRequestAt(); at != kNever && now >= at) {
+        for (const auto& [id, p] : peers_)
+            if (installed_.contains(id)) sendHeartbeat(id, p, now, kHeartbeatEchoRequest);
+        counters_.echoRequests++;
+        nextEchoRequest_ = now + config_.pulse / 5;
     }
     for (auto& [id, p] : peers_) {
         for (uint8_t lan = 0; lan < config_.lans; lan++) {
@@ -255,12 +286,19 @@ void Membership::tick(Nanos now) {
             p.declaredDead = true;
             counters_.peerDeaths++;
         }
+        // Released for a proposal this node never acked, and nobody asked
+        // again for the detection time (the coordinator asks every pulse
+        // while it waits): that proposal was given up, echo the peer again.
+        if (p.released && !p.agreedWithout && alive && !leftOutForAcks(p) && installed_.contains(id) &&
+            now - p.leftOutSeen >= detection() && !(proposal_.active && !proposal_.view.contains(id)))
+            p.released = false;
     }
     coordinate(now);
 }
 
 Nanos Membership::nextWakeup() const {
     Nanos next = nextHeartbeat_;
+    if (Nanos at = echoRequestAt(); at != kNever) next = std::min(next, at);
     if (!gathered_) next = std::min(next, startedAt_ + config_.pulse * static_cast<int64_t>(kGatherPulses));
     for (const auto& [id, p] : peers_) {
         if (!p.heard) continue;
@@ -286,6 +324,7 @@ void Membership::coordinate(Nanos now) {
         // coordinator, first finds none: an earlier loss it did not commit
         // (it heard its peers again) must not shorten the next one.
         quorumLostAt_ = quorumWaitUntil_ = kNever;
+        if (proposal_.active) echoAgain(proposal_.view.id, now);
         proposal_.active = false;
         return;
     }
@@ -314,6 +353,7 @@ void Membership::coordinate(Nanos now) {
             }
             desired = desiredMembers(now);
         }
+        echoAgain(proposal_.view.id, now);
         proposal_.active = false;
     }
     // A view without a quorum, while the installed one has it: wait twice the
@@ -361,7 +401,7 @@ void Membership::coordinate(Nanos now) {
 // (CI at 30% loss: 20 s without one; docs/design.md "Leases").
 bool Membership::releasedInView() const {
     for (const auto& m : installed_.members) {  // this node too: a member may not echo the coordinator
-        if (m.id != config_.self && peers_.at(m.id).released) return true;
+        if (m.id != config_.self && peers_.at(m.id).released && peers_.at(m.id).agreedWithout) return true;
         for (const auto& q : installed_.members) {
             if (q.id == config_.self || q.id == m.id) continue;
             const Peer& p = peers_.at(q.id);
@@ -371,6 +411,16 @@ bool Membership::releasedInView() const {
         }
     }
     return false;
+}
+
+// A proposal this node gives up (never committed: nobody can count on its
+// agreement): it echoes again at once the live peers it left out, unless it
+// agreed to leave them out elsewhere (acked another coordinator's view).
+void Membership::echoAgain(const ViewId& given, Nanos now) {
+    for (auto& [id, p] : peers_)
+        if (p.released && p.releasedFor == given && !p.agreedWithout && peerAlive(p, now) && !leftOutForAcks(p) &&
+            installed_.contains(id))
+            p.released = false;
 }
 
 void Membership::propose(std::vector<ViewMember> members, Nanos now) {
@@ -411,9 +461,12 @@ void Membership::install(const View& v, Nanos now) {
     leaseHeldAtInstall_ = leaseUntil(now) > now;  // under the view installed until now
     // Echo again the peers this view takes back, unless this node agreed to
     // a newer view without them (a late commit of an older view).
-    for (const auto& m : v.members) {
-        auto it = peers_.find(m.id);
-        if (it != peers_.end() && it->second.released && it->second.releasedFor < v.id) it->second.released = false;
+    for (auto& [id, p] : peers_) {
+        if (!v.contains(id)) {
+            if (p.released) p.agreedWithout = true;
+        } else if (p.released && p.releasedFor < v.id) {
+            p.released = p.agreedWithout = false;
+        }
     }
     installed_ = v;
     maxSeqSeen_ = std::max(maxSeqSeen_, v.id.seq);
@@ -495,6 +548,12 @@ void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     p.weight = hb.weight;
     p.installed = hb.installed;
     maxSeqSeen_ = std::max(maxSeqSeen_, hb.installed.seq);
+    // Its lease nears its end: echo it now (once per tenth of a pulse at
+    // most: its requests come every fifth).
+    if ((hb.flags & kHeartbeatEchoRequest) && !stopped_ && now - p.lastEchoReply >= config_.pulse / 10) {
+        p.lastEchoReply = now;
+        sendHeartbeat(from, p, now, 0);
+    }
     p.releases.clear();
     for (const auto& h : hb.heard) {  // what p heard directly: the others' suspicion
         if (h.released) p.releases.push_back(h.id);
@@ -533,6 +592,9 @@ void Membership::onPropose(uint8_t from, uint32_t inc, const View& v, Nanos now)
         counters_.acksHeld++;
         return;
     }
+    if (accepted)
+        for (auto& [id, p] : peers_)
+            if (!v.contains(id)) p.agreedWithout = true;  // counted on: echoes only after a newer view holds it
     Ack a{v.id, accepted, installed_.id};
     send(from, MessageType::Ack, a, now);
 }
@@ -616,6 +678,7 @@ std::map<uint8_t, Mac> Membership::peerMacs() const {
 
 void Membership::restarting(Nanos now) {
     if (stopped_) return;
+    restarting_ = true;  // whatever it sends until it exits says so (an echo request must not end the hold)
     for (int copy = 0; copy < 3; copy++) sendHeartbeats(now, kHeartbeatRestarting);
 }
 

@@ -113,6 +113,7 @@ struct Counters {
     uint64_t proposals = 0, commits = 0, installs = 0, exclusions = 0;
     uint64_t lanDown = 0, lanUp = 0, peerDeaths = 0;
     uint64_t acksHeld = 0;  // a proposal not acked yet: a peer it leaves out is not let go
+    uint64_t echoRequests = 0;  // the lease neared its end: the peers asked to echo at once
     uint64_t suspected = 0;  // a peer unheard here for the detection time that another member still heard
     uint64_t dropped() const {
         return truncated + badMagic + badVersion + badLength + malformed + forged + replayed + stale + unknownSender +
@@ -229,7 +230,10 @@ private:
         bool released = false;
         Nanos releasedAt{0};
         ViewId releasedFor;
-        std::vector<uint8_t> releases;  // the peers it said it does not echo (its last heartbeat)
+        bool agreedWithout = false;  // acked or installed a view without it since the release
+        Nanos leftOutSeen{0};        // a proposal without it last seen (made, asked to ack)
+        std::vector<uint8_t> releases;  // the peers it said it agreed to leave out (its last heartbeat)
+        Nanos lastEchoReply{INT64_MIN / 4};  // answered an echo request then
     };
     static constexpr Nanos kNever{INT64_MIN / 4};
     struct Proposal {
@@ -244,11 +248,17 @@ private:
     std::vector<ViewMember> desiredMembers(Nanos now) const;
     void coordinate(Nanos now);
     bool releasedInView() const;
+    // Left out for not acking, and not heard saying it hears this node since.
+    static bool leftOutForAcks(const Peer& p) { return p.excluded && p.hearsMeAt <= p.excludedAt; }
+    void echoAgain(const ViewId& given, Nanos now);
     void propose(std::vector<ViewMember> members, Nanos now);
     void commitProposal(Nanos now);
     void install(const View& v, Nanos now);
     void send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body, Nanos now);
     void sendHeartbeats(Nanos now, uint8_t flags = 0);
+    void sendHeartbeat(uint8_t to, const Peer& p, Nanos now, uint8_t flags);
+    Nanos echoRequestAt() const;
+    std::optional<Nanos> vouchedUntil() const;
     void onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now);
     void onPropose(uint8_t from, uint32_t inc, const View& v, Nanos now);
     // Leases.
@@ -267,6 +277,8 @@ private:
     Hmac mac_;
     Nanos startedAt_;
     Nanos nextHeartbeat_;
+    bool restarting_ = false;   // restarting() was called: this agent is about to exit
+    Nanos nextEchoRequest_{0};  // the lease nears its end: asks for echoes at most this often
     uint64_t seq_ = 0;
     std::deque<std::pair<uint64_t, Nanos>> sentAt_;  // my recent seqs and when they left (leases)
     std::map<uint8_t, Peer> peers_;

@@ -53,10 +53,13 @@ struct Header {
 // data path serving under a lease of up to MembershipConfig::restartHold, and
 // its peers hold its buckets that long instead of slost_count pulses.
 constexpr uint8_t kHeartbeatRestarting = 0x1;
+// The sender's lease nears its end (docs/design.md "Leases"): the receiver
+// answers at once with a heartbeat to it (its echo), not at its next pulse.
+constexpr uint8_t kHeartbeatEchoRequest = 0x2;
 
 struct Heartbeat {
     MemberState state = MemberState::NotReady;
-    uint8_t flags = 0;  // kHeartbeatRestarting; other bits reserved, 0
+    uint8_t flags = 0;  // kHeartbeatRestarting, kHeartbeatEchoRequest; other bits reserved, 0
     uint32_t weight = 1;
     ViewId installed;  // the sender's last installed view
     // The sender's traffic, for a cluster-wide `safectl status` on any node:

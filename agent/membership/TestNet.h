@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -27,14 +28,16 @@ inline std::vector<uint8_t> ids(const View& v) {
 
 class Net {
 public:
-    explicit Net(std::vector<uint8_t> ids, uint8_t lans = 2, QuorumPolicy quorum = QuorumPolicy::Majority) {
+    explicit Net(std::vector<uint8_t> ids, uint8_t lans = 2, QuorumPolicy quorum = QuorumPolicy::Majority,
+                 Nanos pulse = std::chrono::milliseconds(100), uint32_t slostCount = 3) {
         for (uint8_t id : ids) {
             MembershipConfig c;
             c.self = id;
             c.nodes = ids;
             c.lans = lans;
             c.ready = true;
-            c.slostCount = 3;
+            c.pulse = pulse;
+            c.slostCount = slostCount;
             c.quorum = quorum;
             nodes.emplace(id, Membership(c, mac(), now));
         }
@@ -52,11 +55,14 @@ public:
                 if (now >= m.nextWakeup()) m.tick(now);
                 for (auto& dg : m.takeDatagrams()) {
                     captured.push_back(dg);
+                    if (loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < loss) continue;
                     if (!cut.count({id, dg.to})) inflight.push_back(dg);
                 }
                 for (auto& v : m.takeCommitted()) installs[id].push_back(v);
             }
             if (check) checkOwners();
+            for (auto& [id, m] : nodes)
+                if (!down.count(id) && m.installed().contains(id) && m.leaseUntil(now) <= now) leaseOut[id]++;
             auto batch = std::exchange(inflight, {});
             for (auto& dg : batch) {
                 if (down.count(dg.to) || !nodes.count(dg.to)) continue;
@@ -126,6 +132,9 @@ public:
     std::vector<Datagram> inflight, captured;
     std::map<uint8_t, std::vector<View>> installs;
     std::string violation;
+    double loss = 0;                  // every datagram lost with this probability
+    std::mt19937_64 rng{7};
+    std::map<uint8_t, uint64_t> leaseOut;  // ms a member of its installed view had no lease
 
 private:
     std::vector<farm_bucket> table(const Membership& m, const View& v) {
