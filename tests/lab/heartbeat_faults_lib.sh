@@ -111,7 +111,7 @@ hf_random_loss() {
     hf_nft "$i" -f - <<NFT
 table inet sfhf {
   counter drops {}
-  chain in { type filter hook input priority -10; udp dport $HF_PORT numgen random mod 100 < 30 counter name drops drop; }
+  chain in { type filter hook input priority -10; udp dport $HF_PORT numgen random mod 100 < ${HF_LOSS_PCT:-30} counter name drops drop; }
 }
 NFT
   done
