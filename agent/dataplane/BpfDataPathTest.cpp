@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <xdp/libxdp.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "Privilege.h"
 #include "ScopedNetns.h"
@@ -167,6 +170,37 @@ TEST_F(BpfDataPathTest, CountersAndFlowsReadBack) {
     ASSERT_EQ(flows.value().size(), 1u);
     EXPECT_EQ(flows.value()[0].flow.kind, FARM_FLOW_FOREIGN);
     EXPECT_EQ(flows.value()[0].flow.bucket, 12u);
+}
+
+// The flow table read in batches (BpfDataPath::flows()): every entry once,
+// across many batches, as a busy node's table holds them. The time it took
+// is printed (what the modules' thread pays once a second; a benchmark's
+// business, not this test's).
+TEST_F(BpfDataPathTest, AFullFlowTableReadsBackWhole) {
+    auto dp = BpfDataPath::open(opts_);
+    ASSERT_TRUE(dp.ok()) << dp.error().message();
+    std::vector<FlowEntry> in;
+    constexpr uint32_t kFlows = 60000;
+    for (uint32_t i = 0; i < kFlows; i++) {
+        FlowEntry f{};
+        f.key.family = 4;
+        f.key.proto = IPPROTO_TCP;
+        f.key.saddr[0] = htonl(0xc6120000u | (i >> 16));
+        f.key.sport = htons(static_cast<uint16_t>(i & 0xffff));
+        f.key.dport = htons(80);
+        f.flow.bucket = i % FARM_BUCKETS;
+        in.push_back(f);
+    }
+    ASSERT_TRUE(dp.value()->addForeignFlows(in).ok());
+    auto t0 = std::chrono::steady_clock::now();
+    auto flows = dp.value()->flows();
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    ASSERT_TRUE(flows.ok()) << flows.error().message();
+    EXPECT_EQ(flows.value().size(), size_t{kFlows});
+    std::set<uint32_t> ports;
+    for (const auto& f : flows.value()) ports.insert(ntohl(f.key.saddr[0]) << 16 | ntohs(f.key.sport));
+    EXPECT_EQ(ports.size(), size_t{kFlows}) << "each flow once";
+    std::printf("flows(): %u entries read in %lld us\n", kFlows, static_cast<long long>(took.count()));
 }
 
 }  // namespace

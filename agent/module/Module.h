@@ -82,6 +82,11 @@ struct ModuleTiming {
     // than flowIdle as over.
     std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
     std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
+    // How often a drain reads the flow table (up to 131072 entries, ~65 ms
+    // on a busy node: not at every pulse), and the heartbeats' connection
+    // count (Module::localTraffic).
+    std::chrono::nanoseconds drainCheck = std::chrono::seconds(1);
+    std::chrono::nanoseconds flowCount = std::chrono::seconds(10);
     // After the farm interface comes back, the node stays not ready this
     // long (slost_count x pulse: every live peer has been heard by then).
     std::chrono::nanoseconds linkSettle = std::chrono::milliseconds(200);
@@ -190,6 +195,7 @@ private:
     bool stopping_ = false;
     std::chrono::nanoseconds stopDeadline_{0};
     uint64_t drainStartNs_ = 0;  // CLOCK_MONOTONIC, as the flows' last_seen_ns
+    std::chrono::nanoseconds nextDrainCheck_{0};  // the drain reads the flow table then
     Done stopDone_;
     Done startDone_;
 
@@ -212,6 +218,8 @@ private:
     std::chrono::nanoseconds linkSettleAt_{0};
     bool readyAfterFence_ = false;             // announced NotReady after a stall, to get a newer view
     std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats
+    mutable std::chrono::nanoseconds nextFlowCount_{0};  // localTraffic() counts the flow table then
+    mutable uint32_t flowCount_ = 0;
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

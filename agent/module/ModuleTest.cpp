@@ -75,6 +75,8 @@ protected:
         timing.lease = 50ms;
         timing.joinDrain = 30ms;
         timing.drainGrace = 20ms;
+        timing.drainCheck = 5ms;
+        timing.flowCount = 0ms;
         timing.linkSettle = 20ms;
         ModuleDeps deps{io_,
                         net_,
