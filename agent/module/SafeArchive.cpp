@@ -44,7 +44,7 @@ Result<std::string> inflateRaw(const std::string& in, size_t size) {
 
 // The central directory (at the end) lists every entry with its sizes and
 // mode; the local headers hold the data. ZIP64 is not needed for a module.
-Result<std::vector<ArchiveEntry>> readSafeArchive(const std::string& b) {
+Result<std::vector<ArchiveEntry>> readSafeArchive(const std::string& b, const ArchiveLimits& limits) {
     constexpr size_t kEocd = 22;
     if (b.size() < kEocd) return badInput("not a zip archive (too short)");
     size_t eocd = std::string::npos;
@@ -56,7 +56,11 @@ Result<std::vector<ArchiveEntry>> readSafeArchive(const std::string& b) {
     if (eocd == std::string::npos) return badInput("not a zip archive (no end of central directory)");
     uint32_t count = le16(b, eocd + 10), cdSize = le32(b, eocd + 12), cdOff = le32(b, eocd + 16);
     if (uint64_t{cdOff} + cdSize > eocd) return badInput("zip archive: central directory out of bounds");
+    if (count > limits.entries)
+        return badInput("zip archive: " + std::to_string(count) + " entries, more than " +
+                        std::to_string(limits.entries));
     std::vector<ArchiveEntry> out;
+    uint64_t total = 0;
     size_t at = cdOff;
     for (uint32_t n = 0; n < count; n++) {
         if (at + 46 > eocd || le32(b, at) != 0x02014b50) return badInput("zip archive: bad central directory entry");
@@ -75,7 +79,13 @@ Result<std::vector<ArchiveEntry>> readSafeArchive(const std::string& b) {
             return badInput("zip archive: bad local header for '" + e.path + "'");
         size_t data = local + 30 + le16(b, local + 26) + le16(b, local + 28);
         if (uint64_t{data} + csize > b.size()) return badInput("zip archive: data of '" + e.path + "' out of bounds");
-        if (usize > (64u << 20)) return badInput("zip archive: '" + e.path + "' is larger than 64 MiB");
+        if (usize > limits.entryBytes)
+            return badInput("zip archive: '" + e.path + "' is larger than " + std::to_string(limits.entryBytes >> 20) +
+                            " MiB");
+        total += usize;
+        if (total > limits.totalBytes)  // checked before inflating: nothing large is ever allocated
+            return badInput("zip archive: more than " + std::to_string(limits.totalBytes >> 20) +
+                            " MiB once unpacked (at '" + e.path + "')");
         std::string raw = b.substr(data, csize);
         if (method == 0) {
             if (csize != usize) return badInput("zip archive: stored entry '" + e.path + "' has two sizes");

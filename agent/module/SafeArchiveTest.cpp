@@ -70,3 +70,16 @@ TEST(SafeArchiveTest, StoredEntriesAndRefusals) {
     std::string truncated = storedZip("conf/a", "abc");
     EXPECT_FALSE(readSafeArchive(truncated.substr(10)).ok());
 }
+
+// A zip bomb: a small archive whose entries add up past the total bound is
+// refused before anything is inflated; too many entries too.
+TEST(SafeArchiveTest, BoundedOnceUnpacked) {
+    std::string zip = storedZip("conf/a", std::string(100, 'x'));
+    EXPECT_TRUE(readSafeArchive(zip, ArchiveLimits{1000, 100, 10}).ok());
+    auto total = readSafeArchive(zip, ArchiveLimits{1000, 99, 10});
+    ASSERT_FALSE(total.ok());
+    EXPECT_NE(total.error().message().find("once unpacked"), std::string::npos) << total.error().message();
+    auto entry = readSafeArchive(zip, ArchiveLimits{99, 1000, 10});
+    ASSERT_FALSE(entry.ok());
+    EXPECT_FALSE(readSafeArchive(zip, ArchiveLimits{1000, 1000, 0}).ok());
+}
