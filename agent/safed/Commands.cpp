@@ -2,12 +2,9 @@
 // will call the same registry). Each names its module in the envelope; when
 // it does not and exactly one module is installed, that one is meant.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "config/ModuleConfig.h"
 #include "module/FarmPlan.h"
-#include "module/SafeArchive.h"
 
 #include "safed/Daemon.h"
 #include "safed/BucketMap.h"
@@ -36,6 +33,11 @@ std::optional<std::string> Daemon::moduleOf(const Request& r, const Responder& r
 module::Module* Daemon::builtModule(const std::string& name) const {
     auto it = slots_.find(name);
     return it == slots_.end() ? nullptr : it->second.module.get();
+}
+
+bool Daemon::moduleBusy(const std::string& name) const {
+    auto* m = builtModule(name);
+    return m && (m->state() != module::ModuleState::Stop || m->activity() != module::Activity::Idle);
 }
 
 // A module not started since safed started: STOP here, the other nodes of
@@ -269,76 +271,11 @@ void Daemon::registerCommands() {
                                                 *name + ": " + r.args.value("text", std::string()));
                             respond(Reply::success(""));
                         });
-    auto running = [this](const std::string& name) {
-        auto* m = builtModule(name);
-        return m && (m->state() != module::ModuleState::Stop || m->activity() != module::Activity::Idle);
-    };
-    // NAME.safe unpacked and checked apart, then put in place in one rename:
-    // a broken archive or configuration changes nothing; a running module is
-    // never replaced under its feet.
-    (void)registry_.add("module-install", "install NAME.safe (args.file) into the modules folder",
-                        [=, this](const Request& r, Responder respond) {
-                            fs::path file = r.args.value("file", std::string());
-                            std::string name = file.stem().string();
-                            if (file.extension() != ".safe" || name.empty() ||
-                                name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-                                    std::string::npos) {
-                                respond(Reply::error(file.string() + ": expected NAME.safe (NAME: letters, digits, _ and -)"));
-                                return;
-                            }
-                            if (running(name)) {
-                                respond(Reply::error(name + " is running: stop it before installing it again"));
-                                return;
-                            }
-                            std::ifstream in(file, std::ios::binary);
-                            std::stringstream bytes;
-                            bytes << in.rdbuf();
-                            if (!in) {
-                                respond(Reply::error("cannot read " + file.string()));
-                                return;
-                            }
-                            auto entries = module::readSafeArchive(bytes.str());
-                            if (!entries) {
-                                respond(Reply::error(file.string() + ": " + entries.error().message()));
-                                return;
-                            }
-                            std::string modules = options_.configDir + "/modules";
-                            std::string staging = modules + "/." + name + ".new";
-                            std::error_code ec;
-                            fs::remove_all(staging, ec);
-                            if (auto x = module::extractSafeArchive(entries.value(), staging); !x) {
-                                fs::remove_all(staging, ec);
-                                respond(Reply::error(x.error().message()));
-                                return;
-                            }
-                            config::ParseContext ctx;
-                            ctx.cluster = cluster_.get();
-                            ctx.moduleDir = staging;
-                            auto parsed = config::parseUserConfigFile(staging + "/conf/userconfig.xml", ctx);
-                            if (!parsed.config) {
-                                std::string all;
-                                for (const auto& e : parsed.errors) all += "\n  " + e.format();
-                                fs::remove_all(staging, ec);
-                                respond(Reply::error(name + ".safe refused:" + all));
-                                return;
-                            }
-                            std::string target = modules + "/" + name, old = modules + "/." + name + ".old";
-                            fs::remove_all(old, ec);
-                            if (fs::exists(target)) fs::rename(target, old, ec);
-                            if (!ec) fs::rename(staging, target, ec);
-                            if (ec) {
-                                respond(Reply::error("installing " + name + ": " + ec.message()));
-                                return;
-                            }
-                            fs::remove_all(old, ec);
-                            slots_.erase(name);  // the next start reads the new configuration
-                            respond(Reply::success(name + " installed in " + target));
-                        });
     (void)registry_.add("module-remove", "remove a stopped module from the modules folder",
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            if (running(*name)) {
+                            if (moduleBusy(*name)) {
                                 respond(Reply::error(*name + " is running: stop it first"));
                                 return;
                             }

@@ -12,7 +12,9 @@
 #include "module/HashKey.h"
 #include "module/MembershipDriver.h"
 #include "safed/BootFlag.h"
+#include "control/ThreadHop.h"
 #include "safed/Checkers.h"
+#include "safed/Realtime.h"
 #include "net/NetlinkSetup.h"
 
 namespace safefarm::safed {
@@ -23,14 +25,24 @@ using control::Request;
 using control::Responder;
 using namespace std::chrono_literals;
 
-Daemon::Daemon(Options options) : options_(std::move(options)), signals_(io_, SIGTERM, SIGINT), hangup_(io_, SIGHUP) {
+Daemon::Daemon(Options options)
+    : options_(std::move(options)),
+      controlWork_(boost::asio::make_work_guard(controlIo_)),
+      signals_(io_, SIGTERM, SIGINT),
+      hangup_(controlIo_, SIGHUP),
+      boardTimer_(io_) {
     if (options_.safeDir.empty()) {
         std::error_code ec;
         options_.safeDir = fs::read_symlink("/proc/self/exe", ec).parent_path().string();
     }
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+    if (controlThread_.joinable()) {  // run() left early: the transports' thread must end first
+        controlIo_.stop();
+        controlThread_.join();
+    }
+}
 
 Result<void> Daemon::loadCluster() {
     auto parsed = config::parseClusterFile(options_.configDir + "/cluster.xml");
@@ -196,15 +208,50 @@ void Daemon::resumeModules() {
     }
 }
 
+// On the transports' thread: no new request, then the thread ends. Called
+// from the modules' thread, which waits for it.
+void Daemon::stopTransports() {
+    if (!controlThread_.joinable()) return;
+    boost::asio::post(controlIo_, [this] {
+        if (http_) http_->stop();
+        if (server_) server_->stop();
+        hangup_.cancel();
+        controlWork_.reset();
+        controlIo_.stop();
+    });
+    controlThread_.join();
+}
+
 void Daemon::shutdown() {
+    stopTransports();
     // Modules stay as they are: the filter and the application keep serving
     // within the lease, and a safed started again adopts them. `safectl stop`
     // is how a module is stopped.
     for (auto& [name, s] : slots_)
         if (s.module && s.module->state() != module::ModuleState::Stop) s.module->detach();
-    if (http_) http_->stop();
-    if (server_) server_->stop();
+    boardTimer_.cancel();
     io_.stop();
+}
+
+// ready.txt and /metrics, for the transports' thread (StatusBoard.h): which
+// modules are UP every 100 ms, the statuses once a second.
+void Daemon::publishBoard() {
+    std::set<std::string> up;
+    for (const auto& [name, s] : slots_)
+        if (s.module && s.module->state() == module::ModuleState::Up) up.insert(name);
+    board_.publishUp(std::move(up));
+    if (boardTicks_++ % 10 == 0) {
+        std::vector<nlohmann::json> out;
+        for (const auto& name : installedModules()) {
+            auto* m = builtModule(name);
+            out.push_back(m ? m->status() : nlohmann::json{{"module", name}, {"state", "STOP"}});
+        }
+        board_.publishStatuses(std::move(out));
+    }
+    boardTimer_.expires_after(100ms);
+    boardTimer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) publishBoard();
+    });
 }
 
 // The control API and console on the same command registry as the UNIX
@@ -218,22 +265,14 @@ Result<void> Daemon::startHttp() {
     o.usersFile = options_.usersFile.empty() ? options_.configDir + "/users.json" : options_.usersFile;
     o.tlsCertFile = options_.tlsCert;
     o.tlsKeyFile = options_.tlsKey;
-    metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] {
-        std::vector<nlohmann::json> out;
-        for (const auto& name : installedModules()) {
-            auto* m = builtModule(name);
-            out.push_back(m ? m->status() : nlohmann::json{{"module", name}, {"state", "STOP"}});
-        }
-        return out;
-    });
+    // Both answered on the transports' thread, from what the modules'
+    // thread published (StatusBoard.h).
+    metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] { return board_.statuses(); });
     http::HttpHooks hooks;
-    hooks.moduleUp = [this](const std::string& name) {
-        auto* m = builtModule(name);
-        return m && m->state() == module::ModuleState::Up;
-    };
+    hooks.moduleUp = [this](const std::string& name) { return board_.up(name); };
     hooks.metrics = metrics_.get();
     hooks.peers = peerSetup();
-    http_ = std::make_unique<http::HttpServer>(io_, registry_, o, hooks);
+    http_ = std::make_unique<http::HttpServer>(controlIo_, controlRegistry_, o, hooks);
     if (auto r = http_->start(); !r)
         return Error{0, "the control API on " + o.address + ":" + std::to_string(o.port) + ": " + r.error().message()};
     std::cerr << "safed: control API and console on " << o.address << ":" << http_->port()
@@ -247,11 +286,14 @@ Result<void> Daemon::startHttp() {
 http::PeerSetup Daemon::peerSetup() {
     http::PeerSetup p;
     p.self = options_.node;
-    p.nodes = [this] {
+    // Read on the transports' thread: its own parse, not cluster_ (the
+    // modules' thread's).
+    p.nodes = [file = options_.configDir + "/cluster.xml", port = options_.httpPort] {
         std::vector<http::PeerNode> out;
-        if (auto r = loadCluster(); !r || cluster_->lans.empty()) return out;
-        for (const auto& n : cluster_->lans.front().nodes)
-            out.push_back(http::PeerNode{n.name, formatIp(n.addr), options_.httpPort});
+        auto parsed = config::parseClusterFile(file);
+        if (!parsed.config || parsed.config->lans.empty()) return out;
+        for (const auto& n : parsed.config->lans.front().nodes)
+            out.push_back(http::PeerNode{n.name, formatIp(n.addr), port});
         return out;
     };
     std::string keyFile = options_.configDir + "/cluster.key";
@@ -301,8 +343,10 @@ int Daemon::run() {
         return 1;
     }
     registerCommands();
+    registerControlCommands();
+    control::hopTo(registry_, io_.get_executor(), controlIo_.get_executor(), controlRegistry_);
     resumeModules();
-    server_ = std::make_unique<control::UnixServer>(io_, registry_, options_.socket);
+    server_ = std::make_unique<control::UnixServer>(controlIo_, controlRegistry_, options_.socket);
     if (auto r = server_->start(); !r) {
         std::cerr << "safed: " << r.error().message() << "\n";
         return 1;
@@ -317,10 +361,16 @@ int Daemon::run() {
         if (!ec) shutdown();
     });
     waitForHangup();
+    publishBoard();
+    controlThread_ = std::thread([this] {
+        if (auto r = useNormalScheduling(); !r) std::cerr << "safed: warning: " << r.error().message() << "\n";
+        controlIo_.run();
+    });
     std::cerr << "safed: serving " << options_.socket << " (modules: ";
     for (const auto& m : installedModules()) std::cerr << m << " ";
     std::cerr << ")\n";
     io_.run();
+    stopTransports();  // io_ stopped some other way: never leave the thread running
     return 0;
 }
 

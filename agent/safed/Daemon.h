@@ -1,17 +1,25 @@
 // safed: the controller of one node (STYLE: controller / process /
-// configuration manager, one io_context). It loads cluster.xml, knows the
-// modules installed under <config>/modules, builds a Module with the real
-// kernel-facing pieces when one is started, and answers safectl through the
-// command registry on a UNIX socket.
+// configuration manager). It loads cluster.xml, knows the modules installed
+// under <config>/modules, builds a Module with the real kernel-facing pieces
+// when one is started, and answers safectl (UNIX socket) and the console
+// (HTTP) through the command registry.
+// Two threads (docs/design.md "Threads"): the modules' (io_, SCHED_RR: the
+// membership, the lease, epochs, scripts' supervision, every command) and
+// the transports' (controlIo_, normal policy: HTTP, TLS, logins, the UNIX
+// socket), which queue each command on the modules' thread.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "app/AppLog.h"
 #include "app/ProcessRunner.h"
@@ -26,6 +34,7 @@
 #include "net/NetSetup.h"
 #include "safed/Metrics.h"
 #include "safed/Options.h"
+#include "safed/StatusBoard.h"
 
 namespace safefarm::safed {
 
@@ -50,9 +59,13 @@ private:
     Result<Slot*> slot(const std::string& name);
     // The module built for `name` (started, or stopped since), or null.
     module::Module* builtModule(const std::string& name) const;
+    bool moduleBusy(const std::string& name) const;  // started, or starting or stopping
     Result<module::Module*> buildModule(const std::string& name);
     void registerCommands();        // Commands.cpp
     void registerConfigCommands();  // ConfigCommands.cpp
+    void registerControlCommands();  // ControlCommands.cpp: their heavy part on the transports' thread
+    void onModules(std::function<void()> work);   // queued on the modules' thread
+    void onTransports(std::function<void()> work);  // queued on the transports' thread
     // The module a request is about, or nullopt once `respond` said why not.
     std::optional<std::string> moduleOf(const control::Request& r, const control::Responder& respond) const;
     // An edited userconfig.xml checked as a start here would check it: the
@@ -64,21 +77,31 @@ private:
     Result<void> startHttp();
     http::PeerSetup peerSetup();
     void waitForHangup();
+    void publishBoard();
+    void stopTransports();
     void shutdown();
 
     Options options_;
-    boost::asio::io_context io_;
+    boost::asio::io_context io_;         // the modules' thread (main, SCHED_RR)
+    boost::asio::io_context controlIo_;  // the transports' thread
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> controlWork_;
     boost::asio::signal_set signals_;
-    boost::asio::signal_set hangup_;  // SIGHUP: the console's users file again
+    boost::asio::signal_set hangup_;  // SIGHUP: the console's users file again (transports' thread)
     std::shared_ptr<const config::ClusterConfig> cluster_;
     std::unique_ptr<net::NetSetup> net_;
     std::unique_ptr<net::Announcer> announcer_;
     std::unique_ptr<net::LinkWatcher> links_;
     std::map<std::string, Slot> slots_;
-    control::CommandRegistry registry_;
+    control::CommandRegistry registry_;         // runs on the modules' thread
+    control::CommandRegistry controlRegistry_;  // the transports': each command queued to registry_
+    StatusBoard board_;
+    boost::asio::steady_timer boardTimer_;
+    uint64_t boardTicks_ = 0;
+    uint64_t installs_ = 0;  // names each install's staging folder (transports' thread)
     std::unique_ptr<control::UnixServer> server_;
     std::unique_ptr<StatusMetrics> metrics_;
     std::unique_ptr<http::HttpServer> http_;
+    std::thread controlThread_;
 };
 
 }  // namespace safefarm::safed

@@ -12,5 +12,9 @@ namespace safefarm::safed {
 
 // priority 0: leave the policy alone.
 Result<void> useRealtimeScheduling(int priority);
+// The calling thread under the normal policy (the transports' thread,
+// docs/design.md "Threads"): SCHED_RESET_ON_FORK already gives a new
+// thread the normal policy; this says so whatever created it.
+Result<void> useNormalScheduling();
 
 }  // namespace safefarm::safed

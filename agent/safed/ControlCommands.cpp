@@ -1,0 +1,113 @@
+// Commands whose heavy part runs on the transports' thread (docs/design.md
+// "Threads"), with only their short checks and their last step queued on
+// the modules' thread: the heartbeat never waits for an archive to unpack
+// (issue 13: installing a 66 KB zip that expanded to a large module held
+// the modules' thread 12 s and the node fenced itself).
+#include <boost/asio/post.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/ModuleConfig.h"
+#include "module/SafeArchive.h"
+#include "safed/Daemon.h"
+
+namespace safefarm::safed {
+
+namespace fs = std::filesystem;
+using control::Reply;
+using control::Request;
+using control::Responder;
+
+namespace {
+
+constexpr uintmax_t kMaxArchiveBytes = 64u << 20;  // the .safe file itself
+
+bool validModuleName(const std::string& name) {
+    return !name.empty() &&
+           name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
+}
+
+}  // namespace
+
+void Daemon::onModules(std::function<void()> work) { boost::asio::post(io_, std::move(work)); }
+void Daemon::onTransports(std::function<void()> work) { boost::asio::post(controlIo_, std::move(work)); }
+
+void Daemon::registerControlCommands() {
+    // NAME.safe unpacked and checked apart, then put in place in one rename:
+    // a broken archive or configuration changes nothing; a running module is
+    // never replaced under its feet (checked before unpacking and again at
+    // the rename, on the modules' thread).
+    (void)controlRegistry_.add(
+        "module-install", "install NAME.safe (args.file) into the modules folder",
+        [this](const Request& r, Responder respond) {
+            fs::path file = r.args.value("file", std::string());
+            std::string name = file.stem().string();
+            if (file.extension() != ".safe" || !validModuleName(name)) {
+                respond(Reply::error(file.string() + ": expected NAME.safe (NAME: letters, digits, _ and -)"));
+                return;
+            }
+            // Answers on the transports' thread, wherever the step ran.
+            auto answer = [this, respond](Reply reply) {
+                onTransports([respond, reply = std::move(reply)] { respond(reply); });
+            };
+            Reply busy = Reply::error(name + " is running: stop it before installing it again");
+            onModules([=, this] {
+                if (moduleBusy(name)) return answer(busy);
+                onTransports([=, this] {
+                    std::error_code ec;
+                    auto size = fs::file_size(file, ec);
+                    if (ec) return answer(Reply::error("cannot read " + file.string() + ": " + ec.message()));
+                    if (size > kMaxArchiveBytes)
+                        return answer(Reply::error(file.string() + ": " + std::to_string(size) + " bytes, more than " +
+                                                   std::to_string(kMaxArchiveBytes >> 20) + " MiB"));
+                    std::ifstream in(file, std::ios::binary);
+                    std::stringstream bytes;
+                    bytes << in.rdbuf();
+                    if (!in) return answer(Reply::error("cannot read " + file.string()));
+                    auto entries = module::readSafeArchive(bytes.str());
+                    if (!entries) return answer(Reply::error(file.string() + ": " + entries.error().message()));
+                    std::string modules = options_.configDir + "/modules";
+                    std::string staging = modules + "/." + name + ".new" + std::to_string(++installs_);
+                    fs::remove_all(staging, ec);
+                    if (auto x = module::extractSafeArchive(entries.value(), staging); !x) {
+                        fs::remove_all(staging, ec);
+                        return answer(Reply::error(x.error().message()));
+                    }
+                    // The cluster as this thread reads it (cluster_ is the modules' thread's).
+                    auto cluster = config::parseClusterFile(options_.configDir + "/cluster.xml");
+                    config::ParseContext ctx;
+                    ctx.cluster = cluster.config.get();
+                    ctx.moduleDir = staging;
+                    auto parsed = config::parseUserConfigFile(staging + "/conf/userconfig.xml", ctx);
+                    if (!parsed.config) {
+                        std::string all;
+                        for (const auto& e : parsed.errors) all += "\n  " + e.format();
+                        fs::remove_all(staging, ec);
+                        return answer(Reply::error(name + ".safe refused:" + all));
+                    }
+                    onModules([=, this] {
+                        std::error_code ec2;
+                        if (moduleBusy(name)) {  // started while it unpacked
+                            fs::remove_all(staging, ec2);
+                            return answer(busy);
+                        }
+                        std::string target = modules + "/" + name, old = modules + "/." + name + ".old";
+                        fs::remove_all(old, ec2);
+                        if (fs::exists(target)) fs::rename(target, old, ec2);
+                        if (!ec2) fs::rename(staging, target, ec2);
+                        if (ec2) {
+                            fs::remove_all(staging, ec2);
+                            return answer(Reply::error("installing " + name + ": " + ec2.message()));
+                        }
+                        fs::remove_all(old, ec2);
+                        slots_.erase(name);  // the next start reads the new configuration
+                        answer(Reply::success(name + " installed in " + target));
+                    });
+                });
+            });
+        });
+}
+
+}  // namespace safefarm::safed
