@@ -277,6 +277,19 @@ static __always_inline void not_owner(struct ethhdr *eth, const struct farm_epoc
 }
 
 /*
+ * A SYN for a bucket another node serves: a connection on that 5-tuple
+ * starts there, so a flow this node recorded on it (when it owned the
+ * bucket: a failover, a join's transition) is over. Kept, it made this node
+ * take the new connection's packets as its own when the bucket moved back
+ * to it in transition, and its stack answered them with a reset (lab_farm:
+ * 1-3 of ~200 keep-alive connections reset by a graceful stop).
+ */
+static __always_inline void forget_stale_flow(struct farm_flow_key *k)
+{
+	bpf_map_delete_elem(&farm_flows, k);
+}
+
+/*
  * A bucket moving from prev_owner (A) to owner (B), DESIGN §3. A keeps its
  * own flows, B takes new ones; in vmac_directed an entry node that is
  * neither sends each packet to the one that holds (or will hold) the flow.
@@ -343,6 +356,8 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
 	}
 	/* Neither: only an entry node in vmac_directed has anything to do. */
 	if (!directed) {
+		if (syn && f && f->kind == FARM_FLOW_OWN)
+			forget_stale_flow(&k);
 		drop(FARM_R_DROP_NOT_OWNER, v);
 		return;
 	}
@@ -416,6 +431,12 @@ static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
 		*bc += 1;
 
 	if (!(b->flags & FARM_BUCKET_TRANSITION) && b->owner != ep->my_id && !directed) {
+		if (is_syn(p)) {
+			struct farm_flow_key k;
+
+			flow_key(&k, p);
+			forget_stale_flow(&k);
+		}
 		drop(FARM_R_DROP_NOT_OWNER, v);
 		return;
 	}
@@ -428,6 +449,12 @@ static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
 		return;
 	}
 	if (b->owner != ep->my_id) {
+		if (is_syn(p)) {
+			struct farm_flow_key k;
+
+			flow_key(&k, p);
+			forget_stale_flow(&k);
+		}
 		not_owner(eth, ep, b->owner, FARM_R_DROP_NOT_OWNER, v);
 		return;
 	}

@@ -153,6 +153,22 @@ std::vector<Case> cases() {
     c.push_back({"DirectedOldOwnerSynOnAnOwnFlowsPortRelayedAndFlowForgotten",
                  with(iAmOld(true), tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac2),
                  noFlow(tcpKey())});
+    // A flow this node recorded while it owned the bucket is over once a
+    // SYN on its 5-tuple goes to the bucket's owner: forgotten, so that when
+    // the bucket comes back in transition the new connection's packets are
+    // not taken (and reset) here. lab_farm's graceful stop with keep-alive
+    // connections reset 1-3 of them before.
+    c.push_back({"NotOwnerSynForgetsAStaleOwnFlow",
+                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn),
+                 XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, noFlow(tcpKey())});
+    c.push_back({"NotOwnerAckKeepsTheFlow",
+                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpAck),
+                 XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, flowIs(tcpKey(), FARM_FLOW_OWN)});
+    c.push_back({"NeitherSynForgetsAStaleOwnFlow", with(iAmEntry(false), tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn),
+                 XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, noFlow(tcpKey())});
+    c.push_back({"DirectedNotOwnerSynForgetsAStaleOwnFlow",
+                 with([](Scenario& s) { s.directed(); s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN),
+                 tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac0), noFlow(tcpKey())});
     c.push_back({"DirectedOldOwnerRelayedSynDropped", iAmOld(true), tcp(kTcpSyn, kMac0), XDP_DROP,
                  FARM_R_DROP_TRANSITION_OLD});
     c.push_back({"DirectedOldOwnerOwnFlowFromPeerKept", with(iAmOld(true), tcpKey(), FARM_FLOW_OWN), tcp(kTcpAck, kMac2),
