@@ -366,6 +366,10 @@ int Daemon::run() {
         if (auto r = useNormalScheduling(); !r) std::cerr << "safed: warning: " << r.error().message() << "\n";
         controlIo_.run();
     });
+    // The modules' thread only (Options::rtPriority); not fatal: without
+    // CAP_SYS_NICE safed runs, only more easily starved.
+    if (auto r = useRealtimeScheduling(options_.rtPriority); !r)
+        std::cerr << "safed: warning: " << r.error().message() << "; running under the normal policy\n";
     std::cerr << "safed: serving " << options_.socket << " (modules: ";
     for (const auto& m : installedModules()) std::cerr << m << " ";
     std::cerr << ")\n";

@@ -5,7 +5,6 @@
 #include <iostream>
 
 #include "safed/Daemon.h"
-#include "safed/Realtime.h"
 
 int main(int argc, char** argv) {
     safefarm::safed::Options o;
@@ -29,16 +28,12 @@ int main(int argc, char** argv) {
     app.add_option("--web-root", o.webRoot, "the console's files")->capture_default_str();
     app.add_option("--tls-cert", o.tlsCert, "PEM certificate chain: the API and console over TLS (with --tls-key)");
     app.add_option("--tls-key", o.tlsKey, "PEM private key of --tls-cert");
-    int rtPriority = 10;
-    app.add_option("--rt-priority", rtPriority,
+    app.add_option("--rt-priority", o.rtPriority,
                    "SCHED_RR priority of safed's own thread, so heartbeats and lease renewals keep their pulse on "
                    "a busy node (scripts and the application are not affected); 0: normal scheduling")
         ->check(CLI::Range(0, 99))
         ->capture_default_str();
     CLI11_PARSE(app, argc, argv);
-    // Not fatal: without CAP_SYS_NICE safed runs, only more easily starved.
-    if (auto r = safefarm::safed::useRealtimeScheduling(rtPriority); !r)
-        std::cerr << "safed: warning: " << r.error().message() << "; running under the normal policy\n";
     safefarm::safed::Daemon daemon(o);
     return daemon.run();
 }

@@ -21,6 +21,11 @@ struct Options {
 
     // The control API and web console (agent/http), SafeKit's port 9010.
     bool http = true;
+    // SCHED_RR priority of the modules' thread (Realtime.h), taken once the
+    // modules are resumed: a start that loads and verifies BPF programs at
+    // RT priority starved the whole node (the lab's restart waits of 512-967
+    // ms). 0: normal scheduling.
+    int rtPriority = 10;
     std::string httpAddress = "0.0.0.0";
     uint16_t httpPort = 9010;
     std::string usersFile;  // default: <config-dir>/users.json
