@@ -512,9 +512,15 @@ void Module::announce(bool memberLeft) {
     const auto& intf = config_->vip.interfaces[0];
     if (!intf.arpreroute) return;
     if (plan_.mode == FARM_MODE_VMAC_DIRECTED && !memberLeft) return;
+    // The designated node of the view (its lowest owning member), not of the
+    // table in force: buckets held for a member that has not installed the
+    // view yet still name their old owner, a node that may be gone, and
+    // nobody announced (lab_farm_directed: every client left on a dead
+    // node's MAC).
     uint8_t designated = FARM_NODE_NONE;
-    for (const auto& b : table_)
-        if (b.owner != FARM_NODE_NONE && b.owner < designated) designated = b.owner;
+    if (view_)
+        for (const auto& b : viewBuckets(plan_, *view_, quorate_))
+            if (b.owner != FARM_NODE_NONE && b.owner < designated) designated = b.owner;
     if (designated != plan_.self) {
         announceUntil_ = 0ns;
         return;

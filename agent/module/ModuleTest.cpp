@@ -36,6 +36,11 @@ const char* kModule = R"(<safe><service mode="farm"><farm><lan name="lab"/></far
   <user nicestoptimeout="5s" forcestoptimeout="2s"><var name="APP_MODE" value="prod"/></user>
 </service></safe>)";
 
+// Three nodes, this one (n1) in the middle: id 2.
+const char* kThreeNodes = R"(<cluster><lans><lan name="lab">
+  <node name="n0" addr="198.18.0.10"/><node name="n1" addr="198.18.0.11"/><node name="n2" addr="198.18.0.12"/>
+</lan></lans></cluster>)";
+
 // vmac_directed, ARP answered by the requester's hash owner.
 const char* kDirectedModule = R"(<safe><service mode="farm"><farm><lan name="lab"/></farm>
   <vip><interface_list><interface name="eth0" arpreroute="on"><virtual_interface type="vmac_directed">
@@ -57,8 +62,8 @@ protected:
             EXPECT_TRUE(control::messageIdFromName(id).has_value()) << id << " is not in MessageIds.h: " << l;
         }
     }
-    void build(const char* moduleText) {
-        cluster_ = config::parseClusterText(kCluster, "cluster.xml").config;
+    void build(const char* moduleText, const char* clusterText = kCluster) {
+        cluster_ = config::parseClusterText(clusterText, "cluster.xml").config;
         config::ParseContext ctx;
         ctx.cluster = cluster_.get();
         auto parsed = config::parseUserConfigText(moduleText, "userconfig.xml", ctx);
@@ -549,6 +554,27 @@ TEST_F(ModuleTest, DirectedRelaysToThePeerMacsTheHeartbeatsCarry) {
     runFor(10ms);
     ASSERT_FALSE(announcer_.sent_.empty());
     EXPECT_EQ(announcer_.sent_[0].mac, mine);
+}
+
+// vmac_directed: when the entry node (the lowest id) leaves, the next
+// lowest announces the VIP at once, even while the buckets it gains wait for
+// a member that has not installed the view yet. CI: lab_farm_directed's
+// kill -9 of the entry node left every client on the dead node's MAC (the
+// designated node was taken from the table in force, held buckets and all,
+// where the dead node still owned some).
+TEST_F(ModuleTest, DirectedTheNextLowestAnnouncesWhileItsBucketsWait) {
+    build(kDirectedModule, kThreeNodes);
+    module_->start([](Result<void>) {});
+    scripts_.exit(0, 0);
+    commit(1, {{1, MemberState::Ready}, {2, MemberState::Ready}, {3, MemberState::Ready}});
+    ASSERT_EQ(module_->state(), ModuleState::Up);
+    runFor(10ms);
+    EXPECT_TRUE(announcer_.sent_.empty());  // node 1 is the entry node
+    record_.peerViews[3] = membership::ViewId{1, 1, 1};  // node 3 still holds view 1
+    commit(2, {{2, MemberState::Ready}, {3, MemberState::Ready}});  // node 1 is gone
+    runFor(10ms);
+    ASSERT_FALSE(announcer_.sent_.empty()) << "nobody announced the VIP";
+    EXPECT_EQ(announcer_.sent_[0].mac, (Mac{2, 0x5f, 0xab, 0, 0, 1}));
 }
 
 // Buckets `owner` holds in transition from `prev`.
