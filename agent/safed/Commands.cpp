@@ -225,34 +225,6 @@ void Daemon::registerCommands() {
                             if (!w) respond(Reply::error(w.error().message()));
                             else respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
                         });
-    (void)registry_.add("logs",
-                        "the path of the module log (args.app: the application log); args.lines N: its last N "
-                        "lines too (args.grep: only those that contain it)",
-                        [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
-                            if (!name) return;
-                            auto s = slot(*name);
-                            if (!s) {
-                                respond(Reply::error(s.error().message()));
-                                return;
-                            }
-                            bool app = r.args.value("app", false);
-                            std::string path = app ? s.value()->appLogPath : s.value()->log->path();
-                            json out{{"path", path}};
-                            if (r.args.contains("lines")) {
-                                if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > kMaxLogLines) {
-                                    respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(kMaxLogLines)));
-                                    return;
-                                }
-                                auto lines = lastLines(path, r.args["lines"].get<size_t>(), r.args.value("grep", ""));
-                                if (!lines) {
-                                    respond(Reply::error(lines.error().message()));
-                                    return;
-                                }
-                                out["lines"] = lines.value();
-                            }
-                            respond(Reply::success("", out));
-                        });
     // safectl printi|printw|printe (and `safekit printi` in SafeKit scripts).
     (void)registry_.add("print", "write a script's message into the module log (args.level I|W|E, args.text)",
                         [=, this](const Request& r, Responder respond) {

@@ -57,38 +57,46 @@ using control::Request;
 using control::Responder;
 using nlohmann::json;
 
-json Daemon::checkUserConfig(const std::string& module, const std::string& text) {
+// On the transports' thread: its own read of cluster.xml (cluster_ is the
+// modules' thread's).
+json Daemon::checkUserConfig(const std::string& module, const std::string& text) const {
     json errors = json::array();
-    if (auto c = loadCluster(); !c) {
-        errors.push_back(c.error().message());
+    auto cluster = config::parseClusterFile(options_.configDir + "/cluster.xml");
+    if (!cluster.config) {
+        std::string all;
+        for (const auto& e : cluster.errors) all += "\n  " + e.format();
+        errors.push_back("cluster configuration refused:" + all);
         return errors;
     }
     config::ParseContext ctx;
-    ctx.cluster = cluster_.get();
+    ctx.cluster = cluster.config.get();
     ctx.moduleDir = moduleDir(module);
     ctx.interfaceFamilies = config::systemInterfaceFamilies;
     auto parsed = config::parseUserConfigText(text, "userconfig.xml", ctx);
     for (const auto& e : parsed.errors) errors.push_back(e.format());
     if (parsed.config) {
-        auto plan = module::makeFarmPlan(*parsed.config, *cluster_, options_.node, module::localAddresses());
+        auto plan = module::makeFarmPlan(*parsed.config, *cluster.config, options_.node, module::localAddresses());
         if (!plan) errors.push_back(plan.error().message());
     }
     return errors;
 }
 
+// On the transports' thread (docs/design.md "Threads"): reading and parsing
+// a module's files never holds up the heartbeat; what touches a module (its
+// state, its log, its status) is queued on the modules' thread.
 void Daemon::registerConfigCommands() {
     auto target = [this](const Request& r, Responder& respond) { return moduleOf(r, respond); };
     // The console's configuration view (admin: a userconfig.xml may hold
     // the scripts' secrets in its <var>s): the module's files as text, and a
     // check of an edited userconfig.xml exactly as a start would check it.
-    (void)registry_.add("config-show", "the module's configuration files (conf/ and bin/) as text",
+    (void)controlRegistry_.add("config-show", "the module's configuration files (conf/ and bin/) as text",
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
                             json files = readModuleFiles(moduleDir(*name), kMaxConfigFileBytes);
                             respond(Reply::success("", json{{"module", *name}, {"files", files}}));
                         });
-    (void)registry_.add("config-check",
+    (void)controlRegistry_.add("config-check",
                         "check a userconfig.xml (args.userconfig, or args.files as config-deploy takes them; none: the module's "
                         "own) as a start on this node would",
                         [=, this](const Request& r, Responder respond) {
@@ -105,77 +113,108 @@ void Daemon::registerConfigCommands() {
     // Sent through the API with "node": "all", config-check runs on every
     // node first with the same args (PeerRelay), so it is written
     // everywhere or nowhere. It takes effect at the module's next start.
-    (void)registry_.add("config-deploy",
-                        "write edited files (args.files: {\"conf/userconfig.xml\": text, \"bin/NAME\": text}); "
-                        "args.userconfig: the same as conf/userconfig.xml",
-                        [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
-                            if (!name) return;
-                            noteCommand(*name, r);
-                            auto parsed = deployFiles(r.args);
-                            if (!parsed) {
-                                respond(Reply::error(parsed.error().message()));
-                                return;
-                            }
-                            // The names are checked by writeModuleFiles, before anything is written.
-                            auto files = std::move(parsed.value());
-                            if (auto u = files.find("conf/userconfig.xml"); u != files.end()) {
-                                json errors = checkUserConfig(*name, u->second);
-                                if (!errors.empty()) {
-                                    respond(Reply{control::ResultCode::Error,
-                                                  "userconfig.xml refused, nothing written: " +
-                                                      errors[0].get<std::string>(),
-                                                  json{{"module", *name}, {"valid", false}, {"errors", errors}}});
-                                    return;
-                                }
-                            }
-                            auto* m = builtModule(*name);
-                            bool running = m && m->state() != module::ModuleState::Stop;
-                            auto written = writeModuleFiles(moduleDir(*name), files);
-                            if (!written) {
-                                respond(Reply::error(written.error().message()));
-                                return;
-                            }
-                            std::string list;
-                            for (const auto& w : written.value()) list += (list.empty() ? "" : ", ") + w;
-                            if (auto s = this->slot(*name))
-                                s.value()->log->info(control::MessageId::SF_CONFIG, "configuration deployed: " + list);
-                            respond(Reply::success(
-                                "wrote " + list + (running ? "; takes effect when " + *name + " restarts" : ""),
-                                json{{"module", *name}, {"written", written.value()}, {"running", running}}));
-                        });
-    (void)registry_.add("snapshot",
-                        "what support asks for, as files: status, counters, the logs' newest lines, the configuration",
-                        [=, this](const Request& r, Responder respond) {
-                            auto name = target(r, respond);
-                            if (!name) return;
-                            json files = json::object();
-                            auto* m = builtModule(*name);
-                            json status = m ? m->status() : json{{"module", *name}, {"state", "STOP"}};
-                            files["status.json"] = status.dump(2) + "\n";
-                            if (metrics_) files["metrics.txt"] = http::formatPrometheus(metrics_->collect());
-                            auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-                            char when[32];
-                            std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-                            files["node.txt"] = "node " + options_.node + "\nmodule " + *name + "\ntaken " + when +
-                                                "\nconfig " + moduleDir(*name) + "\n";
-                            if (auto s = slot(*name)) {
-                                for (auto [file, path] : {std::pair{"logs/module.log", s.value()->log->path()},
-                                                          std::pair{"logs/application.log", s.value()->appLogPath}}) {
-                                    auto lines = lastLines(path, kSnapshotLogLines);
-                                    std::string text;
-                                    if (lines)
-                                        for (const auto& l : lines.value()) text += l + "\n";
-                                    else
-                                        text = "(" + lines.error().message() + ")\n";
-                                    files[file] = text;
-                                }
-                            }
-                            for (const auto& [f, text] : readModuleFiles(moduleDir(*name), kMaxConfigFileBytes))
-                                files[f] = text;
-                            respond(Reply::success(std::to_string(files.size()) + " files",
-                                                   json{{"module", *name}, {"node", options_.node}, {"files", files}}));
-                        });
+    (void)controlRegistry_.add(
+        "config-deploy",
+        "write edited files (args.files: {\"conf/userconfig.xml\": text, \"bin/NAME\": text}); "
+        "args.userconfig: the same as conf/userconfig.xml",
+        [=, this](const Request& r, Responder respond) {
+            auto name = target(r, respond);
+            if (!name) return;
+            auto parsed = deployFiles(r.args);
+            if (!parsed) {
+                respond(Reply::error(parsed.error().message()));
+                return;
+            }
+            // The names are checked by writeModuleFiles, before anything is written.
+            auto files = std::move(parsed.value());
+            if (auto u = files.find("conf/userconfig.xml"); u != files.end()) {
+                json errors = checkUserConfig(*name, u->second);
+                if (!errors.empty()) {
+                    respond(Reply{control::ResultCode::Error,
+                                  "userconfig.xml refused, nothing written: " + errors[0].get<std::string>(),
+                                  json{{"module", *name}, {"valid", false}, {"errors", errors}}});
+                    return;
+                }
+            }
+            // Written on the modules' thread: who asked and what was written
+            // go into the module's log, next to whether it runs.
+            onModules([this, r, respond, mod = *name, files = std::move(files)] {
+                noteCommand(mod, r);
+                auto* m = builtModule(mod);
+                bool running = m && m->state() != module::ModuleState::Stop;
+                auto written = writeModuleFiles(moduleDir(mod), files);
+                Reply reply = Reply::error(written ? "" : written.error().message());
+                if (written) {
+                    std::string list;
+                    for (const auto& w : written.value()) list += (list.empty() ? "" : ", ") + w;
+                    if (auto s = this->slot(mod))
+                        s.value()->log->info(control::MessageId::SF_CONFIG, "configuration deployed: " + list);
+                    reply = Reply::success(
+                        "wrote " + list + (running ? "; takes effect when " + mod + " restarts" : ""),
+                        json{{"module", mod}, {"written", written.value()}, {"running", running}});
+                }
+                onTransports([respond, reply = std::move(reply)] { respond(reply); });
+            });
+        });
+    // The module's status from the modules' thread; the logs' lines and the
+    // files read back on the transports'.
+    (void)controlRegistry_.add(
+        "snapshot", "what support asks for, as files: status, counters, the logs' newest lines, the configuration",
+        [=, this](const Request& r, Responder respond) {
+            auto name = target(r, respond);
+            if (!name) return;
+            onModules([this, respond, mod = *name] {
+                auto* m = builtModule(mod);
+                json status = m ? m->status() : json{{"module", mod}, {"state", "STOP"}};
+                onTransports([this, respond, mod, status = std::move(status)] {
+                    json files = json::object();
+                    files["status.json"] = status.dump(2) + "\n";
+                    if (metrics_) files["metrics.txt"] = http::formatPrometheus(metrics_->collect());
+                    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+                    char when[32];
+                    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+                    files["node.txt"] = "node " + options_.node + "\nmodule " + mod + "\ntaken " + when +
+                                        "\nconfig " + moduleDir(mod) + "\n";
+                    for (auto [file, path] : {std::pair{"logs/module.log", moduleLogPath(mod)},
+                                              std::pair{"logs/application.log", appLogPath(mod)}}) {
+                        auto lines = lastLines(path, kSnapshotLogLines);
+                        std::string text;
+                        if (lines)
+                            for (const auto& l : lines.value()) text += l + "\n";
+                        else
+                            text = "(" + lines.error().message() + ")\n";
+                        files[file] = text;
+                    }
+                    for (const auto& [f, text] : readModuleFiles(moduleDir(mod), kMaxConfigFileBytes)) files[f] = text;
+                    respond(Reply::success(std::to_string(files.size()) + " files",
+                                           json{{"module", mod}, {"node", options_.node}, {"files", files}}));
+                });
+            });
+        });
+    // The module's logs, read on the transports' thread.
+    (void)controlRegistry_.add(
+        "logs",
+        "the path of the module log (args.app: the application log); args.lines N: its last N lines too "
+        "(args.grep: only those that contain it)",
+        [=, this](const Request& r, Responder respond) {
+            auto name = target(r, respond);
+            if (!name) return;
+            std::string path = r.args.value("app", false) ? appLogPath(*name) : moduleLogPath(*name);
+            json out{{"path", path}};
+            if (r.args.contains("lines")) {
+                if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > kMaxLogLines) {
+                    respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(kMaxLogLines)));
+                    return;
+                }
+                auto lines = lastLines(path, r.args["lines"].get<size_t>(), r.args.value("grep", ""));
+                if (!lines) {
+                    respond(Reply::error(lines.error().message()));
+                    return;
+                }
+                out["lines"] = lines.value();
+            }
+            respond(Reply::success("", out));
+        });
 }
 
 }  // namespace safefarm::safed

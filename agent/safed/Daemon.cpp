@@ -77,7 +77,7 @@ Result<Daemon::Slot*> Daemon::slot(const std::string& name) {
         auto log = control::ModuleLog::open(o);
         if (!log) return log.error();
         s.log = std::move(log.value());
-        s.appLogPath = options_.logDir + "/" + name + "/application.log";
+        s.appLogPath = appLogPath(name);
     }
     return &s;
 }

@@ -70,7 +70,11 @@ private:
     std::optional<std::string> moduleOf(const control::Request& r, const control::Responder& respond) const;
     // An edited userconfig.xml checked as a start here would check it: the
     // errors (none: valid).
-    nlohmann::json checkUserConfig(const std::string& module, const std::string& text);
+    nlohmann::json checkUserConfig(const std::string& module, const std::string& text) const;
+    // Where a module's logs are (control::ModuleLog, app::AppLog): known
+    // without opening them, on any thread.
+    std::string moduleLogPath(const std::string& module) const { return options_.logDir + "/" + module + "/module.log"; }
+    std::string appLogPath(const std::string& module) const { return options_.logDir + "/" + module + "/application.log"; }
     nlohmann::json unstartedStatus(const std::string& module);  // Commands.cpp
     void noteCommand(const std::string& module, const control::Request& r);
     void resumeModules();
