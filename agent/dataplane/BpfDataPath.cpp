@@ -368,44 +368,65 @@ Result<std::vector<uint64_t>> BpfDataPath::bucketPackets() {
 // the modules' thread 100 ms and more at every read, once a second for the
 // heartbeats' traffic and every pulse of a drain: late pulses, leases
 // running out, 666 view changes in the lab's 10-minute run at 10% loss.
-Result<std::vector<FlowEntry>> BpfDataPath::flows() {
-    int fd = bpf_map__fd(skel_->maps.farm_flows);
-    std::vector<FlowEntry> out;
-    {
+namespace {
+
+// The flow table through a descriptor of its own (a dup): the map lives as
+// long as the reader, whatever happens to the data path meanwhile.
+class BpfFlowReader : public FlowReader {
+public:
+    BpfFlowReader(int fd, int dupError) : fd_(fd), dupError_(dupError) {}
+    ~BpfFlowReader() override {
+        if (fd_ >= 0) close(fd_);
+    }
+    BpfFlowReader(const BpfFlowReader&) = delete;
+    BpfFlowReader& operator=(const BpfFlowReader&) = delete;
+
+    Result<std::vector<FlowEntry>> read() const override {
+        if (fd_ < 0) return osError(dupError_, "a descriptor of " FARM_MAP_FLOWS);
+        std::vector<FlowEntry> out;
         constexpr uint32_t kBatch = 4096;
         std::vector<farm_flow_key> keys(kBatch);
         std::vector<farm_flow> values(kBatch);
         uint32_t token = 0;
-        bool first = true, ok = true;
+        bool first = true;
         LIBBPF_OPTS(bpf_map_batch_opts, opts);
         for (;;) {
             uint32_t count = kBatch;
-            int r = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
+            int r = bpf_map_lookup_batch(fd_, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
             int err = r ? errno : 0;
             for (uint32_t i = 0; i < count && i < kBatch; i++) out.push_back(FlowEntry{keys[i], values[i]});
             if (r == 0) {
                 first = false;
                 continue;
             }
-            if (err == ENOENT) break;  // the whole table read
-            if (first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP)) {  // no batch ops: one by one
-                ok = false;
-                break;
-            }
+            if (err == ENOENT) return out;  // the whole table read
+            if (first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP)) break;  // no batch ops
             return osError(err, "reading " FARM_MAP_FLOWS);
         }
-        if (ok) return out;
+        // A kernel without batch operations: one entry at a time.
         out.clear();
+        farm_flow_key key{}, next{};
+        void* prev = nullptr;
+        while (bpf_map_get_next_key(fd_, prev, &next) == 0) {
+            FlowEntry e{next, {}};
+            if (bpf_map_lookup_elem(fd_, &next, &e.flow) == 0) out.push_back(e);
+            key = next;
+            prev = &key;
+        }
+        return out;
     }
-    farm_flow_key key{}, next{};
-    void* prev = nullptr;
-    while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-        FlowEntry e{next, {}};
-        if (bpf_map_lookup_elem(fd, &next, &e.flow) == 0) out.push_back(e);
-        key = next;
-        prev = &key;
-    }
-    return out;
+
+private:
+    int fd_;
+    int dupError_;
+};
+
+}  // namespace
+
+std::shared_ptr<const FlowReader> BpfDataPath::flowReader() {
+    // A failed dup leaves a reader whose read() says why.
+    int fd = fcntl(bpf_map__fd(skel_->maps.farm_flows), F_DUPFD_CLOEXEC, 0);
+    return std::make_shared<BpfFlowReader>(fd, fd < 0 ? errno : 0);
 }
 
 uint64_t BpfDataPath::installedEpoch() const {

@@ -39,7 +39,7 @@ public:
     Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) override;
     Result<ReasonCounters> counters() override;
     Result<std::vector<uint64_t>> bucketPackets() override;
-    Result<std::vector<FlowEntry>> flows() override;
+    std::shared_ptr<const FlowReader> flowReader() override;
     uint64_t installedEpoch() const override;
     Result<std::vector<farm_bucket>> installedBuckets() const override;
     std::chrono::nanoseconds leaseDeadline() const override;

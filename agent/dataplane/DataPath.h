@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "common/Result.h"
@@ -21,6 +22,16 @@ struct FlowEntry {
 
 using ReasonCounters = std::array<farm_counter, FARM_R_MAX>;
 const char* reasonName(int reason);  // "DROP_NOT_OWNER"
+
+// Reads the flow table on any thread: a full one (131072 entries) takes
+// ~65 ms even in batches, too long for the modules' thread, which runs the
+// heartbeat (docs/design.md "Threads"). It holds its own reference to the
+// table, so it outlives the data path it came from.
+class FlowReader {
+public:
+    virtual ~FlowReader() = default;
+    virtual Result<std::vector<FlowEntry>> read() const = 0;
+};
 
 class DataPath {
 public:
@@ -38,7 +49,7 @@ public:
 
     virtual Result<ReasonCounters> counters() = 0;          // summed over CPUs
     virtual Result<std::vector<uint64_t>> bucketPackets() = 0;  // FARM_BUCKETS entries
-    virtual Result<std::vector<FlowEntry>> flows() = 0;
+    virtual std::shared_ptr<const FlowReader> flowReader() = 0;
 
     virtual uint64_t installedEpoch() const = 0;  // 0 before the first install
     // The bucket table in force (FARM_BUCKETS entries; empty before the

@@ -471,22 +471,18 @@ void Module::pulse() {
     if (stopping_ && activity_ == Activity::Draining && moved && drainStartNs_ == UINT64_MAX / 2)
         drainStartNs_ = static_cast<uint64_t>(t.count());
     // The flows are read at most once a second (the whole flow table: up to
-    // 131072 entries, ~65 ms on a busy node), not at every pulse (it held
-    // the modules' thread through the whole drain: leases ran out).
-    if (stopping_ && activity_ == Activity::Draining && (moved || t >= stopDeadline_) &&
-        (t >= nextDrainCheck_ || t >= stopDeadline_)) {
+    // 131072 entries, ~65 ms on a busy node), off this thread (it held the
+    // heartbeat through the whole drain: leases ran out); onFlows decides.
+    // The first drainGrace always counts as busy: no scan is needed then.
+    if (stopping_ && activity_ == Activity::Draining && t >= stopDeadline_) {
+        drained(" (nicestoptimeout, " + std::to_string(drainLeft_) + " flows left at the last check)");
+    } else if (stopping_ && activity_ == Activity::Draining && moved && t >= nextDrainCheck_ &&
+               static_cast<uint64_t>(t.count()) >= drainStartNs_ + static_cast<uint64_t>(timing_.drainGrace.count()) &&
+               !scanning_) {
         nextDrainCheck_ = t + std::max(timing_.pulse, timing_.drainCheck);
-        uint32_t left = drainingFlows();
-        if (left == 0 || t >= stopDeadline_) {
-            deps_.log('I', "SF_DRAIN",
-                      paths_.name + ": drained" +
-                          (left ? " (nicestoptimeout, " + std::to_string(left) + " flows left)" : " (no flow left)"));
-            auto alive = alive_;
-            runStopBoth(false, [this, alive] {
-                if (*alive) finishStop();
-            });
-        }
+        scanFlows();
     }
+    if (t >= nextFlowCount_ && !scanning_) scanFlows();
     if (announceUntil_ != 0ns && t >= nextAnnounce_) {
         const auto& intf = config_->vip.interfaces[0];
         for (const auto& vip : plan_.vips) {
@@ -535,16 +531,14 @@ void Module::announce(bool memberLeft) {
 // after its bucket entered the transition. A flow counts while it carried a
 // packet in the last flowIdle and saw no FIN or RST; the first drainGrace
 // of the drain always counts as busy, so a slow client (a full receive
-// window, a think time) has time to send one.
-uint32_t Module::drainingFlows() const {
-    uint64_t t = static_cast<uint64_t>(now().count());
+// window, a think time) has time to send one. `at`: when the scan began.
+uint32_t Module::drainingFlows(const std::vector<FlowEntry>& flows, nanoseconds at) const {
+    uint64_t t = static_cast<uint64_t>(at.count());
     uint64_t grace = static_cast<uint64_t>(timing_.drainGrace.count());
     uint64_t idle = static_cast<uint64_t>(timing_.flowIdle.count());
     if (t < drainStartNs_ + grace) return 1;
-    auto flows = dataPath_->flows();
-    if (!flows) return 0;
     uint32_t n = 0;
-    for (const auto& f : flows.value()) {
+    for (const auto& f : flows) {
         if (f.flow.kind != FARM_FLOW_OWN || f.flow.flags) continue;
         if (f.flow.bucket >= table_.size()) continue;
         const auto& b = table_[f.flow.bucket];
@@ -553,6 +547,51 @@ uint32_t Module::drainingFlows() const {
         n++;
     }
     return n;
+}
+
+// The drain is over (no flow left, or nicestoptimeout): stop_both.
+void Module::drained(const std::string& how) {
+    deps_.log('I', "SF_DRAIN", paths_.name + ": drained" + how);
+    auto alive = alive_;
+    runStopBoth(false, [this, alive] {
+        if (*alive) finishStop();
+    });
+}
+
+// The flow table is read on deps_.offload's thread through a reader of its
+// own (it outlives a data path closed meanwhile); the result comes back here
+// on the modules' thread, where a module destroyed meanwhile ignores it.
+void Module::scanFlows() {
+    if (!dataPath_ || scanning_) return;
+    scanning_ = true;
+    auto reader = dataPath_->flowReader();
+    auto alive = alive_;
+    nanoseconds at = now();
+    auto& io = deps_.io;
+    auto job = [this, alive, reader, at, &io] {
+        auto flows = reader->read();
+        boost::asio::post(io, [this, alive, at, flows = std::move(flows)] {
+            if (*alive) onFlows(flows, at);
+        });
+    };
+    if (deps_.offload) deps_.offload(std::move(job));
+    else boost::asio::post(deps_.io, std::move(job));  // tests that do not care which thread
+}
+
+void Module::onFlows(const Result<std::vector<FlowEntry>>& flows, nanoseconds at) {
+    scanning_ = false;
+    nextFlowCount_ = at + timing_.flowCount;
+    if (!flows) {  // said once, until a scan succeeds again
+        if (!std::exchange(scanFailing_, true))
+            deps_.log('W', "SF_DATAPATH", paths_.name + ": the flow table: " + flows.error().message());
+        return;
+    }
+    scanFailing_ = false;
+    flowCount_ = static_cast<uint32_t>(flows.value().size());
+    nextTraffic_ = 0ns;  // the heartbeats carry the new count from the next pulse
+    if (!dataPath_ || !stopping_ || activity_ != Activity::Draining || drainStartNs_ == UINT64_MAX / 2) return;
+    drainLeft_ = drainingFlows(flows.value(), at);
+    if (drainLeft_ == 0) drained(" (no flow left)");
 }
 
 // --- stop ----------------------------------------------------------------
@@ -874,18 +913,14 @@ Result<nlohmann::json> Module::whoServes(const IpAddr& client, std::optional<uin
 // Packets from the bucket counters (16384 in one batch); connections from
 // the flow table, which on a busy node holds 131072 entries and takes ~65
 // ms to read even in batches (BpfDataPathTest.AFullFlowTableReadsBackWhole):
-// counted at most every timing_.flowCount (10 s), the count kept between.
+// counted off this thread every timing_.flowCount (10 s; scanFlows), the
+// count kept between.
 membership::Membership::Traffic Module::localTraffic() const {
     membership::Membership::Traffic t;
     if (!dataPath_) return t;
     if (auto bp = dataPath_->bucketPackets()) {
         for (size_t b = 0; b < table_.size() && b < bp->size(); b++)
             if (table_[b].owner == plan_.self) t.packets += bp.value()[b];
-    }
-    nanoseconds at = now();
-    if (at >= nextFlowCount_) {
-        if (auto f = dataPath_->flows()) flowCount_ = static_cast<uint32_t>(f->size());
-        nextFlowCount_ = at + timing_.flowCount;
     }
     t.connections = flowCount_;
     return t;

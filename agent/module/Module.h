@@ -71,6 +71,9 @@ struct ModuleDeps {
     // The module's checkers and process monitor (<check>, <errd>), started
     // while the application runs; empty when the module has none.
     std::function<Result<std::vector<std::unique_ptr<app::Checker>>>(app::VerdictHandler)> makeCheckers;
+    // Runs a slow read off the modules' thread (the flow table: ~65 ms when
+    // full); the module posts the result back to `io` itself.
+    std::function<void(std::function<void()>)> offload;
 };
 
 struct ModuleTiming {
@@ -83,8 +86,8 @@ struct ModuleTiming {
     std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
     std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
     // How often a drain reads the flow table (up to 131072 entries, ~65 ms
-    // on a busy node: not at every pulse), and the heartbeats' connection
-    // count (Module::localTraffic).
+    // on a busy node, read off the modules' thread: Module::scanFlows), and
+    // the heartbeats' connection count (Module::localTraffic).
     std::chrono::nanoseconds drainCheck = std::chrono::seconds(1);
     std::chrono::nanoseconds flowCount = std::chrono::seconds(10);
     // After the farm interface comes back, the node stays not ready this
@@ -153,7 +156,12 @@ private:
     void finishStop();
     void fail(const std::string& why);
     void setState(ModuleState s, const std::string& why);
-    uint32_t drainingFlows() const;
+    // The flow table, read through deps_.offload; onFlows gets it back on
+    // the modules' thread. One scan at a time.
+    void scanFlows();
+    void onFlows(const Result<std::vector<FlowEntry>>& flows, std::chrono::nanoseconds at);
+    uint32_t drainingFlows(const std::vector<FlowEntry>& flows, std::chrono::nanoseconds at) const;
+    void drained(const std::string& how);
     void startCheckers();
     void stopCheckers();
     void onVerdict(const app::CheckVerdict& v);
@@ -218,8 +226,12 @@ private:
     std::chrono::nanoseconds linkSettleAt_{0};
     bool readyAfterFence_ = false;             // announced NotReady after a stall, to get a newer view
     std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats
-    mutable std::chrono::nanoseconds nextFlowCount_{0};  // localTraffic() counts the flow table then
-    mutable uint32_t flowCount_ = 0;
+    // Flow scans (scanFlows): the count the heartbeats carry, as last read.
+    bool scanning_ = false;
+    bool scanFailing_ = false;  // the last scan failed (logged)
+    std::chrono::nanoseconds nextFlowCount_{0};
+    uint32_t flowCount_ = 0;
+    uint32_t drainLeft_ = 0;  // flows a drain waited for at its last scan
 
     // Lease (DESIGN §4).
     bool leaseAllowed_ = false;

@@ -6,9 +6,10 @@
 
 #include <gtest/gtest.h>
 
-#include "control/MessageIds.h"
-
+#include <boost/asio/post.hpp>
 #include <thread>
+
+#include "control/MessageIds.h"
 
 #include "FakeAnnouncer.h"
 #include "buckets/BucketTable.h"
@@ -109,6 +110,11 @@ protected:
                         },
                         [this](char level, const char* id, const std::string& text) {
                             log_.push_back(std::string(1, level) + " " + id + " " + text);
+                        },
+                        {},
+                        [this](std::function<void()> job) {
+                            if (holdScans_) heldScans_.push_back(std::move(job));
+                            else boost::asio::post(io_, std::move(job));
                         }};
         module_ = std::make_unique<Module>(std::move(deps), ModulePaths{"web", "/m/web", "/var/web", "/usr/lib/safefarm"},
                                            config_, plan.value(), std::array<uint64_t, 2>{1, 2}, timing);
@@ -147,6 +153,9 @@ protected:
     test::FakeDataPath* dp_ = nullptr;
     bool removed_ = false, failOpen_ = false;
     std::optional<EpochSpec> adopt_;  // the data path a previous safed left
+    // Flow scans handed to the offload thread: held here when holdScans_.
+    bool holdScans_ = false;
+    std::vector<std::function<void()>> heldScans_;
     std::chrono::nanoseconds adoptLease_{0};
     std::optional<bool> startResult_;
     std::vector<std::string> log_;
@@ -379,6 +388,47 @@ TEST_F(ModuleTest, StatusShowsEveryNodesTraffic) {
     EXPECT_EQ(s["nodes"][0]["connections"], 3);
     EXPECT_EQ(s["nodes"][1]["connections"], 41);
     EXPECT_EQ(s["nodes"][1]["packets"], 5000);
+}
+
+// The flow table (~65 ms to read when full) is read on the offload thread,
+// never on the modules' thread that runs the heartbeat and the lease: the
+// count the heartbeats carry and a drain's end wait for that read, one at a
+// time, and come back through the modules' io.
+TEST_F(ModuleTest, TheFlowTableIsReadOffTheModulesThread) {
+    startUp();
+    holdScans_ = true;
+    dp_->flows_.resize(3);
+    runFor(30ms);  // six pulses (a scan already under way lands first)
+    ASSERT_EQ(heldScans_.size(), 1u) << "one scan at a time";
+    EXPECT_NE(record_.traffic.connections, 3u) << "the flow table was read on the modules' thread";
+    std::thread offload(std::move(heldScans_[0]));
+    offload.join();
+    heldScans_.clear();
+    runFor(10ms);
+    EXPECT_EQ(record_.traffic.connections, 3u);
+
+    // A drain with an active flow: it ends only once a scan, run off the
+    // thread, finds the flow gone.
+    uint32_t bucket = 0;
+    module_->stop(false, [](Result<void>) {});
+    commit(2, {{1, MemberState::Draining}, {2, MemberState::Ready}});
+    while (dp_->installed_->buckets[bucket].prev_owner != 1) bucket++;
+    dp_->flows_.assign(1, FlowEntry{});
+    dp_->flows_[0].flow.kind = FARM_FLOW_OWN;
+    dp_->flows_[0].flow.bucket = bucket;
+    dp_->flows_[0].flow.flags = FARM_FLOW_FIN;  // already over
+    runFor(60ms);                               // past the drain grace
+    EXPECT_EQ(scripts_.runs.size(), 1u) << "the drain ended without a scan";
+    for (int i = 0; i < 5 && scripts_.runs.size() == 1; i++) {
+        auto scans = std::move(heldScans_);
+        heldScans_.clear();
+        for (auto& job : scans) {
+            std::thread t(std::move(job));
+            t.join();
+        }
+        runFor(10ms);
+    }
+    EXPECT_EQ(scripts_.runs.size(), 2u) << "stop_both after a scan found no flow";
 }
 
 TEST_F(ModuleTest, LinkDownOwnsNothingUntilItReturns) {

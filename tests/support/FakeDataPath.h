@@ -2,6 +2,7 @@
 // counters a test sets. For the logic above the kernel, tested without root.
 #pragma once
 
+#include <memory>
 #include <optional>
 
 #include "dataplane/DataPath.h"
@@ -15,7 +16,12 @@ public:
     Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) override;
     Result<ReasonCounters> counters() override { return counters_; }
     Result<std::vector<uint64_t>> bucketPackets() override { return bucketPackets_; }
-    Result<std::vector<FlowEntry>> flows() override { return flows_; }
+    // A snapshot of flows_ as they are when the reader is made (a scan that
+    // reads later sees the table as it was: the test says when it runs).
+    std::shared_ptr<const FlowReader> flowReader() override {
+        readers_++;
+        return std::make_shared<Reader>(flows_);
+    }
     uint64_t installedEpoch() const override { return installed_ ? installed_->epoch : 0; }
     Result<std::vector<farm_bucket>> installedBuckets() const override {
         return installed_ ? installed_->buckets : std::vector<farm_bucket>{};
@@ -32,6 +38,14 @@ public:
     ReasonCounters counters_{};
     std::vector<uint64_t> bucketPackets_ = std::vector<uint64_t>(FARM_BUCKETS);
     std::vector<FlowEntry> flows_;
+    int readers_ = 0;  // flow scans started
+
+private:
+    struct Reader : FlowReader {
+        explicit Reader(std::vector<FlowEntry> f) : flows(std::move(f)) {}
+        Result<std::vector<FlowEntry>> read() const override { return flows; }
+        std::vector<FlowEntry> flows;
+    };
 };
 
 }  // namespace safefarm::test
