@@ -36,22 +36,26 @@ module::Module* Daemon::builtModule(const std::string& name) const {
 }
 
 bool Daemon::moduleBusy(const std::string& name) const {
-    auto* m = builtModule(name);
-    return m && (m->state() != module::ModuleState::Stop || m->activity() != module::Activity::Idle);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return false;
+    const auto* m = it->second.module.get();
+    return it->second.starting ||
+           (m && (m->state() != module::ModuleState::Stop || m->activity() != module::Activity::Idle));
 }
 
 // A module not started since safed started: STOP here, the other nodes of
 // its farm UNKNOWN (no view to tell), so a console on this node can still
 // name them and act on them.
-json Daemon::unstartedStatus(const std::string& name) {
+json Daemon::unstartedStatus(const std::string& name) const {
     json out{{"module", name}, {"state", "STOP"}, {"nodes", json::array()}};
-    if (auto c = loadCluster(); !c) return out;
+    auto cluster = readCluster();
+    if (!cluster) return out;
     config::ParseContext ctx;  // no interface checks: only the farm's nodes are read
-    ctx.cluster = cluster_.get();
+    ctx.cluster = cluster.value().get();
     ctx.moduleDir = moduleDir(name);
     auto parsed = config::parseUserConfigFile(moduleDir(name) + "/conf/userconfig.xml", ctx);
     if (!parsed.config) return out;
-    auto nodes = module::farmNodes(*parsed.config, *cluster_);
+    auto nodes = module::farmNodes(*parsed.config, *cluster.value());
     if (!nodes) return out;
     for (const auto& n : nodes.value()) {
         bool self = n.name == options_.node;
@@ -94,28 +98,40 @@ void Daemon::registerCommands() {
                     {"reason", m.reason()}};
     };
 
+    // The module's files are read and parsed on the transports' thread
+    // (readModule), the module built and started back on this one; the slot
+    // says "starting" in between, so a second start, a remove or an install
+    // waits its turn.
     auto startModule = [this](const std::string& name, Responder respond) {
         auto sr = slot(name);
         if (!sr) {
             respond(Reply::error(sr.error().message()));
             return;
         }
-        auto& s = *sr.value();
-        if (s.module && (s.module->state() != module::ModuleState::Stop ||
-                         s.module->activity() != module::Activity::Idle)) {
-            respond(Reply::error(name + " is already started (" + module::stateName(s.module->state()) + ")"));
+        if (moduleBusy(name)) {
+            const auto* m = sr.value()->module.get();
+            respond(Reply::error(name + " is already started (" +
+                                 (m ? module::stateName(m->state()) : std::string("starting")) + ")"));
             return;
         }
-        s.module.reset();
-        auto built = buildModule(name);
-        if (!built) {
-            s.log->error(control::MessageId::SF_MODULE_START_FAILED, name + ": " + built.error().message());
-            respond(Reply::error(built.error().message()));
-            return;
-        }
-        built.value()->start([name, respond](Result<void> r) {
-            if (!r) respond(Reply::error(r.error().message()));
-            else respond(Reply::success(name + ": started; UP once the view gives this node its buckets"));
+        sr.value()->starting = true;
+        onTransports([this, name, respond] {
+            auto recipe = readModule(name);
+            onModules([this, name, respond, recipe = std::move(recipe)]() mutable {
+                auto& s = slots_.at(name);  // slots are never erased
+                s.starting = false;
+                s.module.reset();
+                auto built = recipe ? buildModule(std::move(recipe.value())) : Result<module::Module*>(recipe.error());
+                if (!built) {
+                    s.log->error(control::MessageId::SF_MODULE_START_FAILED, name + ": " + built.error().message());
+                    respond(Reply::error(built.error().message()));
+                    return;
+                }
+                built.value()->start([name, respond](Result<void> r) {
+                    if (!r) respond(Reply::error(r.error().message()));
+                    else respond(Reply::success(name + ": started; UP once the view gives this node its buckets"));
+                });
+            });
         });
     };
     auto stopModule = [this](const std::string& name, bool force, Responder respond) {
@@ -183,8 +199,11 @@ void Daemon::registerCommands() {
                         [=, this](const Request& r, Responder respond) {
                             auto name = target(r, respond);
                             if (!name) return;
-                            auto* m = builtModule(*name);
-                            respond(Reply::success("", m ? m->status() : unstartedStatus(*name)));
+                            if (auto* m = builtModule(*name)) return respond(Reply::success("", m->status()));
+                            // Never started: its files, read off this thread.
+                            onTransports([this, name = *name, respond] {
+                                respond(Reply::success("", unstartedStatus(name)));
+                            });
                         });
     (void)registry_.add("buckets",
                         "the bucket table in force on this node, for the console's map: each bucket's owner and, "
@@ -251,13 +270,21 @@ void Daemon::registerCommands() {
                                 respond(Reply::error(*name + " is running: stop it first"));
                                 return;
                             }
+                            // Out of the way at once (one rename), deleted on
+                            // the transports' thread (a large module takes a while).
                             std::error_code ec;
-                            fs::remove_all(options_.configDir + "/modules/" + *name, ec);
+                            std::string modules = options_.configDir + "/modules";
+                            std::string gone = modules + "/." + *name + ".removed" + std::to_string(++removals_);
+                            fs::rename(modules + "/" + *name, gone, ec);
                             if (ec) {
                                 respond(Reply::error("removing " + *name + ": " + ec.message()));
                                 return;
                             }
                             slots_.erase(*name);
+                            onTransports([gone] {
+                                std::error_code ec2;
+                                fs::remove_all(gone, ec2);
+                            });
                             respond(Reply::success(*name + " removed"));
                         });
     (void)registry_.add("module-list", "the installed modules", [=, this](const Request&, Responder respond) {

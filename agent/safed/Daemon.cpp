@@ -44,22 +44,21 @@ Daemon::~Daemon() {
     }
 }
 
-Result<void> Daemon::loadCluster() {
+Result<std::shared_ptr<const config::ClusterConfig>> Daemon::readCluster() const {
     auto parsed = config::parseClusterFile(options_.configDir + "/cluster.xml");
     if (!parsed.config) {
         std::string all;
         for (const auto& e : parsed.errors) all += "\n  " + e.format();
         return badInput("cluster configuration refused:" + all);
     }
-    cluster_ = parsed.config;
-    return success();
+    return std::shared_ptr<const config::ClusterConfig>(parsed.config);
 }
 
 std::vector<std::string> Daemon::installedModules() const {
     std::vector<std::string> names;
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(options_.configDir + "/modules", ec))
-        // .NAME.new / .NAME.old: a module being installed
+        // .NAME.new / .NAME.old / .NAME.removedN: a module being installed or removed
         if (e.path().filename().string()[0] != '.' && fs::exists(e.path() / "conf" / "userconfig.xml"))
             names.push_back(e.path().filename().string());
     std::sort(names.begin(), names.end());
@@ -83,15 +82,18 @@ Result<Daemon::Slot*> Daemon::slot(const std::string& name) {
 }
 
 // A module is built from its configuration as it is on disk when it starts:
-// parsed and checked whole first, so a broken file changes nothing.
-Result<module::Module*> Daemon::buildModule(const std::string& name) {
+// parsed and checked whole first, so a broken file changes nothing. Only
+// files and the interfaces' addresses are read here: it runs on the
+// transports' thread (a start), or before the modules' thread serves.
+Result<Daemon::ModuleRecipe> Daemon::readModule(const std::string& name) const {
     auto names = installedModules();
     if (std::find(names.begin(), names.end(), name) == names.end())
         return badInput("no module '" + name + "' in " + options_.configDir + "/modules");
-    if (auto r = loadCluster(); !r) return r.error();
+    auto cluster = readCluster();
+    if (!cluster) return cluster.error();
 
     config::ParseContext ctx;
-    ctx.cluster = cluster_.get();
+    ctx.cluster = cluster.value().get();
     ctx.moduleDir = moduleDir(name);
     ctx.interfaceFamilies = config::systemInterfaceFamilies;
     auto parsed = config::parseUserConfigFile(moduleDir(name) + "/conf/userconfig.xml", ctx);
@@ -101,7 +103,7 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
         return badInput("configuration of " + name + " refused:" + all);
     }
     auto cfg = parsed.config;
-    auto plan = module::makeFarmPlan(*cfg, *cluster_, options_.node, module::localAddresses());
+    auto plan = module::makeFarmPlan(*cfg, *cluster.value(), options_.node, module::localAddresses());
     if (!plan) return badInput(name + ": " + plan.error().message());
 
     // The key file of the module; the default one lives in the config folder.
@@ -116,7 +118,15 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     std::error_code ec;
     fs::create_directories(varDir, ec);
     if (ec) return osError(ec.value(), "creating " + varDir);
+    return ModuleRecipe{name, cfg, std::move(plan.value()), keyFile, hashKey.value(), varDir};
+}
 
+// The module, with the real kernel-facing pieces, from what readModule read.
+Result<module::Module*> Daemon::buildModule(ModuleRecipe recipe) {
+    const std::string& name = recipe.name;
+    const std::string& keyFile = recipe.keyFile;
+    const std::string& varDir = recipe.varDir;
+    auto cfg = recipe.config;
     auto sr = slot(name);
     if (!sr) return sr.error();
     Slot& s = *sr.value();
@@ -144,14 +154,14 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
     timing.lease = cfg->farm.pulse * std::max<uint32_t>(1, cfg->farm.slostCount - 1);
     timing.linkSettle = cfg->farm.pulse * cfg->farm.slostCount;
 
-    BpfDataPathOptions dp{plan->ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
+    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
     if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
     if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
 
     module::ModulePaths paths{name, moduleDir(name), varDir, options_.safeDir, options_.varDir};
     app::ScriptPaths scriptPaths{options_.safeDir, options_.safeDir, options_.varDir, name, moduleDir(name), varDir};
     auto* log = s.log.get();
-    auto planCopy = plan.value();
+    auto planCopy = recipe.plan;
     module::ModuleDeps deps{
         io_,
         *net_,
@@ -178,7 +188,7 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
         // joins it before any module is destroyed).
         [this](std::function<void()> job) { onTransports(std::move(job)); },
     };
-    s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(plan.value()), hashKey.value(),
+    s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,
                                                 timing);
     if (links_) {
         auto up = links_->watch(s.module->interfaceName());
@@ -191,7 +201,9 @@ Result<module::Module*> Daemon::buildModule(const std::string& name) {
 // with <service boot="on"> start.
 void Daemon::resumeModules() {
     for (const auto& name : installedModules()) {
-        auto built = buildModule(name);
+        // Before the modules' thread serves anything: read here, at once.
+        auto recipe = readModule(name);
+        auto built = recipe ? buildModule(std::move(recipe.value())) : Result<module::Module*>(recipe.error());
         if (!built) {
             std::cerr << "safed: " << name << ": " << built.error().message() << "\n";
             continue;
@@ -332,7 +344,7 @@ int Daemon::run() {
         return 1;
     }
     announcer_ = std::move(ann.value());
-    if (auto r = loadCluster(); !r) {
+    if (auto r = readCluster(); !r) {
         std::cerr << "safed: " << r.error().message() << "\n";
         return 1;
     }

@@ -4,9 +4,10 @@
 // when one is started, and answers safectl (UNIX socket) and the console
 // (HTTP) through the command registry.
 // Two threads (docs/design.md "Threads"): the modules' (io_, SCHED_RR: the
-// membership, the lease, epochs, scripts' supervision, every command) and
-// the transports' (controlIo_, normal policy: HTTP, TLS, logins, the UNIX
-// socket), which queue each command on the modules' thread.
+// membership, the lease, epochs, scripts' supervision, what acts on a
+// module) and the transports' (controlIo_, normal policy: HTTP, TLS,
+// logins, the UNIX socket, reading and parsing files, the flow table),
+// which queue each command on the modules' thread.
 #pragma once
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -14,6 +15,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,16 +53,29 @@ private:
         std::unique_ptr<app::ProcessRunner> scripts;
         std::unique_ptr<module::Module> module;
         std::string appLogPath;
+        bool starting = false;  // a start reads the module's files on the transports' thread
+    };
+    // What a start reads from disk (cluster.xml, userconfig.xml, the cluster
+    // key), parsed and checked whole: read on the transports' thread, built
+    // on the modules' (docs/design.md "Threads").
+    struct ModuleRecipe {
+        std::string name;
+        std::shared_ptr<const config::ModuleConfig> config;
+        module::FarmPlan plan;
+        std::string keyFile;
+        std::array<uint64_t, 2> hashKey{};
+        std::string varDir;
     };
 
-    Result<void> loadCluster();
+    Result<std::shared_ptr<const config::ClusterConfig>> readCluster() const;  // any thread
     std::vector<std::string> installedModules() const;
     std::string moduleDir(const std::string& name) const;
     Result<Slot*> slot(const std::string& name);
     // The module built for `name` (started, or stopped since), or null.
     module::Module* builtModule(const std::string& name) const;
     bool moduleBusy(const std::string& name) const;  // started, or starting or stopping
-    Result<module::Module*> buildModule(const std::string& name);
+    Result<ModuleRecipe> readModule(const std::string& name) const;  // any thread
+    Result<module::Module*> buildModule(ModuleRecipe recipe);       // the modules' thread
     void registerCommands();        // Commands.cpp
     void registerConfigCommands();  // ConfigCommands.cpp
     void registerControlCommands();  // ControlCommands.cpp: their heavy part on the transports' thread
@@ -75,7 +90,7 @@ private:
     // without opening them, on any thread.
     std::string moduleLogPath(const std::string& module) const { return options_.logDir + "/" + module + "/module.log"; }
     std::string appLogPath(const std::string& module) const { return options_.logDir + "/" + module + "/application.log"; }
-    nlohmann::json unstartedStatus(const std::string& module);  // Commands.cpp
+    nlohmann::json unstartedStatus(const std::string& module) const;  // Commands.cpp; any thread
     void noteCommand(const std::string& module, const control::Request& r);
     void resumeModules();
     Result<void> startHttp();
@@ -91,7 +106,6 @@ private:
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> controlWork_;
     boost::asio::signal_set signals_;
     boost::asio::signal_set hangup_;  // SIGHUP: the console's users file again (transports' thread)
-    std::shared_ptr<const config::ClusterConfig> cluster_;
     std::unique_ptr<net::NetSetup> net_;
     std::unique_ptr<net::Announcer> announcer_;
     std::unique_ptr<net::LinkWatcher> links_;
@@ -102,6 +116,7 @@ private:
     boost::asio::steady_timer boardTimer_;
     uint64_t boardTicks_ = 0;
     uint64_t installs_ = 0;  // names each install's staging folder (transports' thread)
+    uint64_t removals_ = 0;  // names each removed module's folder until it is deleted (modules' thread)
     std::unique_ptr<control::UnixServer> server_;
     std::unique_ptr<StatusMetrics> metrics_;
     std::unique_ptr<http::HttpServer> http_;
