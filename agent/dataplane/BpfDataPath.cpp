@@ -336,53 +336,45 @@ Result<ReasonCounters> BpfDataPath::counters() {
 // One batched read (a few syscalls) rather than one lookup per bucket: the
 // 16384 lookups took 100-170 ms on a loaded host, once a second on the
 // thread that sends the heartbeats (issue 13). Per bucket as a fallback.
-Result<std::vector<uint64_t>> BpfDataPath::bucketPackets() {
-    int ncpu = libbpf_num_possible_cpus();
-    if (ncpu <= 0) return osError(-ncpu, "counting possible CPUs");
-    std::vector<uint64_t> per(static_cast<size_t>(ncpu)), out(FARM_BUCKETS);
-    int fd = bpf_map__fd(skel_->maps.farm_bkt_count);
-    {
-        std::vector<uint32_t> keys(FARM_BUCKETS);
-        std::vector<uint64_t> values(static_cast<size_t>(FARM_BUCKETS) * static_cast<size_t>(ncpu));
-        uint32_t token = 0, count = FARM_BUCKETS;
-        LIBBPF_OPTS(bpf_map_batch_opts, opts);
-        int r = bpf_map_lookup_batch(fd, nullptr, &token, keys.data(), values.data(), &count, &opts);
-        if ((r == 0 || errno == ENOENT) && count == FARM_BUCKETS) {
-            for (uint32_t i = 0; i < count; i++)
-                for (int c = 0; c < ncpu; c++) out[keys[i]] += values[static_cast<size_t>(i) * ncpu + c];
-            return out;
-        }
-        std::fill(out.begin(), out.end(), 0);
-    }
-    for (uint32_t b = 0; b < FARM_BUCKETS; b++) {
-        if (bpf_map_lookup_elem(fd, &b, per.data()))
-            return osError(errno, "reading " FARM_MAP_BUCKET_COUNTERS);
-        for (uint64_t v : per) out[b] += v;
-    }
-    return out;
-}
-
+// The slow reads of the data path, on any thread (Module's traffic scans:
+// docs/design.md "Threads").
+//
 // The flow table in batches of 4096 (one syscall each): the LRU map fills
 // up on a busy node (131072 flows after 131072 connections, in minutes at
 // 600 a second), and read one entry at a time (two syscalls each) it held
 // the modules' thread 100 ms and more at every read, once a second for the
 // heartbeats' traffic and every pulse of a drain: late pulses, leases
 // running out, 666 view changes in the lab's 10-minute run at 10% loss.
+// The bucket counters: one per-CPU value per bucket, 16384 x CPUs in one
+// batch (1.6 ms on 2 CPUs here, so roughly 50 ms on 64).
 namespace {
 
-// The flow table through a descriptor of its own (a dup): the map lives as
-// long as the reader, whatever happens to the data path meanwhile.
-class BpfFlowReader : public FlowReader {
-public:
-    BpfFlowReader(int fd, int dupError) : fd_(fd), dupError_(dupError) {}
-    ~BpfFlowReader() override {
-        if (fd_ >= 0) close(fd_);
+// A map through a descriptor of its own (a dup): the map lives as long as
+// the reader, whatever happens to the data path meanwhile.
+struct MapFd {
+    MapFd(int of, const char* name) : fd(fcntl(of, F_DUPFD_CLOEXEC, 0)), dupError(fd < 0 ? errno : 0), name(name) {}
+    ~MapFd() {
+        if (fd >= 0) close(fd);
     }
-    BpfFlowReader(const BpfFlowReader&) = delete;
-    BpfFlowReader& operator=(const BpfFlowReader&) = delete;
+    MapFd(const MapFd&) = delete;
+    MapFd& operator=(const MapFd&) = delete;
+    Result<int> get() const {
+        if (fd < 0) return osError(dupError, std::string("a descriptor of ") + name);
+        return fd;
+    }
+    int fd;
+    int dupError;
+    const char* name;
+};
 
-    Result<std::vector<FlowEntry>> read() const override {
-        if (fd_ < 0) return osError(dupError_, "a descriptor of " FARM_MAP_FLOWS);
+class BpfTrafficReader : public TrafficReader {
+public:
+    BpfTrafficReader(int flows, int buckets) : flows_(flows, FARM_MAP_FLOWS), buckets_(buckets, FARM_MAP_BUCKET_COUNTERS) {}
+
+    Result<std::vector<FlowEntry>> flows() const override {
+        auto fdr = flows_.get();
+        if (!fdr) return fdr.error();
+        int fd = fdr.value();
         std::vector<FlowEntry> out;
         constexpr uint32_t kBatch = 4096;
         std::vector<farm_flow_key> keys(kBatch);
@@ -392,7 +384,7 @@ public:
         LIBBPF_OPTS(bpf_map_batch_opts, opts);
         for (;;) {
             uint32_t count = kBatch;
-            int r = bpf_map_lookup_batch(fd_, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
+            int r = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
             int err = r ? errno : 0;
             for (uint32_t i = 0; i < count && i < kBatch; i++) out.push_back(FlowEntry{keys[i], values[i]});
             if (r == 0) {
@@ -407,26 +399,53 @@ public:
         out.clear();
         farm_flow_key key{}, next{};
         void* prev = nullptr;
-        while (bpf_map_get_next_key(fd_, prev, &next) == 0) {
+        while (bpf_map_get_next_key(fd, prev, &next) == 0) {
             FlowEntry e{next, {}};
-            if (bpf_map_lookup_elem(fd_, &next, &e.flow) == 0) out.push_back(e);
+            if (bpf_map_lookup_elem(fd, &next, &e.flow) == 0) out.push_back(e);
             key = next;
             prev = &key;
         }
         return out;
     }
 
+    Result<std::vector<uint64_t>> bucketPackets() const override {
+        auto fdr = buckets_.get();
+        if (!fdr) return fdr.error();
+        int fd = fdr.value();
+        int ncpu = libbpf_num_possible_cpus();
+        if (ncpu <= 0) return osError(-ncpu, "counting possible CPUs");
+        std::vector<uint64_t> per(static_cast<size_t>(ncpu)), out(FARM_BUCKETS);
+        {
+            std::vector<uint32_t> keys(FARM_BUCKETS);
+            std::vector<uint64_t> values(static_cast<size_t>(FARM_BUCKETS) * static_cast<size_t>(ncpu));
+            uint32_t token = 0, count = FARM_BUCKETS;
+            LIBBPF_OPTS(bpf_map_batch_opts, opts);
+            int r = bpf_map_lookup_batch(fd, nullptr, &token, keys.data(), values.data(), &count, &opts);
+            if ((r == 0 || errno == ENOENT) && count == FARM_BUCKETS) {
+                for (uint32_t i = 0; i < count; i++)
+                    for (int c = 0; c < ncpu; c++) out[keys[i]] += values[static_cast<size_t>(i) * ncpu + c];
+                return out;
+            }
+            std::fill(out.begin(), out.end(), 0);
+        }
+        for (uint32_t b = 0; b < FARM_BUCKETS; b++) {
+            if (bpf_map_lookup_elem(fd, &b, per.data())) return osError(errno, "reading " FARM_MAP_BUCKET_COUNTERS);
+            for (uint64_t v : per) out[b] += v;
+        }
+        return out;
+    }
+
 private:
-    int fd_;
-    int dupError_;
+    MapFd flows_;
+    MapFd buckets_;
 };
 
 }  // namespace
 
-std::shared_ptr<const FlowReader> BpfDataPath::flowReader() {
-    // A failed dup leaves a reader whose read() says why.
-    int fd = fcntl(bpf_map__fd(skel_->maps.farm_flows), F_DUPFD_CLOEXEC, 0);
-    return std::make_shared<BpfFlowReader>(fd, fd < 0 ? errno : 0);
+// A failed dup leaves a reader whose reads say why.
+std::shared_ptr<const TrafficReader> BpfDataPath::trafficReader() {
+    return std::make_shared<BpfTrafficReader>(bpf_map__fd(skel_->maps.farm_flows),
+                                              bpf_map__fd(skel_->maps.farm_bkt_count));
 }
 
 uint64_t BpfDataPath::installedEpoch() const {

@@ -38,8 +38,7 @@ public:
     Result<void> renewLease(std::chrono::nanoseconds deadline) override;
     Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) override;
     Result<ReasonCounters> counters() override;
-    Result<std::vector<uint64_t>> bucketPackets() override;
-    std::shared_ptr<const FlowReader> flowReader() override;
+    std::shared_ptr<const TrafficReader> trafficReader() override;
     uint64_t installedEpoch() const override;
     Result<std::vector<farm_bucket>> installedBuckets() const override;
     std::chrono::nanoseconds leaseDeadline() const override;

@@ -167,36 +167,42 @@ TEST_F(BpfDataPathTest, CountersAndFlowsReadBack) {
     ASSERT_TRUE(dp.ok()) << dp.error().message();
     auto c = dp.value()->counters();
     ASSERT_TRUE(c.ok()) << c.error().message();
-    auto b = dp.value()->bucketPackets();
+    auto b = dp.value()->trafficReader()->bucketPackets();
     ASSERT_TRUE(b.ok());
     EXPECT_EQ(b.value().size(), size_t{FARM_BUCKETS});
     ASSERT_TRUE(dp.value()->addForeignFlows({udpFlow(5000, 12)}).ok());
-    auto flows = dp.value()->flowReader()->read();
+    auto flows = dp.value()->trafficReader()->flows();
     ASSERT_TRUE(flows.ok());
     ASSERT_EQ(flows.value().size(), 1u);
     EXPECT_EQ(flows.value()[0].flow.kind, FARM_FLOW_FOREIGN);
     EXPECT_EQ(flows.value()[0].flow.bucket, 12u);
 }
 
-// The modules' thread hands the reader to another thread (Module's flow
+// The modules' thread hands the reader to another thread (Module's traffic
 // scans) and may close the data path meanwhile (a stop): the reader keeps
 // the table open and reads it whole from there.
-TEST_F(BpfDataPathTest, AFlowReaderOutlivesItsDataPathOnAnotherThread) {
-    std::shared_ptr<const FlowReader> reader;
+TEST_F(BpfDataPathTest, ATrafficReaderOutlivesItsDataPathOnAnotherThread) {
+    std::shared_ptr<const TrafficReader> reader;
     {
         auto dp = BpfDataPath::open(opts_);
         ASSERT_TRUE(dp.ok()) << dp.error().message();
         ASSERT_TRUE(dp.value()->addForeignFlows({udpFlow(5001, 7)}).ok());
-        reader = dp.value()->flowReader();
+        reader = dp.value()->trafficReader();
     }
     Result<std::vector<FlowEntry>> flows = std::vector<FlowEntry>{};
-    std::thread([&] { flows = reader->read(); }).join();
+    Result<std::vector<uint64_t>> packets = std::vector<uint64_t>{};
+    std::thread([&] {
+        flows = reader->flows();
+        packets = reader->bucketPackets();
+    }).join();
+    ASSERT_TRUE(packets.ok()) << packets.error().message();
+    EXPECT_EQ(packets.value().size(), size_t{FARM_BUCKETS});
     ASSERT_TRUE(flows.ok()) << flows.error().message();
     ASSERT_EQ(flows.value().size(), 1u);
     EXPECT_EQ(flows.value()[0].flow.bucket, 7u);
 }
 
-// The flow table read in batches (BpfFlowReader::read()): every entry once,
+// The flow table read in batches (BpfTrafficReader::flows()): every entry once,
 // across many batches, as a busy node's table holds them. The time it took
 // is printed (what a flow scan costs the transports' thread; a benchmark's
 // business, not this test's).
@@ -217,14 +223,14 @@ TEST_F(BpfDataPathTest, AFullFlowTableReadsBackWhole) {
     }
     ASSERT_TRUE(dp.value()->addForeignFlows(in).ok());
     auto t0 = std::chrono::steady_clock::now();
-    auto flows = dp.value()->flowReader()->read();
+    auto flows = dp.value()->trafficReader()->flows();
     auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
     ASSERT_TRUE(flows.ok()) << flows.error().message();
     EXPECT_EQ(flows.value().size(), size_t{kFlows});
     std::set<uint32_t> ports;
     for (const auto& f : flows.value()) ports.insert(ntohl(f.key.saddr[0]) << 16 | ntohs(f.key.sport));
     EXPECT_EQ(ports.size(), size_t{kFlows}) << "each flow once";
-    std::printf("flowReader()->read(): %u entries read in %lld us\n", kFlows, static_cast<long long>(took.count()));
+    std::printf("trafficReader()->flows(): %u entries read in %lld us\n", kFlows, static_cast<long long>(took.count()));
 }
 
 }  // namespace

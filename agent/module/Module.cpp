@@ -451,13 +451,6 @@ void Module::pulse() {
     }
 
     if (linkSettleAt_ != 0ns && t >= linkSettleAt_ && membership_) linkSettled();
-    // The traffic the heartbeats carry, read once a second (16384 bucket
-    // counters and the flow table: not at every pulse).
-    if (membership_ && t >= nextTraffic_) {
-        auto local = localTraffic();
-        membership_->setTraffic(local.connections, local.packets);
-        nextTraffic_ = t + 1s;
-    }
     if (plan_.mode == FARM_MODE_VMAC_DIRECTED && membership_) refreshPeerMacs();
     if (drainUntil_ != 0ns && t >= drainUntil_ && !stopping_) {
         drainUntil_ = 0ns;
@@ -470,19 +463,21 @@ void Module::pulse() {
     bool moved = !me || me->state == membership::MemberState::Draining;
     if (stopping_ && activity_ == Activity::Draining && moved && drainStartNs_ == UINT64_MAX / 2)
         drainStartNs_ = static_cast<uint64_t>(t.count());
-    // The flows are read at most once a second (the whole flow table: up to
-    // 131072 entries, ~65 ms on a busy node), off this thread (it held the
-    // heartbeat through the whole drain: leases ran out); onFlows decides.
-    // The first drainGrace always counts as busy: no scan is needed then.
+    // The traffic (16384 bucket counters per CPU; the flow table, up to
+    // 131072 entries, ~65 ms on a busy node) is read off this thread, once a
+    // second, the flows every flowCount and every drainCheck of a drain (it
+    // held the heartbeat through a whole drain: leases ran out); onTraffic
+    // hands it to the heartbeats and decides the drain. The first
+    // drainGrace always counts as busy: no scan is needed then.
+    bool drainDue = stopping_ && activity_ == Activity::Draining && moved && t >= nextDrainCheck_ &&
+                    static_cast<uint64_t>(t.count()) >= drainStartNs_ + static_cast<uint64_t>(timing_.drainGrace.count());
     if (stopping_ && activity_ == Activity::Draining && t >= stopDeadline_) {
         drained(" (nicestoptimeout, " + std::to_string(drainLeft_) + " flows left at the last check)");
-    } else if (stopping_ && activity_ == Activity::Draining && moved && t >= nextDrainCheck_ &&
-               static_cast<uint64_t>(t.count()) >= drainStartNs_ + static_cast<uint64_t>(timing_.drainGrace.count()) &&
-               !scanning_) {
-        nextDrainCheck_ = t + std::max(timing_.pulse, timing_.drainCheck);
-        scanFlows();
+    } else if (!scanning_ && (drainDue || t >= nextTraffic_ || t >= nextFlowCount_)) {
+        if (drainDue) nextDrainCheck_ = t + std::max(timing_.pulse, timing_.drainCheck);
+        nextTraffic_ = t + 1s;
+        scanTraffic(drainDue || t >= nextFlowCount_);
     }
-    if (t >= nextFlowCount_ && !scanning_) scanFlows();
     if (announceUntil_ != 0ns && t >= nextAnnounce_) {
         const auto& intf = config_->vip.interfaces[0];
         for (const auto& vip : plan_.vips) {
@@ -558,39 +553,50 @@ void Module::drained(const std::string& how) {
     });
 }
 
-// The flow table is read on deps_.offload's thread through a reader of its
-// own (it outlives a data path closed meanwhile); the result comes back here
-// on the modules' thread, where a module destroyed meanwhile ignores it.
-void Module::scanFlows() {
+// The traffic is read on deps_.offload's thread through a reader of its own
+// (it outlives a data path closed meanwhile); the result comes back here on
+// the modules' thread, where a module destroyed meanwhile ignores it.
+void Module::scanTraffic(bool withFlows) {
     if (!dataPath_ || scanning_) return;
     scanning_ = true;
-    auto reader = dataPath_->flowReader();
+    auto reader = dataPath_->trafficReader();
     auto alive = alive_;
     nanoseconds at = now();
     auto& io = deps_.io;
-    auto job = [this, alive, reader, at, &io] {
-        auto flows = reader->read();
-        boost::asio::post(io, [this, alive, at, flows = std::move(flows)] {
-            if (*alive) onFlows(flows, at);
+    auto job = [this, alive, reader, at, withFlows, &io] {
+        TrafficScan scan{reader->bucketPackets(), std::nullopt};
+        if (withFlows) scan.flows = reader->flows();
+        boost::asio::post(io, [this, alive, at, scan = std::move(scan)] {
+            if (*alive) onTraffic(scan, at);
         });
     };
     if (deps_.offload) deps_.offload(std::move(job));
     else boost::asio::post(deps_.io, std::move(job));  // tests that do not care which thread
 }
 
-void Module::onFlows(const Result<std::vector<FlowEntry>>& flows, nanoseconds at) {
+void Module::onTraffic(const TrafficScan& scan, nanoseconds at) {
     scanning_ = false;
-    nextFlowCount_ = at + timing_.flowCount;
-    if (!flows) {  // said once, until a scan succeeds again
-        if (!std::exchange(scanFailing_, true))
-            deps_.log('W', "SF_DATAPATH", paths_.name + ": the flow table: " + flows.error().message());
-        return;
+    const Error* failed = !scan.packets ? &scan.packets.error() : nullptr;
+    if (scan.packets) packets_ = scan.packets.value();
+    if (scan.flows) {
+        nextFlowCount_ = at + timing_.flowCount;
+        if (*scan.flows) flowCount_ = static_cast<uint32_t>(scan.flows->value().size());
+        else failed = &scan.flows->error();
     }
-    scanFailing_ = false;
-    flowCount_ = static_cast<uint32_t>(flows.value().size());
-    nextTraffic_ = 0ns;  // the heartbeats carry the new count from the next pulse
-    if (!dataPath_ || !stopping_ || activity_ != Activity::Draining || drainStartNs_ == UINT64_MAX / 2) return;
-    drainLeft_ = drainingFlows(flows.value(), at);
+    if (failed) {  // said once, until a scan succeeds again
+        if (!std::exchange(scanFailing_, true))
+            deps_.log('W', "SF_DATAPATH", paths_.name + ": reading the traffic: " + failed->message());
+    } else {
+        scanFailing_ = false;
+    }
+    if (membership_) {
+        auto local = localTraffic();
+        membership_->setTraffic(local.connections, local.packets);
+    }
+    if (!scan.flows || !*scan.flows || !dataPath_ || !stopping_ || activity_ != Activity::Draining ||
+        drainStartNs_ == UINT64_MAX / 2)
+        return;
+    drainLeft_ = drainingFlows(scan.flows->value(), at);
     if (drainLeft_ == 0) drained(" (no flow left)");
 }
 
@@ -910,18 +916,16 @@ Result<nlohmann::json> Module::whoServes(const IpAddr& client, std::optional<uin
 
 // This node's traffic: the packets of the buckets it owns, the flows in its
 // data path (closed ones too, until they expire).
-// Packets from the bucket counters (16384 in one batch); connections from
-// the flow table, which on a busy node holds 131072 entries and takes ~65
-// ms to read even in batches (BpfDataPathTest.AFullFlowTableReadsBackWhole):
-// counted off this thread every timing_.flowCount (10 s; scanFlows), the
-// count kept between.
+// Both as the last traffic scan read them, off this thread (scanTraffic):
+// packets from the bucket counters (16384 per CPU) every second;
+// connections from the flow table, which on a busy node holds 131072
+// entries and takes ~65 ms to read even in batches
+// (BpfDataPathTest.AFullFlowTableReadsBackWhole), every timing_.flowCount.
 membership::Membership::Traffic Module::localTraffic() const {
     membership::Membership::Traffic t;
     if (!dataPath_) return t;
-    if (auto bp = dataPath_->bucketPackets()) {
-        for (size_t b = 0; b < table_.size() && b < bp->size(); b++)
-            if (table_[b].owner == plan_.self) t.packets += bp.value()[b];
-    }
+    for (size_t b = 0; b < table_.size() && b < packets_.size(); b++)
+        if (table_[b].owner == plan_.self) t.packets += packets_[b];
     t.connections = flowCount_;
     return t;
 }

@@ -86,7 +86,7 @@ struct ModuleTiming {
     std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
     std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
     // How often a drain reads the flow table (up to 131072 entries, ~65 ms
-    // on a busy node, read off the modules' thread: Module::scanFlows), and
+    // on a busy node, read off the modules' thread: Module::scanTraffic), and
     // the heartbeats' connection count (Module::localTraffic).
     std::chrono::nanoseconds drainCheck = std::chrono::seconds(1);
     std::chrono::nanoseconds flowCount = std::chrono::seconds(10);
@@ -156,10 +156,15 @@ private:
     void finishStop();
     void fail(const std::string& why);
     void setState(ModuleState s, const std::string& why);
-    // The flow table, read through deps_.offload; onFlows gets it back on
-    // the modules' thread. One scan at a time.
-    void scanFlows();
-    void onFlows(const Result<std::vector<FlowEntry>>& flows, std::chrono::nanoseconds at);
+    // The traffic (bucket counters; the flow table too when withFlows), read
+    // through deps_.offload; onTraffic gets it back on the modules' thread.
+    // One scan at a time.
+    struct TrafficScan {
+        Result<std::vector<uint64_t>> packets;
+        std::optional<Result<std::vector<FlowEntry>>> flows;
+    };
+    void scanTraffic(bool withFlows);
+    void onTraffic(const TrafficScan& scan, std::chrono::nanoseconds at);
     uint32_t drainingFlows(const std::vector<FlowEntry>& flows, std::chrono::nanoseconds at) const;
     void drained(const std::string& how);
     void startCheckers();
@@ -225,12 +230,14 @@ private:
     bool linkDown_ = false;                       // or back up and settling until linkSettleAt_
     std::chrono::nanoseconds linkSettleAt_{0};
     bool readyAfterFence_ = false;             // announced NotReady after a stall, to get a newer view
-    std::chrono::nanoseconds nextTraffic_{0};  // when the pulse next reads the traffic for the heartbeats
-    // Flow scans (scanFlows): the count the heartbeats carry, as last read.
+    // Traffic scans (scanTraffic): what the heartbeats and the status carry,
+    // as last read.
+    std::chrono::nanoseconds nextTraffic_{0};  // the next scan of the bucket counters
     bool scanning_ = false;
     bool scanFailing_ = false;  // the last scan failed (logged)
     std::chrono::nanoseconds nextFlowCount_{0};
     uint32_t flowCount_ = 0;
+    std::vector<uint64_t> packets_;  // per bucket
     uint32_t drainLeft_ = 0;  // flows a drain waited for at its last scan
 
     // Lease (DESIGN §4).

@@ -390,22 +390,30 @@ TEST_F(ModuleTest, StatusShowsEveryNodesTraffic) {
     EXPECT_EQ(s["nodes"][1]["packets"], 5000);
 }
 
-// The flow table (~65 ms to read when full) is read on the offload thread,
-// never on the modules' thread that runs the heartbeat and the lease: the
-// count the heartbeats carry and a drain's end wait for that read, one at a
-// time, and come back through the modules' io.
-TEST_F(ModuleTest, TheFlowTableIsReadOffTheModulesThread) {
+// The traffic (the flow table, ~65 ms to read when full; the bucket
+// counters, 16384 per CPU) is read on the offload thread, never on the
+// modules' thread that runs the heartbeat and the lease: what the
+// heartbeats and the status carry and a drain's end wait for that read, one
+// at a time, and come back through the modules' io.
+TEST_F(ModuleTest, TheTrafficIsReadOffTheModulesThread) {
     startUp();
     holdScans_ = true;
+    uint32_t mine = 0;
+    while (dp_->installed_->buckets[mine].owner != 1) mine++;
     dp_->flows_.resize(3);
+    dp_->bucketPackets_[mine] = 500;
     runFor(30ms);  // six pulses (a scan already under way lands first)
     ASSERT_EQ(heldScans_.size(), 1u) << "one scan at a time";
     EXPECT_NE(record_.traffic.connections, 3u) << "the flow table was read on the modules' thread";
+    EXPECT_NE(record_.traffic.packets, 500u) << "the bucket counters were read on the modules' thread";
+    EXPECT_NE(module_->status()["nodes"][0]["packets"], 500) << "the status read the counters on the modules' thread";
     std::thread offload(std::move(heldScans_[0]));
     offload.join();
     heldScans_.clear();
     runFor(10ms);
     EXPECT_EQ(record_.traffic.connections, 3u);
+    EXPECT_EQ(record_.traffic.packets, 500u);
+    EXPECT_EQ(module_->status()["nodes"][0]["packets"], 500);
 
     // A drain with an active flow: it ends only once a scan, run off the
     // thread, finds the flow gone.

@@ -15,12 +15,12 @@ public:
     Result<void> renewLease(std::chrono::nanoseconds deadline) override;
     Result<void> addForeignFlows(const std::vector<FlowEntry>& flows) override;
     Result<ReasonCounters> counters() override { return counters_; }
-    Result<std::vector<uint64_t>> bucketPackets() override { return bucketPackets_; }
-    // A snapshot of flows_ as they are when the reader is made (a scan that
-    // reads later sees the table as it was: the test says when it runs).
-    std::shared_ptr<const FlowReader> flowReader() override {
+    // A snapshot of flows_ and bucketPackets_ as they are when the reader is
+    // made (a scan that reads later sees them as they were: the test says
+    // when it runs).
+    std::shared_ptr<const TrafficReader> trafficReader() override {
         readers_++;
-        return std::make_shared<Reader>(flows_);
+        return std::make_shared<Reader>(flows_, bucketPackets_);
     }
     uint64_t installedEpoch() const override { return installed_ ? installed_->epoch : 0; }
     Result<std::vector<farm_bucket>> installedBuckets() const override {
@@ -38,13 +38,15 @@ public:
     ReasonCounters counters_{};
     std::vector<uint64_t> bucketPackets_ = std::vector<uint64_t>(FARM_BUCKETS);
     std::vector<FlowEntry> flows_;
-    int readers_ = 0;  // flow scans started
+    int readers_ = 0;  // traffic scans started
 
 private:
-    struct Reader : FlowReader {
-        explicit Reader(std::vector<FlowEntry> f) : flows(std::move(f)) {}
-        Result<std::vector<FlowEntry>> read() const override { return flows; }
-        std::vector<FlowEntry> flows;
+    struct Reader : TrafficReader {
+        Reader(std::vector<FlowEntry> f, std::vector<uint64_t> p) : flowList(std::move(f)), packets(std::move(p)) {}
+        Result<std::vector<FlowEntry>> flows() const override { return flowList; }
+        Result<std::vector<uint64_t>> bucketPackets() const override { return packets; }
+        std::vector<FlowEntry> flowList;
+        std::vector<uint64_t> packets;
     };
 };
 
