@@ -286,7 +286,9 @@ static __always_inline void not_owner(struct ethhdr *eth, const struct farm_epoc
  */
 static __always_inline void forget_stale_flow(struct farm_flow_key *k)
 {
-	bpf_map_delete_elem(&farm_flows, k);
+	/* Looked up first: a miss (nearly every SYN) takes no bucket lock. */
+	if (bpf_map_lookup_elem(&farm_flows, k))
+		bpf_map_delete_elem(&farm_flows, k);
 }
 
 /*

@@ -155,6 +155,9 @@ int main() {
         {"transition", tcpFrame(moving, kTcpAck), farmFd, FARM_R_ACCEPT_FLOW, {}},
         {"udp_accept", PacketBuilder().eth(kVmac, kClientMac).ipv4(udp, kVip).udp(40000, 53).payload(16).build(), farmFd,
          FARM_R_ACCEPT_OWNER, {}},
+        // A SYN for another node's bucket also forgets a stale flow on its
+        // 5-tuple (a map delete: forget_stale_flow in the program).
+        {"drop_syn", tcpFrame(drop, kTcpSyn), farmFd, FARM_R_DROP_NOT_OWNER, {}},
     };
 
     auto runOnce = [&](Path& p, int repeat) -> double {
