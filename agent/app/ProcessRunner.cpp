@@ -88,6 +88,10 @@ void ProcessRunner::run(ScriptRun run, std::function<void(ScriptOutcome)> done) 
         posix_spawn_file_actions_addopen(&s.actions, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_adddup2(&s.actions, 1, 2);
     }
+    // Nothing of the agent's beyond 0-2, close-on-exec or not: its heartbeat
+    // socket, its logs, a library's descriptor (Apache's workers read
+    // heartbeats and wrote into module.log through inherited ones).
+    posix_spawn_file_actions_addclosefrom_np(&s.actions, 3);
     // A session of its own: the script's process group is everything it
     // forks (unless that calls setsid itself, as daemons do). Signals the
     // agent blocks or ignores (SIGPIPE) must not be inherited through exec.

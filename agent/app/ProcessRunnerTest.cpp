@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <optional>
 
@@ -71,6 +73,22 @@ TEST_F(ScriptProcessRunner, ScriptSeesArgumentsAndEnvironment) {
     std::string text = logText();
     EXPECT_NE(text.find("env: args=2 force two words"), std::string::npos) << text;
     EXPECT_NE(text.find("env: SAFE=/opt/safe inherited=from-agent replaced=new"), std::string::npos) << text;
+}
+
+// A script (and the application it starts) holds none of the agent's
+// descriptors, even one opened without close-on-exec (issue 14: Apache's
+// workers read heartbeats through an inherited socket).
+TEST_F(ScriptProcessRunner, AScriptInheritsNoDescriptorOfTheAgent) {
+    std::string marker = dir / "agent-only-file";
+    int leaky = ::open(marker.c_str(), O_WRONLY | O_CREAT, 0600);  // no O_CLOEXEC, as a library might
+    ASSERT_GE(leaky, 3);
+    std::string script = testing::writeScript(dir, "fds", "for f in /proc/$$/fd/*; do echo \"fd $f -> $(readlink $f)\"; done");
+    auto o = run({script, {}, {}, 5s});
+    ::close(leaky);
+    EXPECT_EQ(o.exitCode, 0) << describe(o);
+    std::string text = logText();
+    EXPECT_NE(text.find("fds: fd /proc/"), std::string::npos) << text;
+    EXPECT_EQ(text.find("agent-only-file"), std::string::npos) << "the script holds the agent's descriptor:\n" << text;
 }
 
 TEST_F(ScriptProcessRunner, OutputLinesGoToTheAppLogBeforeDone) {

@@ -1,5 +1,7 @@
 #include "membership/UdpTransport.h"
 
+#include <fcntl.h>
+
 #include <boost/asio/buffer.hpp>
 
 namespace safefarm::membership {
@@ -21,6 +23,10 @@ Result<void> UdpTransport::start() {
         boost::system::error_code ec;
         const auto& local = config_[i].local;
         lan->socket.open(local.protocol(), ec);
+        // Asio opens without close-on-exec: the application's processes
+        // read heartbeats through it (ProcessRunner also closes 3 and up).
+        if (!ec && ::fcntl(lan->socket.native_handle(), F_SETFD, FD_CLOEXEC) != 0)
+            ec = boost::system::error_code(errno, boost::system::system_category());
         if (!ec) lan->socket.set_option(udp::socket::reuse_address(true), ec);
         if (!ec) lan->socket.bind(local, ec);
         if (ec)

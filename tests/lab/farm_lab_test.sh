@@ -439,6 +439,18 @@ rc=$?
 wait_state 1 2 20 && ok=1 || ok=0
 new=$(apache_pid 1)
 check "safectl restart: a new Apache, UP again" "$( ((rc == 0 && ok)) && [[ -n $new && $new != "$old" ]] && echo 1 || echo 0)" "$(cat "$tmp/restart"), apache $old -> $new"
+# The application start_both started holds none of safed's descriptors
+# (its heartbeat sockets, module.log): Apache's workers read heartbeats and
+# wrote into the log through inherited ones (issue 14).
+spid=$(cat "/run/safefarm-lab/$P/safed/n1/run/safed.pid")
+safed_fds=$(for f in /proc/"$spid"/fd/*; do readlink "$f"; done 2>/dev/null | grep -E '^socket:|module\.log' | sort -u)
+shared=""
+for ap in $(pgrep -s "$new" 2>/dev/null); do
+  for f in /proc/"$ap"/fd/*; do readlink "$f"; done 2>/dev/null | sort -u | grep -Fx -f <(echo "$safed_fds") | grep -q . && shared="$shared $ap"
+done
+check "Apache (started by start_both) holds no descriptor of safed's" \
+  "$([[ -n $safed_fds && -n $(pgrep -s "$new") && -z $shared ]] && echo 1 || echo 0)" \
+  "apache processes $(pgrep -s "$new" | wc -l), sharing safed's sockets or log:${shared:- none}"
 
 # --- modules installed and removed through safed -----------------------------
 safectl 1 module install "$build/modules/farm.safe" >"$tmp/inst" 2>&1
