@@ -4,6 +4,8 @@
 #include <exception>
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 namespace safefarm::control {
 
 namespace {
@@ -70,12 +72,20 @@ void CommandRegistry::dispatch(const Request& request, Responder respond) const 
                       {{"commands", names}}});
         return;
     }
+    // A handler that throws answers with our own words; what it threw goes
+    // to safed's log only (it named library internals to any caller:
+    // "[json.exception.type_error.302] ...").
     try {
         it->second.handler(request, guarded);
+    } catch (const nlohmann::json::exception& e) {
+        spdlog::warn("command '{}': {}", request.command, e.what());
+        guarded(Reply::error("command '" + request.command + "': an argument is missing or of the wrong type"));
     } catch (const std::exception& e) {
-        guarded(Reply::error("command '" + request.command + "' failed: " + e.what()));
+        spdlog::error("command '{}' failed: {}", request.command, e.what());
+        guarded(Reply::error("command '" + request.command + "' failed: internal error (safed's log says more)"));
     } catch (...) {
-        guarded(Reply::error("command '" + request.command + "' failed"));
+        spdlog::error("command '{}' failed: an unknown exception", request.command);
+        guarded(Reply::error("command '" + request.command + "' failed: internal error (safed's log says more)"));
     }
 }
 

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "common/OneLine.h"
 #include "control/JournalSink.h"
 #include "control/Tail.h"
 
@@ -88,8 +89,10 @@ ModuleLog::ModuleLog(ModuleLogOptions options, std::string path, std::shared_ptr
 
 ModuleLog::~ModuleLog() = default;
 
+// One entry, one line, whatever the text holds (docs/messages.md; an
+// operator's `print` forged SF_COMMAND lines with a newline).
 void ModuleLog::log(Level level, MessageId id, std::string_view text) {
-    logger_->log(toSpdlog(level), "{} {}", messageName(id), text);
+    logger_->log(toSpdlog(level), "{} {}", messageName(id), oneLine(text));
 }
 
 std::vector<std::string> ModuleLog::tail(std::size_t n) const {

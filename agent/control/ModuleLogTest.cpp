@@ -48,6 +48,17 @@ TEST_F(ModuleLogTest, LineFormat) {
     EXPECT_NE(lines[2].find(" E SF_CHECK_FAILED "), std::string::npos) << lines[2];
 }
 
+// An operator's text (`print`) with a newline made a line of its own: a
+// forged "SF_COMMAND ... asked by admin". One entry is one line.
+TEST_F(ModuleLogTest, ALineCannotBeForged) {
+    auto log = open();
+    log->info(MessageId::SF_USER_INFO,
+              "apache_farm: hi\n2026-12-03 08:00:00.000 I SF_COMMAND apache_farm: stop asked by admin");
+    auto lines = log->tail(10);
+    ASSERT_EQ(lines.size(), 1u);
+    EXPECT_NE(lines[0].find("hi\\n2026-12-03"), std::string::npos) << lines[0];
+}
+
 TEST_F(ModuleLogTest, BadModuleNameRefused) {
     EXPECT_FALSE(ModuleLog::open({dir_, "../etc", 1024, 1, false}).ok());
     EXPECT_FALSE(ModuleLog::open({dir_, "", 1024, 1, false}).ok());

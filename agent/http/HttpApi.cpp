@@ -1,12 +1,14 @@
 #include "http/HttpApi.h"
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include "common/OneLine.h"
 #include "http/Crypto.h"
 #include "http/OpenApi.h"
 #include "http/PrometheusText.h"
@@ -96,15 +98,34 @@ bool validCommandName(std::string_view name) {
 }
 
 // What a client sent, fit for one log line: control characters (a forged
-// line) replaced, and cut short.
-std::string loggable(std::string_view s) {
-    std::string out(s.substr(0, 128));
-    for (auto& c : out)
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    return out;
-}
+// line) escaped, and cut short.
+std::string loggable(std::string_view s) { return oneLine(s.substr(0, 128)); }
 
 bool changes(const HttpRequest& req) { return req.method() != verb::get && req.method() != verb::head; }
+
+bool iequals(std::string_view a, std::string_view b) {
+    return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()), boost::beast::string_view(b.data(), b.size()));
+}
+
+// Content-Type: application/json, with or without parameters (charset).
+bool isJson(const HttpRequest& req) {
+    std::string_view type(req[field::content_type].data(), req[field::content_type].size());
+    type = type.substr(0, type.find(';'));
+    while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+    return iequals(type, "application/json");
+}
+
+// A browser names the page a request comes from in Origin; ours is
+// scheme://Host. No Origin: not a browser's cross-site request (curl,
+// safectl, an old browser's same-origin request).
+bool sameOrigin(const HttpRequest& req) {
+    auto it = req.find(field::origin);
+    if (it == req.end()) return true;
+    std::string_view origin(it->value().data(), it->value().size()), host(req[field::host].data(), req[field::host].size());
+    for (std::string_view scheme : {"http://", "https://"})
+        if (origin.starts_with(scheme)) return !host.empty() && iequals(origin.substr(scheme.size()), host);
+    return false;  // "null" (a sandboxed or redirected page), or anything else
+}
 
 std::string sessionCookie(const std::string& value, long long maxAge, bool tls) {
     return std::string(kSessionCookie) + "=" + value + "; Path=/; Max-Age=" + std::to_string(maxAge) +
@@ -249,22 +270,31 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
         return staticFile(path, req, respond);
     } catch (const std::exception& e) {
         spdlog::error("http: {} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
-        respond(errorResponse(500, std::string("internal error: ") + e.what()));
+        respond(errorResponse(500, "internal error (safed's log says more)"));
     }
 }
 
+// A login is checked before its body is parsed (the server capped it at
+// HttpOptions::maxLoginBodyBytes on its header): JSON only, from this
+// console's own origin, from an address not waiting out failures. A
+// cross-site form can send neither that content type nor our Origin, so it
+// cannot log a browser into another account.
 void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
     if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
+    if (!isJson(req)) return respond(errorResponse(415, "login needs Content-Type: application/json"));
+    if (!sameOrigin(req)) return respond(errorResponse(403, "login from another site's page (Origin) refused"));
+    auto addrKey = LoginThrottle::addressKey(peer.address);
+    // Refused before parsing or hashing: a throttled guesser costs us nothing.
+    if (auto wait = throttle_.retryAfter(addrKey); wait.count() > 0)
+        return respond(tooMany(wait, "too many failed logins: try again in " + std::to_string(wait.count()) + " s"));
     json body = json::parse(req.body(), nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object() || !body.contains("user") || !body["user"].is_string() ||
         !body.contains("password") || !body["password"].is_string())
         return respond(errorResponse(400, "login needs a JSON object {\"user\": ..., \"password\": ...}"));
     std::string user = body["user"], password = body["password"];
-    auto addrKey = LoginThrottle::addressKey(peer.address), userKey = LoginThrottle::userKey(user);
-    // Refused before any hashing: a throttled guesser costs us nothing.
-    auto wait = std::max(throttle_.retryAfter(addrKey), throttle_.retryAfter(userKey));
-    if (wait.count() > 0) return respond(tooMany(wait, "too many failed logins: try again in " +
-                                                           std::to_string(wait.count()) + " s"));
+    auto userKey = LoginThrottle::userKey(user);
+    if (auto wait = throttle_.retryAfter(userKey); wait.count() > 0)
+        return respond(tooMany(wait, "too many failed logins: try again in " + std::to_string(wait.count()) + " s"));
     // A name no user can have: refused without hashing, and never logged
     // as sent (it could carry newlines into the log).
     if (!UserStore::validName(user)) {

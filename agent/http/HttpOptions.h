@@ -28,6 +28,7 @@ struct HttpOptions {
     std::string tlsKeyFile;
 
     std::size_t maxBodyBytes = 1u << 20;     // larger: 413
+    std::size_t maxLoginBodyBytes = 4096;    // POST /api/v1/login: larger, 413 on the header
     std::size_t maxHeaderBytes = 16u << 10;  // larger: 431
     // Reading a whole request (and waiting for the next on a kept-alive
     // connection), writing a reply, a TLS handshake: each within this.

@@ -45,7 +45,16 @@ struct Limits {
     std::size_t maxBody;
     std::size_t maxHeader;
     std::chrono::seconds timeout;
+    std::size_t maxLoginBody;
 };
+
+// The login is the one unauthenticated request with a body: a few KB at
+// most, refused on its header (a 1 MiB body cost a parse before anything
+// was checked).
+bool isLogin(std::string_view target) {
+    constexpr std::string_view kLogin = "/api/v1/login";
+    return target.starts_with(kLogin) && (target.size() == kLogin.size() || target[kLogin.size()] == '?');
+}
 
 class ConnectionBase {
 public:
@@ -92,7 +101,8 @@ private:
     void readRequest() {
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeader));
-        parser_->body_limit(limits_.maxBody);
+        bodyLimit_ = limits_.maxBody;
+        parser_->body_limit(bodyLimit_);
         // The whole request within the timeout: a slow sender (or an idle
         // kept-alive connection) is cut off.
         lowest().expires_after(limits_.timeout);
@@ -107,6 +117,13 @@ private:
     // the header), then read the body.
     void onHeader(beast::error_code ec) {
         if (ec) return onRead(ec);
+        auto target = parser_->get().target();
+        if (isLogin(std::string_view(target.data(), target.size())) && limits_.maxLoginBody < bodyLimit_) {
+            bodyLimit_ = limits_.maxLoginBody;
+            parser_->body_limit(bodyLimit_);
+            auto length = parser_->content_length();
+            if (length && *length > bodyLimit_) return onRead(bhttp::error::body_limit);
+        }
         auto self = this->shared_from_this();
         auto readBody = [self] {
             bhttp::async_read(self->stream_, self->buffer_, *self->parser_,
@@ -124,7 +141,7 @@ private:
         if (ec == bhttp::error::end_of_stream) return shutdown();
         // Past a limit the stream cannot be resynchronised: answer and hang up.
         if (ec == bhttp::error::body_limit)
-            return refuse(413, "request body larger than " + std::to_string(limits_.maxBody) + " bytes");
+            return refuse(413, "request body larger than " + std::to_string(bodyLimit_) + " bytes");
         if (ec == bhttp::error::header_limit)
             return refuse(431, "request header larger than " + std::to_string(limits_.maxHeader) + " bytes");
         if (ec == bhttp::error::partial_message) return close();  // the client left mid-request
@@ -205,6 +222,7 @@ private:
     Peer peer_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::size_t bodyLimit_ = 0;  // of the request being read
     std::shared_ptr<HttpResponse> res_;
     unsigned version_ = 11;
     bool keepAlive_ = true;
@@ -273,7 +291,7 @@ void HttpServer::Impl::acceptNext() {
             boost::system::error_code ignored;
             socket.close(ignored);  // full: the client retries, the others go on
         } else {
-            Limits limits{options.maxBodyBytes, options.maxHeaderBytes, options.ioTimeout};
+            Limits limits{options.maxBodyBytes, options.maxHeaderBytes, options.ioTimeout, options.maxLoginBodyBytes};
             if (tls) {
                 auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(api, limits,
                                                                                             std::move(socket), *tls);

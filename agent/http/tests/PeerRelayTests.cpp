@@ -185,7 +185,8 @@ TEST_F(PeerRelayTest, TheCallersRoleIsCheckedBeforeAnythingIsForwarded) {
 
 TEST_F(PeerRelayTest, ASessionWithoutItsCsrfTokenOrWithBadJsonForwardsNothing) {
     start();
-    auto login = client("n1").post("/api/v1/login", R"({"user": "adm", "password": "adm-password"})");
+    auto login = client("n1").post("/api/v1/login", R"({"user": "adm", "password": "adm-password"})",
+                                   {{"Content-Type", "application/json"}});
     ASSERT_EQ(login.status, 200u) << login.body;
     auto setCookie = login.header("set-cookie");
     std::string cookie = setCookie.substr(0, setCookie.find(';'));
