@@ -99,7 +99,8 @@ json openApiDocument(const control::CommandRegistry& registry, const CommandRole
     paths["/api/v1/login"] = {
         {"post",
          {{"operationId", "login"},
-          {"summary", "log in: sets the session cookie (HttpOnly, SameSite=Strict) and returns the CSRF token"},
+          {"summary", "log in: sets the session cookie (HttpOnly, SameSite=Strict) and returns the CSRF token; "
+                      "checked before the body is parsed: its size, its type, its Origin, the address's failures"},
           {"tags", {"auth"}},
           {"security", json::array()},
           {"requestBody", {{"required", true}, {"content", {{"application/json", {{"schema", ref("schemas/Login")}}}}}}},
@@ -109,6 +110,9 @@ json openApiDocument(const control::CommandRegistry& registry, const CommandRole
                            {"headers", {{"Set-Cookie", {{"schema", {{"type", "string"}}}}}}},
                            {"content", {{"application/json", {{"schema", ref("schemas/Reply")}}}}}};
                r["401"] = {{"description", "wrong user name or password"}};
+               r["403"] = {{"description", "sent from another site's page (Origin)"}};
+               r["413"] = {{"description", "body larger than 4096 bytes, refused on the header"}};
+               r["415"] = {{"description", "Content-Type is not application/json"}};
                return r;
            }()}}}};
     paths["/api/v1/logout"] = {{"post", {{"operationId", "logout"},
