@@ -171,8 +171,10 @@ HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRe
       registry_(registry),
       options_(std::move(options)),
       hooks_(std::move(hooks)),
-      sessions_(hooks_.clock, options_.sessionIdle, options_.sessionLifetime, options_.maxSessions),
+      sessions_(hooks_.clock, options_.sessionIdle, options_.sessionLifetime, options_.maxSessions,
+                options_.maxSessionsPerUser),
       throttle_(hooks_.clock, options_.loginThrottle),
+      warnings_(hooks_.clock, std::chrono::seconds(10)),
       files_(options_.webRoot) {
     auto peers = hooks_.peers;
     if (!peers.transport && !peers.key.empty()) {
@@ -197,9 +199,14 @@ Result<void> HttpApi::loadUsers() {
     return success();
 }
 
+// A user removed, or given a new password, is logged out everywhere: a
+// password changed because it leaked must end the sessions it opened. A
+// role changed keeps the sessions (the role is read at every request).
 void HttpApi::setUsers(UserStore users) {
-    for (const auto& [name, entry] : users_.users())
-        if (!users.findUser(name)) sessions_.removeUser(name);
+    for (const auto& [name, entry] : users_.users()) {
+        const UserEntry* now = users.findUser(name);
+        if (!now || now->passwordHash != entry.passwordHash) sessions_.removeUser(name);
+    }
     users_ = std::move(users);
 }
 
@@ -299,7 +306,8 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
     // as sent (it could carry newlines into the log).
     if (!UserStore::validName(user)) {
         throttle_.failed(addrKey);
-        spdlog::warn("http: failed login with an invalid user name from {}", peer.address);
+        if (uint64_t held = 0; warnings_.allow("login " + peer.address, held))
+            spdlog::warn("http: failed login with an invalid user name from {}{}", peer.address, heldBack(held));
         return respond(errorResponse(401, "wrong user name or password"));
     }
     if (pendingLogins_ >= options_.maxPendingLogins)
@@ -321,8 +329,9 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
             --pendingLogins_;
             if (!ok) {
                 throttle_.failed(addrKey);
-                throttle_.failed(userKey);
-                spdlog::warn("http: failed login for '{}' from {}", user, peer.address);
+                throttle_.failed(userKey, /*keep=*/known);  // a real user's count is never dropped for room
+                if (uint64_t held = 0; warnings_.allow("login " + peer.address, held))
+                    spdlog::warn("http: failed login for '{}' from {}{}", user, peer.address, heldBack(held));
                 return respond(errorResponse(401, "wrong user name or password"));
             }
             // The role may have changed while hashing: read it again.
@@ -330,7 +339,13 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
             if (!now) return respond(errorResponse(401, "wrong user name or password"));
             throttle_.succeeded(addrKey);
             throttle_.succeeded(userKey);
-            const Session& s = sessions_.create(user);
+            const Session* created = sessions_.create(user, now->role);
+            if (!created) {
+                spdlog::warn("http: {} ({}) from {}: no room for a session (every one is of a higher role)", user,
+                             roleName(now->role), peer.address);
+                return respond(tooMany(std::chrono::seconds(60), "too many sessions: try again later"));
+            }
+            const Session& s = *created;
             spdlog::info("http: {} ({}) logged in from {}", user, roleName(now->role), peer.address);
             auto res = envelopeResponse(
                 200, Reply::success("logged in as " + user,
@@ -466,7 +481,8 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
     std::string target = "POST " + std::string(kPeerCommandsPrefix) + name;
     auto claims = relay_->verify(std::string_view(header->value().data(), header->value().size()), target, req.body());
     if (!claims) {
-        spdlog::warn("http: peer call from {} refused: {}", peer.address, claims.error().message());
+        if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
+            spdlog::warn("http: peer call from {} refused: {}{}", peer.address, claims.error().message(), heldBack(held));
         return respond(errorResponse(401, claims.error().message()));
     }
     auto c = claims.value();

@@ -48,6 +48,7 @@
 #include "http/SessionStore.h"
 #include "http/StaticFiles.h"
 #include "http/UserStore.h"
+#include "http/WarnLimiter.h"
 
 namespace safefarm::http {
 
@@ -106,6 +107,7 @@ private:
     UserStore users_;
     SessionStore sessions_;
     LoginThrottle throttle_;
+    WarnLimiter warnings_;  // what an unauthenticated sender can make us log: a line per sender per 10 s
     StaticFiles files_;
     std::unique_ptr<PeerTransport> transport_;  // when hooks_.peers brings none
     std::unique_ptr<PeerRelay> relay_;

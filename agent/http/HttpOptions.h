@@ -38,6 +38,7 @@ struct HttpOptions {
     std::chrono::seconds sessionIdle{30 * 60};
     std::chrono::seconds sessionLifetime{12 * 60 * 60};
     std::size_t maxSessions = 1000;
+    std::size_t maxSessionsPerUser = 16;  // a user's oldest ends at its 17th login (SessionStore.h)
     // Password checks run at once at most this many (each is ~0.25 s of CPU).
     std::size_t maxPendingLogins = 4;
     ThrottlePolicy loginThrottle;

@@ -8,6 +8,12 @@
 // many addresses; the cap on the delay bounds how long someone who guesses
 // wrong on purpose can keep a real user out.
 //
+// Bounded under a flood of names and addresses without forgetting a target:
+// the counts of real users (`keep`) live apart and are never dropped for
+// room; in the bounded table the entries with the fewest failures go first
+// (issue 14: 10,032 wrong keys from distinct addresses erased every entry
+// not blocked at that instant, the targeted user's count with them).
+//
 // Used on the io_context's thread only (no lock).
 #pragma once
 
@@ -34,8 +40,13 @@ public:
 
     // How long `key` must wait before it is heard again; zero: go ahead.
     std::chrono::seconds retryAfter(const std::string& key) const;
-    void failed(const std::string& key);
-    void succeeded(const std::string& key) { entries_.erase(key); }
+    // keep: a real user's count, never dropped to make room.
+    void failed(const std::string& key, bool keep = false);
+    void succeeded(const std::string& key) {
+        entries_.erase(key);
+        kept_.erase(key);
+    }
+    std::size_t size() const { return entries_.size() + kept_.size(); }
 
     static std::string addressKey(const std::string& address) { return "addr " + address; }
     static std::string userKey(const std::string& user) { return "user " + user; }
@@ -47,10 +58,12 @@ private:
         TimePoint blockedUntil;
     };
     void prune(TimePoint now);
+    const Entry* find(const std::string& key) const;
 
     Clock clock_;
     ThrottlePolicy policy_;
-    std::unordered_map<std::string, Entry> entries_;
+    std::unordered_map<std::string, Entry> entries_;  // bounded by maxEntries
+    std::unordered_map<std::string, Entry> kept_;     // real users: as many as the users file has
 };
 
 }  // namespace safefarm::http

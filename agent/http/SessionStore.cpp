@@ -7,8 +7,12 @@
 namespace safefarm::http {
 
 SessionStore::SessionStore(Clock clock, std::chrono::seconds idle, std::chrono::seconds lifetime,
-                           std::size_t maxSessions)
-    : clock_(std::move(clock)), idle_(idle), lifetime_(lifetime), max_(std::max<std::size_t>(maxSessions, 1)) {}
+                           std::size_t maxSessions, std::size_t maxPerUser)
+    : clock_(std::move(clock)),
+      idle_(idle),
+      lifetime_(lifetime),
+      max_(std::max<std::size_t>(maxSessions, 1)),
+      maxPerUser_(std::max<std::size_t>(maxPerUser, 1)) {}
 
 bool SessionStore::expired(const Session& s, TimePoint now) const { return now >= expiresAt(s); }
 
@@ -16,24 +20,39 @@ TimePoint SessionStore::expiresAt(const Session& s) const {
     return std::min(s.lastUsed + idle_, s.created + lifetime_);
 }
 
-void SessionStore::prune(TimePoint now) {
+// Expired sessions go; then the user's own least recently used while the
+// user is at its cap; then, while the store is full, one of the lowest role
+// no higher than `role`, the least recently used of them. False: full of
+// higher roles.
+bool SessionStore::makeRoom(const std::string& user, Role role, TimePoint now) {
     std::erase_if(sessions_, [&](const auto& kv) { return expired(kv.second, now); });
-    // Still full: the least recently used goes, so logins cannot be locked
-    // out by someone who logs in many times.
+    auto before = [](const Session& a, const Session& b) {
+        return a.role != b.role ? static_cast<int>(a.role) < static_cast<int>(b.role) : a.lastUsed < b.lastUsed;
+    };
+    auto lru = [&](auto pick) {
+        auto best = sessions_.end();
+        for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+            if (pick(it->second) && (best == sessions_.end() || before(it->second, best->second))) best = it;
+        return best;
+    };
+    auto mine = [&](const Session& s) { return s.user == user; };
+    while (static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(),
+                                                  [&](const auto& kv) { return mine(kv.second); })) >= maxPerUser_)
+        sessions_.erase(lru(mine));
     while (sessions_.size() >= max_) {
-        auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](const auto& a, const auto& b) {
-            return a.second.lastUsed < b.second.lastUsed;
-        });
-        sessions_.erase(oldest);
+        auto it = lru([&](const Session& s) { return static_cast<int>(s.role) <= static_cast<int>(role); });
+        if (it == sessions_.end()) return false;
+        sessions_.erase(it);
     }
+    return true;
 }
 
-const Session& SessionStore::create(const std::string& user) {
+const Session* SessionStore::create(const std::string& user, Role role) {
     auto now = clock_();
-    prune(now);
-    Session s{randomHex(32), user, randomHex(32), now, now};
+    if (!makeRoom(user, role, now)) return nullptr;
+    Session s{randomHex(32), user, randomHex(32), now, now, role};
     auto key = sha256Hex(s.id);
-    return sessions_.insert_or_assign(std::move(key), std::move(s)).first->second;
+    return &sessions_.insert_or_assign(std::move(key), std::move(s)).first->second;
 }
 
 const Session* SessionStore::find(const std::string& id) {

@@ -4,6 +4,12 @@
 // login whichever comes first. In memory only: a restart of safed logs
 // everybody out, which is the safe side.
 //
+// Bounded for every user apart: at most maxPerUser sessions a user (a new
+// one ends that user's least recently used), and when the store is full a
+// login ends a session of the lowest role there is, no higher than its
+// own, the least recently used of them: never an admin's for a monitor's (issue 14: anyone who could log in
+// logged every other user out by logging in 1000 times).
+//
 // Used on the io_context's thread only (no lock).
 #pragma once
 
@@ -13,6 +19,7 @@
 #include <string>
 
 #include "http/Clock.h"
+#include "http/Role.h"
 
 namespace safefarm::http {
 
@@ -22,13 +29,16 @@ struct Session {
     std::string csrf;  // returned at login, required on non-GET requests
     TimePoint created;
     TimePoint lastUsed;
+    Role role = Role::Monitor;  // at login: whom this session may make room for
 };
 
 class SessionStore {
 public:
-    SessionStore(Clock clock, std::chrono::seconds idle, std::chrono::seconds lifetime, std::size_t maxSessions);
+    SessionStore(Clock clock, std::chrono::seconds idle, std::chrono::seconds lifetime, std::size_t maxSessions,
+                 std::size_t maxPerUser = 16);
 
-    const Session& create(const std::string& user);
+    // Null: the store is full of sessions of higher roles than `role`.
+    const Session* create(const std::string& user, Role role);
     // The live session with this id (its idle timer restarted), or null;
     // an expired one is forgotten on the way.
     const Session* find(const std::string& id);
@@ -42,12 +52,13 @@ public:
 
 private:
     bool expired(const Session& s, TimePoint now) const;
-    void prune(TimePoint now);
+    bool makeRoom(const std::string& user, Role role, TimePoint now);
 
     Clock clock_;
     std::chrono::seconds idle_;
     std::chrono::seconds lifetime_;
     std::size_t max_;
+    std::size_t maxPerUser_;
     // Keyed by SHA-256 of the id: a map lookup compares keys byte by byte,
     // and an attacker must not learn how much of a guessed id was right.
     std::map<std::string, Session> sessions_;

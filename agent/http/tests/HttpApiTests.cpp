@@ -247,18 +247,40 @@ TEST_F(HttpApiTest, ListCommandsSaysWhatTheCallerMayDo) {
 TEST_F(HttpApiTest, ADemotedOrRemovedUserLosesRightsAtOnce) {
     auto l = loginAs(Role::Control);
     ASSERT_EQ(postCommand("start", l).status, 200u);
-    auto users = UserStore::load((dir_ / "users.json").string());
-    ASSERT_TRUE(users.ok());
-    ASSERT_TRUE(users->setUser("ctl", Role::Monitor, "ctl-password", kMinPbkdf2Iterations).ok());
-    ASSERT_TRUE(users->save((dir_ / "users.json").string()).ok());
+    // Demoted in the file (the password as it was): the session stays, the
+    // rights go at once.
+    auto file = (dir_ / "users.json").string();
+    nlohmann::json j = nlohmann::json::parse(std::ifstream(file));
+    ASSERT_TRUE(j.contains("users") && j["users"].contains("ctl")) << j.dump();
+    j["users"]["ctl"]["role"] = "monitor";
+    std::ofstream(file) << j.dump();
     Result<void> reloaded = success();
     onIo([&] { reloaded = server_->reloadUsers(); });
-    ASSERT_TRUE(reloaded.ok());
+    ASSERT_TRUE(reloaded.ok()) << reloaded.error().message();
     EXPECT_EQ(postCommand("start", l).status, 403u);
+    EXPECT_EQ(client().get("/api/v1/session", {{"Cookie", l.cookie}}).status, 200u);
+    auto users = UserStore::load(file);
+    ASSERT_TRUE(users.ok());
     users->removeUser("ctl");
     ASSERT_TRUE(users->save((dir_ / "users.json").string()).ok());
     onIo([&] { reloaded = server_->reloadUsers(); });
     EXPECT_EQ(client().get("/api/v1/session", {{"Cookie", l.cookie}}).status, 401u);
+}
+
+// A password changed (it may have leaked) ends the user's sessions; the
+// others' stay (issue 14: they lived on after the change and a SIGHUP).
+TEST_F(HttpApiTest, ANewPasswordEndsTheUsersSessions) {
+    auto ctl = loginAs(Role::Control), adm = loginAs(Role::Admin);
+    auto users = UserStore::load((dir_ / "users.json").string());
+    ASSERT_TRUE(users.ok());
+    ASSERT_TRUE(users->setUser("ctl", Role::Control, "a-new-password", kMinPbkdf2Iterations).ok());
+    ASSERT_TRUE(users->save((dir_ / "users.json").string()).ok());
+    Result<void> reloaded = success();
+    onIo([&] { reloaded = server_->reloadUsers(); });
+    ASSERT_TRUE(reloaded.ok());
+    EXPECT_EQ(client().get("/api/v1/session", {{"Cookie", ctl.cookie}}).status, 401u);
+    EXPECT_EQ(client().get("/api/v1/session", {{"Cookie", adm.cookie}}).status, 200u);
+    EXPECT_EQ(login("ctl", "a-new-password").result.status, 200u);
 }
 
 // --- CSRF and API keys ------------------------------------------------------

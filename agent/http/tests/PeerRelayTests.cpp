@@ -14,7 +14,11 @@
 #include <fstream>
 #include <future>
 #include <map>
+#include <sstream>
 #include <thread>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "TestCert.h"
 #include "RunOn.h"
@@ -286,6 +290,25 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     EXPECT_EQ(monitor.status, 403u) << monitor.body;
     EXPECT_EQ(calls_["n2:stop"], 1);
     EXPECT_EQ(calls_["n3:stop"], 0);
+}
+
+// A flood of refused peer calls writes one line per sender and period,
+// not one per call (issue 14: log amplification).
+TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
+    start();
+    std::ostringstream out;
+    auto previous = spdlog::default_logger();
+    spdlog::set_default_logger(
+        std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out)));
+    for (int i = 0; i < 30; ++i)
+        EXPECT_EQ(client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, "forged-" + std::to_string(i)}}).status,
+                  401u);
+    spdlog::set_default_logger(previous);
+    std::string text = out.str();
+    size_t lines = 0;
+    for (size_t at = text.find("peer call from"); at != std::string::npos; at = text.find("peer call from", at + 1))
+        lines++;
+    EXPECT_EQ(lines, 1u) << text;
 }
 
 TEST_F(PeerRelayTest, TheSnapshotZipsEveryNodesFilesAndNamesTheNodeThatGaveNone) {
