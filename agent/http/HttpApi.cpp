@@ -260,7 +260,7 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
             if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
             return respond(textResponse(200, "application/json", openApiDocument(registry_, roles_).dump(2)));
         }
-        if (path == "/api/v1/login") return login(req, peer, respond);
+        if (path == kLoginPath) return login(req, peer, respond);
         if (path == "/api/v1/logout") return logout(req, peer, respond);
         if (path == "/api/v1/session") return session(req, peer, respond);
         if (path == "/api/v1/commands") return listCommands(req, peer, respond);

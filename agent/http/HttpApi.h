@@ -38,6 +38,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "common/Result.h"
 #include "control/CommandRegistry.h"
@@ -51,6 +52,10 @@
 #include "http/WarnLimiter.h"
 
 namespace safefarm::http {
+
+// The one unauthenticated request with a body (HttpServer caps it on its
+// header, HttpApi::login checks it).
+inline constexpr std::string_view kLoginPath = "/api/v1/login";
 
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;

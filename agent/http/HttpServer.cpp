@@ -52,8 +52,7 @@ struct Limits {
 // most, refused on its header (a 1 MiB body cost a parse before anything
 // was checked).
 bool isLogin(std::string_view target) {
-    constexpr std::string_view kLogin = "/api/v1/login";
-    return target.starts_with(kLogin) && (target.size() == kLogin.size() || target[kLogin.size()] == '?');
+    return target.starts_with(kLoginPath) && (target.size() == kLoginPath.size() || target[kLoginPath.size()] == '?');
 }
 
 class ConnectionBase {

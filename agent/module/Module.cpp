@@ -570,8 +570,7 @@ void Module::scanTraffic(bool withFlows) {
             if (*alive) onTraffic(scan, at);
         });
     };
-    if (deps_.offload) deps_.offload(std::move(job));
-    else boost::asio::post(deps_.io, std::move(job));  // tests that do not care which thread
+    deps_.offload(std::move(job));
 }
 
 void Module::onTraffic(const TrafficScan& scan, nanoseconds at) {

@@ -71,8 +71,9 @@ struct ModuleDeps {
     // The module's checkers and process monitor (<check>, <errd>), started
     // while the application runs; empty when the module has none.
     std::function<Result<std::vector<std::unique_ptr<app::Checker>>>(app::VerdictHandler)> makeCheckers;
-    // Runs a slow read off the modules' thread (the flow table: ~65 ms when
-    // full); the module posts the result back to `io` itself.
+    // Runs a slow read off the modules' thread (the traffic: the flow table
+    // takes ~65 ms when full); required. The module posts the result back
+    // to `io` itself.
     std::function<void(std::function<void()>)> offload;
 };
 

@@ -118,7 +118,7 @@ void Daemon::registerCommands() {
         onTransports([this, name, respond] {
             auto recipe = readModule(name);
             onModules([this, name, respond, recipe = std::move(recipe)]() mutable {
-                auto& s = slots_.at(name);  // slots are never erased
+                auto& s = slots_.at(name);  // not erased while starting (moduleBusy)
                 s.starting = false;
                 s.module.reset();
                 auto built = recipe ? buildModule(std::move(recipe.value())) : Result<module::Module*>(recipe.error());

@@ -57,25 +57,22 @@ using control::Request;
 using control::Responder;
 using nlohmann::json;
 
-// On the transports' thread: its own read of cluster.xml (cluster_ is the
-// modules' thread's).
+// On the transports' thread (readCluster reads cluster.xml afresh).
 json Daemon::checkUserConfig(const std::string& module, const std::string& text) const {
     json errors = json::array();
-    auto cluster = config::parseClusterFile(options_.configDir + "/cluster.xml");
-    if (!cluster.config) {
-        std::string all;
-        for (const auto& e : cluster.errors) all += "\n  " + e.format();
-        errors.push_back("cluster configuration refused:" + all);
+    auto cluster = readCluster();
+    if (!cluster) {
+        errors.push_back(cluster.error().message());
         return errors;
     }
     config::ParseContext ctx;
-    ctx.cluster = cluster.config.get();
+    ctx.cluster = cluster.value().get();
     ctx.moduleDir = moduleDir(module);
     ctx.interfaceFamilies = config::systemInterfaceFamilies;
     auto parsed = config::parseUserConfigText(text, "userconfig.xml", ctx);
     for (const auto& e : parsed.errors) errors.push_back(e.format());
     if (parsed.config) {
-        auto plan = module::makeFarmPlan(*parsed.config, *cluster.config, options_.node, module::localAddresses());
+        auto plan = module::makeFarmPlan(*parsed.config, *cluster.value(), options_.node, module::localAddresses());
         if (!plan) errors.push_back(plan.error().message());
     }
     return errors;

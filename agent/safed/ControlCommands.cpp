@@ -75,10 +75,9 @@ void Daemon::registerControlCommands() {
                         fs::remove_all(staging, ec);
                         return answer(Reply::error(x.error().message()));
                     }
-                    // The cluster as this thread reads it (cluster_ is the modules' thread's).
-                    auto cluster = config::parseClusterFile(options_.configDir + "/cluster.xml");
+                    auto cluster = readCluster();  // read afresh, on this thread
                     config::ParseContext ctx;
-                    ctx.cluster = cluster.config.get();
+                    ctx.cluster = cluster ? cluster.value().get() : nullptr;
                     ctx.moduleDir = staging;
                     auto parsed = config::parseUserConfigFile(staging + "/conf/userconfig.xml", ctx);
                     if (!parsed.config) {

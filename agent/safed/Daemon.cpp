@@ -184,8 +184,9 @@ Result<module::Module*> Daemon::buildModule(ModuleRecipe recipe) {
                      known ? text : "(" + std::string(id) + ") " + text);
         },
         [this, cfg, scriptPaths](app::VerdictHandler onVerdict) { return makeCheckers(io_, *cfg, scriptPaths, onVerdict); },
-        // The flow table is read on the transports' thread (stopTransports
-        // joins it before any module is destroyed).
+        // The traffic (flow table, bucket counters) is read on the
+        // transports' thread (stopTransports joins it before any module is
+        // destroyed).
         [this](std::function<void()> job) { onTransports(std::move(job)); },
     };
     s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,

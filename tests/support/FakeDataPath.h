@@ -19,7 +19,6 @@ public:
     // made (a scan that reads later sees them as they were: the test says
     // when it runs).
     std::shared_ptr<const TrafficReader> trafficReader() override {
-        readers_++;
         return std::make_shared<Reader>(flows_, bucketPackets_);
     }
     uint64_t installedEpoch() const override { return installed_ ? installed_->epoch : 0; }
@@ -38,7 +37,6 @@ public:
     ReasonCounters counters_{};
     std::vector<uint64_t> bucketPackets_ = std::vector<uint64_t>(FARM_BUCKETS);
     std::vector<FlowEntry> flows_;
-    int readers_ = 0;  // traffic scans started
 
 private:
     struct Reader : TrafficReader {
