@@ -30,10 +30,21 @@ struct HttpOptions {
     std::size_t maxBodyBytes = 1u << 20;     // larger: 413
     std::size_t maxLoginBodyBytes = 4096;    // POST /api/v1/login: larger, 413 on the header
     std::size_t maxHeaderBytes = 16u << 10;  // larger: 431
-    // Reading a whole request (and waiting for the next on a kept-alive
-    // connection), writing a reply, a TLS handshake: each within this.
+    // Deadlines set once, never extended by bytes that trickle in (a
+    // slowloris kept a place forever by sending a byte every 2 s):
+    //   a request's header (and the wait for it on a kept-alive connection,
+    //   and a TLS handshake) within headerTimeout;
+    //   its body within ioTimeout of the header; each answer written within
+    //   ioTimeout; the reading and dropping after the last answer
+    //   (ConnectionSlots' "draining") within drainTimeout;
+    //   no new request on a connection older than connectionLifetime (its
+    //   answer closes it).
+    std::chrono::seconds headerTimeout{10};
     std::chrono::seconds ioTimeout{30};
+    std::chrono::seconds drainTimeout{2};
+    std::chrono::seconds connectionLifetime{600};
     std::size_t maxConnections = 256;
+    std::size_t maxConnectionsPerClient = 32;  // an IPv4 address or an IPv6 /64 (ConnectionSlots.h)
 
     std::chrono::seconds sessionIdle{30 * 60};
     std::chrono::seconds sessionLifetime{12 * 60 * 60};

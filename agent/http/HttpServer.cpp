@@ -19,10 +19,12 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <map>
 #include <optional>
 #include <type_traits>
 #include <vector>
 
+#include "http/ConnectionSlots.h"
 #include "http/HttpApi.h"
 
 namespace safefarm::http {
@@ -44,8 +46,17 @@ void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXE
 struct Limits {
     std::size_t maxBody;
     std::size_t maxHeader;
-    std::chrono::seconds timeout;
     std::size_t maxLoginBody;
+    std::chrono::seconds headerTimeout, timeout, drainTimeout, lifetime;
+
+    explicit Limits(const HttpOptions& o)
+        : maxBody(o.maxBodyBytes),
+          maxHeader(o.maxHeaderBytes),
+          maxLoginBody(o.maxLoginBodyBytes),
+          headerTimeout(o.headerTimeout),
+          timeout(o.ioTimeout),
+          drainTimeout(o.drainTimeout),
+          lifetime(o.connectionLifetime) {}
 };
 
 // The login is the one unauthenticated request with a body: a few KB at
@@ -68,21 +79,24 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 
 public:
     template <class... Args>
-    Connection(std::weak_ptr<HttpApi> api, Limits limits, Args&&... args)
-        : stream_(std::forward<Args>(args)...), api_(std::move(api)), limits_(limits) {}
+    Connection(std::weak_ptr<HttpApi> api, Limits limits, std::string address,
+               std::weak_ptr<ConnectionSlots> slots, ConnectionSlots::Id id, Args&&... args)
+        : stream_(std::forward<Args>(args)...),
+          api_(std::move(api)),
+          limits_(limits),
+          slots_(std::move(slots)),
+          id_(id),
+          born_(std::chrono::steady_clock::now()) {
+        peer_.address = std::move(address);
+        peer_.tls = kTls;
+    }
+    ~Connection() override {
+        if (auto s = slots_.lock()) s->release(id_);
+    }
 
     void start() {
-        boost::system::error_code ec;
-        auto ep = lowest().socket().remote_endpoint(ec);
-        if (!ec) {
-            auto a = ep.address();
-            // A v4 client of a dual-stack listener: throttled as itself.
-            if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-            peer_.address = a.to_string();
-        }
-        peer_.tls = kTls;
         if constexpr (kTls) {
-            lowest().expires_after(limits_.timeout);
+            lowest().expires_after(limits_.headerTimeout);
             stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code e) {
                 if (e) return self->close();
                 self->readRequest();
@@ -102,9 +116,9 @@ private:
         parser_->header_limit(static_cast<std::uint32_t>(limits_.maxHeader));
         bodyLimit_ = limits_.maxBody;
         parser_->body_limit(bodyLimit_);
-        // The whole request within the timeout: a slow sender (or an idle
-        // kept-alive connection) is cut off.
-        lowest().expires_after(limits_.timeout);
+        // The header (and the wait for it) within its deadline, set once: a
+        // slow sender or an idle kept-alive connection is cut off.
+        lowest().expires_after(limits_.headerTimeout);
         bhttp::async_read_header(stream_, buffer_, *parser_,
                                  [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                      self->onHeader(ec);
@@ -116,6 +130,7 @@ private:
     // the header), then read the body.
     void onHeader(beast::error_code ec) {
         if (ec) return onRead(ec);
+        lowest().expires_after(limits_.timeout);  // the body's deadline, set once
         auto target = parser_->get().target();
         if (isLogin(std::string_view(target.data(), target.size())) && limits_.maxLoginBody < bodyLimit_) {
             bodyLimit_ = limits_.maxLoginBody;
@@ -153,7 +168,9 @@ private:
         if (!api) return close();
 
         auto req = parser_->release();
-        keepAlive_ = req.keep_alive();
+        // An old connection answers this request and closes: no connection lives forever.
+        keepAlive_ = req.keep_alive() && std::chrono::steady_clock::now() - born_ < limits_.lifetime;
+        setBusy(true);
         version_ = req.version();
         head_ = req.method() == bhttp::verb::head;
         // A command may answer from another thread: the write goes back to ours.
@@ -184,15 +201,22 @@ private:
         bhttp::async_write(stream_, *res_, [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
             bool again = self->res_->keep_alive();
             self->res_.reset();
+            self->setBusy(false);
             if (ec) return self->close();
             if (!again) return self->shutdown();
             self->readRequest();
         });
     }
 
+    void setBusy(bool busy) {
+        if (auto s = slots_.lock()) s->setBusy(id_, busy);
+    }
+
+    // The last answer is out: the connection ends within drainTimeout,
+    // whatever the client still sends (one deadline, not one per read).
     void shutdown() {
+        lowest().expires_after(limits_.drainTimeout);
         if constexpr (kTls) {
-            lowest().expires_after(std::chrono::seconds(5));
             stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->close(); });
         } else {
             boost::system::error_code ignored;
@@ -206,7 +230,6 @@ private:
     // while the body still arrives): read and drop a little first.
     void linger() {
         if (lingered_ > (1u << 20)) return close();
-        lowest().expires_after(std::chrono::seconds(2));
         lowest().async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec,
                                                                                           std::size_t n) {
             self->lingered_ += n;
@@ -218,6 +241,9 @@ private:
     Stream stream_;
     std::weak_ptr<HttpApi> api_;
     Limits limits_;
+    std::weak_ptr<ConnectionSlots> slots_;
+    ConnectionSlots::Id id_;
+    std::chrono::steady_clock::time_point born_;
     Peer peer_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -237,7 +263,8 @@ struct HttpServer::Impl {
         : options(opts),
           api(std::make_shared<HttpApi>(io.get_executor(), registry, std::move(opts), std::move(hooks))),
           acceptor(io),
-          retry(io) {}
+          retry(io),
+          slots(std::make_shared<ConnectionSlots>(SlotPolicy{options.maxConnections, options.maxConnectionsPerClient})) {}
 
     void acceptNext();
     Result<void> loadTls();
@@ -249,7 +276,10 @@ struct HttpServer::Impl {
     tcp::acceptor acceptor;
     asio::steady_timer retry;
     std::optional<ssl::context> tls;
-    std::vector<std::weak_ptr<ConnectionBase>> connections;
+    // Who holds a place (shared with the connections as weak pointers, as the API).
+    std::shared_ptr<ConnectionSlots> slots;
+    std::map<ConnectionSlots::Id, std::weak_ptr<ConnectionBase>> connections;
+    ConnectionSlots::Id nextId = 0;
     uint16_t port = 0;
 };
 
@@ -285,23 +315,43 @@ void HttpServer::Impl::acceptNext() {
             return;
         }
         closeOnExec(socket.native_handle());
-        std::erase_if(connections, [](const auto& w) { return w.expired(); });
-        if (connections.size() >= options.maxConnections) {
+        std::erase_if(connections, [](const auto& c) { return c.second.expired(); });
+        boost::system::error_code epError;
+        auto ep = socket.remote_endpoint(epError);
+        if (epError) {
+            socket.close(epError);  // the client is already gone
+            return acceptNext();
+        }
+        auto a = ep.address();
+        // A v4 client of a dual-stack listener: throttled and counted as itself.
+        if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+        std::string address = a.to_string();
+        auto id = nextId++;
+        auto admission = slots->admit(ConnectionSlots::clientKey(address), id);
+        if (!admission.admitted) {
             boost::system::error_code ignored;
-            socket.close(ignored);  // full: the client retries, the others go on
-        } else {
-            Limits limits{options.maxBodyBytes, options.maxHeaderBytes, options.ioTimeout, options.maxLoginBodyBytes};
-            if (tls) {
-                auto c = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(api, limits,
-                                                                                            std::move(socket), *tls);
-                connections.push_back(c);
-                c->start();
-            } else {
-                auto c = std::make_shared<Connection<beast::tcp_stream>>(api, limits, std::move(socket));
-                connections.push_back(c);
-                c->start();
+            socket.close(ignored);  // full, or this client holds its share: it retries, the others go on
+            return acceptNext();
+        }
+        if (admission.evict) {
+            if (auto it = connections.find(*admission.evict); it != connections.end()) {
+                if (auto victim = it->second.lock()) victim->close();
+                connections.erase(it);
             }
         }
+        Limits limits(options);
+        std::shared_ptr<ConnectionBase> c;
+        if (tls) {
+            auto t = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(api, limits, address, slots, id,
+                                                                                        std::move(socket), *tls);
+            c = t;
+            t->start();
+        } else {
+            auto p = std::make_shared<Connection<beast::tcp_stream>>(api, limits, address, slots, id, std::move(socket));
+            c = p;
+            p->start();
+        }
+        connections[id] = c;
         acceptNext();
     });
 }
@@ -348,7 +398,7 @@ void HttpServer::stop() {
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->retry.cancel();
-    for (auto& w : impl_->connections)
+    for (auto& [id, w] : impl_->connections)
         if (auto c = w.lock()) c->close();
     impl_->connections.clear();
 }

@@ -482,7 +482,7 @@ TEST_F(HttpApiTest, PathTraversalIsRefused) {
 
 class HttpTimeoutTest : public ApiFixture {
 protected:
-    void adjust(HttpOptions& o) override { o.ioTimeout = std::chrono::seconds(1); }
+    void adjust(HttpOptions& o) override { o.headerTimeout = std::chrono::seconds(1); }
 };
 
 TEST_F(HttpTimeoutTest, AnIdleOrSlowClientIsCutOff) {
