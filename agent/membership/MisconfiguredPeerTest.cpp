@@ -69,7 +69,9 @@ TEST(MisconfiguredPeerTest, AWrongKeyNodeNextToAFarmNeverServes) {
         EXPECT_EQ(bad->announcedState(), MemberState::Ready);
         EXPECT_TRUE(readyInItsView(*bad));
         EXPECT_FALSE(bad->refusedPeers(net.now)[0].current);
-        if (quorum == QuorumPolicy::None) EXPECT_TRUE(ownsABucket(*bad));
+        if (quorum == QuorumPolicy::None) {
+            EXPECT_TRUE(ownsABucket(*bad));
+        }
     }
 }
 
