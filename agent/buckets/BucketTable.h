@@ -9,6 +9,13 @@
 
 namespace safefarm {
 
+// The version of computeBuckets()'s algorithm. Every node must compute the
+// same table from the same view: a change to the algorithm (or to
+// FARM_BUCKETS) that moves any bucket bumps it. Heartbeats carry it with the
+// table size, and a node refuses a peer whose heartbeats carry another
+// (docs/design.md "Misconfigured peers").
+constexpr uint16_t kBucketAlgorithmVersion = 1;
+
 struct BucketMember {
     uint8_t id = 0;
     uint32_t weight = 1;  // <power>; 0 owns nothing

@@ -26,6 +26,15 @@ uint64_t mixView(uint64_t h, const View& v) {
 
 }  // namespace
 
+const char* refusalName(Refusal r) {
+    switch (r) {
+        case Refusal::Key: return "key";
+        case Refusal::WireVersion: return "wire_version";
+        case Refusal::BucketAlgorithm: return "bucket_algorithm";
+    }
+    return "?";
+}
+
 Membership::Membership(MembershipConfig config, Hmac mac, Nanos now)
     : config_(std::move(config)), mac_(std::move(mac)), startedAt_(now), nextHeartbeat_(now) {
     if (config_.lans == 0) config_.lans = 1;
@@ -41,7 +50,7 @@ Membership::Membership(MembershipConfig config, Hmac mac, Nanos now)
 MemberState Membership::announcedState() const {
     if (stopped_) return MemberState::Stopped;
     if (draining_) return MemberState::Draining;
-    return config_.ready && witnessOk_ ? MemberState::Ready : MemberState::NotReady;
+    return config_.ready && witnessOk_ && !blocked_ ? MemberState::Ready : MemberState::NotReady;
 }
 
 // Heard within the detection time, directly or by another member (a
@@ -111,9 +120,11 @@ std::vector<ViewMember> Membership::desiredMembers(Nanos now) const {
 }
 
 void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat, Ack, View>& body, Nanos now) {
+    auto peer = peers_.find(to);
+    uint32_t toIncarnation = peer == peers_.end() ? 0 : peer->second.learntIncarnation;
     for (uint8_t lan = 0; lan < config_.lans; lan++) {
         Message m;
-        m.header = Header{type, config_.self, lan, config_.incarnation, ++seq_};
+        m.header = Header{type, config_.self, lan, config_.incarnation, ++seq_, to, toIncarnation};
         m.body = body;
         out_.push_back(Datagram{lan, to, encode(m, mac_)});
         counters_.sent++;
@@ -260,6 +271,7 @@ Nanos Membership::ackTimeout() const {
 
 void Membership::tick(Nanos now) {
     if (now - startedAt_ >= config_.pulse * static_cast<int64_t>(kGatherPulses)) gathered_ = true;
+    updateBlock(now);
     if (now >= nextHeartbeat_) {
         sendHeartbeats(now);
         nextHeartbeat_ = std::max(nextHeartbeat_ + config_.pulse, now + config_.pulse / 2);
@@ -306,6 +318,19 @@ Nanos Membership::nextWakeup() const {
         if (!p.declaredDead && p.state != MemberState::Stopped) next = std::min(next, death);
     }
     if (quorumWaitUntil_ != kNever) next = std::min(next, quorumWaitUntil_);
+    // While a refused peer counts, the block is decided again when it, or
+    // a peer heard, ages past the detection time.
+    auto later = [&](Nanos at) {
+        if (at + detection() >= blockCheckedAt_) next = std::min(next, at + detection() + Nanos{1});
+    };
+    bool refusals = false;
+    for (const auto& [id, p] : peers_)
+        if (p.refused.count > 0 && p.refused.at + detection() >= blockCheckedAt_) refusals = true;
+    for (const auto& [id, p] : peers_) {
+        if (!refusals) break;
+        if (p.refused.count > 0) later(p.refused.at);
+        if (p.authenticatedAt != kNever) later(p.authenticatedAt);
+    }
     if (proposal_.active && proposal_.acked.size() < proposal_.view.members.size()) {
         next = std::min(next, proposal_.sentAt + ackTimeout());
         next = std::min(next, proposal_.lastSent + config_.pulse);
@@ -477,16 +502,22 @@ void Membership::install(const View& v, Nanos now) {
     sendHeartbeats(now);
 }
 
-void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now) {
+void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now, uint8_t source) {
     counters_.received++;
     Decoded d = decode(bytes, mac_);
     if (!d.ok) {
         switch (d.error) {
             case DecodeError::Truncated: counters_.truncated++; break;
             case DecodeError::BadMagic: counters_.badMagic++; break;
-            case DecodeError::BadVersion: counters_.badVersion++; break;
+            case DecodeError::BadVersion:
+                counters_.badVersion++;
+                refuse(source, Refusal::WireVersion, d.version, 0, now);
+                break;
             case DecodeError::BadLength: counters_.badLength++; break;
-            case DecodeError::BadMac: counters_.forged++; break;
+            case DecodeError::BadMac:
+                counters_.forged++;
+                refuse(source, Refusal::Key, 0, 0, now);
+                break;
             case DecodeError::Malformed: counters_.malformed++; break;
         }
         return;
@@ -502,6 +533,27 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
         return;
     }
     Peer& p = it->second;
+    // The destination (docs/design.md "Replays"): for this node, in this
+    // life. From what names this node, learn the sender's incarnation (they
+    // only grow: a replay never lowers it) and, when it is new, answer at
+    // once: a peer that just started, or that this node has not heard since
+    // it started, sends the incarnation it knew (or 0) and learns ours from
+    // the answer, one round trip rather than a pulse.
+    if (h.to != config_.self) {
+        counters_.misdirected++;
+        return;
+    }
+    bool learnt = h.incarnation > p.learntIncarnation;
+    if (learnt) p.learntIncarnation = h.incarnation;
+    const auto* hb = std::get_if<Heartbeat>(&d.message.body);
+    bool otherBuckets = hb && (hb->bucketAlgorithm != kBucketAlgorithmVersion || hb->buckets != FARM_BUCKETS);
+    if (h.toIncarnation != config_.incarnation) {
+        counters_.misdirected++;
+        if (h.incarnation == p.learntIncarnation && !otherBuckets) p.authenticatedAt = now;  // a peer of ours
+        updateBlock(now);  // first: the answer says what this node announces now
+        if (learnt) answer(h.sender, p, now);
+        return;
+    }
     switch (p.window.check(h.incarnation, h.seq)) {
         case Freshness::Replayed: counters_.replayed++; return;
         case Freshness::Stale: counters_.stale++; return;
@@ -510,7 +562,6 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
     if (lan >= config_.lans) lan = 0;
     bool newIncarnation = !p.window.known() || h.incarnation != p.window.incarnation();
     p.window.accept(h.incarnation, h.seq);
-    counters_.accepted++;
     if (newIncarnation) {  // a new life: forget what the old one said
         p.state = MemberState::NotReady;
         p.weight = 0;
@@ -518,7 +569,21 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
         p.excluded = false;
         p.heard = false;
         p.releases.clear();
+        p.otherBuckets = false;
     }
+    // A peer computing another bucket table is no member (docs/design.md
+    // "Misconfigured peers"): its heartbeat says so, and what else it sends
+    // is refused until one computes ours. Recorded in the replay window, so
+    // a replay of it is only a replay.
+    if (hb) p.otherBuckets = otherBuckets;
+    if (p.otherBuckets) {
+        counters_.refusedBucketAlgorithm++;
+        refuse(h.sender, Refusal::BucketAlgorithm, hb ? hb->bucketAlgorithm : p.refused.versionSeen,
+               hb ? hb->buckets : p.refused.bucketsSeen, now);
+        return;
+    }
+    counters_.accepted++;
+    p.authenticatedAt = now;
     p.heard = true;
     p.declaredDead = false;
     p.lastHeard = now;
@@ -527,7 +592,7 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
         p.lanUp[lan] = true;
         counters_.lanUp++;
     }
-    if (const auto* hb = std::get_if<Heartbeat>(&d.message.body)) {
+    if (hb) {
         onHeartbeat(h.sender, *hb, now);
     } else if (const auto* ack = std::get_if<Ack>(&d.message.body)) {
         onAck(h.sender, h.incarnation, *ack, now);
@@ -536,7 +601,81 @@ void Membership::receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now)
     } else {
         onCommit(std::get<View>(d.message.body), now);
     }
+    updateBlock(now);
+    if (learnt) answer(h.sender, p, now);
     coordinate(now);
+}
+
+// --- misconfigured peers (docs/design.md "Misconfigured peers") -------------
+
+// Counts a refused datagram against the configured peer it came from (by
+// address for the key and the wire version, by the authenticated sender for
+// the bucket algorithm), then decides the block again.
+void Membership::refuse(uint8_t source, Refusal reason, uint32_t versionSeen, uint32_t bucketsSeen, Nanos now) {
+    auto it = peers_.find(source);
+    if (it == peers_.end()) return;  // not a configured peer's address: forged or stray, counted above only
+    switch (reason) {
+        case Refusal::Key: counters_.refusedKey++; break;
+        case Refusal::WireVersion: counters_.refusedWireVersion++; break;
+        case Refusal::BucketAlgorithm: break;  // counted by the caller (a drop of its own)
+    }
+    auto& r = it->second.refused;
+    r.reason = reason;
+    r.count++;
+    r.at = now;
+    r.versionSeen = versionSeen;
+    r.bucketsSeen = bucketsSeen;
+    updateBlock(now);
+}
+
+// side: this node and the configured peers it authenticated within the
+// detection time (Peer::authenticatedAt: a datagram refused only because it
+// was sent before this node restarted counts: that peer has our key); other: the configured peers refused within it (and not
+// authenticated since). A node that does not serve yet (not Ready in its
+// installed view) takes no bucket while other >= side: it cannot tell
+// which side is misconfigured, and a farm that runs must not lose clients to
+// a newcomer. A serving node steps down only when other > side: a
+// misconfigured newcomer never takes a running farm down, and a lone node
+// that started first with the wrong key steps down when the real farm of two
+// or more appears.
+bool Membership::misconfiguredBlock(Nanos now) const {
+    size_t side = 1, other = 0;
+    for (const auto& [id, p] : peers_) {
+        if (now - p.authenticatedAt <= detection())
+            side++;
+        else if (p.refused.count > 0 && now - p.refused.at <= detection())
+            other++;
+    }
+    const ViewMember* me = installed_.find(config_.self);
+    bool serving = me && me->state == MemberState::Ready;
+    return serving ? other > side : other >= side;
+}
+
+void Membership::updateBlock(Nanos now) {
+    blockCheckedAt_ = std::max(blockCheckedAt_, now);
+    bool blocked = misconfiguredBlock(now);
+    if (blocked == blocked_) return;
+    blocked_ = blocked;
+    if (blocked) counters_.misconfiguredBlocks++;
+    localChange(now);  // announce it at once
+}
+
+std::vector<RefusedPeer> Membership::refusedPeers(Nanos now) const {
+    std::vector<RefusedPeer> out;
+    for (const auto& [id, p] : peers_) {
+        const auto& r = p.refused;
+        if (r.count == 0) continue;
+        out.push_back(RefusedPeer{id, r.reason, r.count, (now - r.at) / std::chrono::milliseconds(1), r.versionSeen,
+                                  r.bucketsSeen,
+                                  now - r.at <= detection() && now - p.authenticatedAt > detection()});
+    }
+    return out;
+}
+
+void Membership::answer(uint8_t to, Peer& p, Nanos now) {
+    if (stopped_ || now - p.lastAnswer < config_.pulse / 10) return;  // at most once per tenth of a pulse
+    p.lastAnswer = now;
+    sendHeartbeat(to, p, now, 0);
 }
 
 void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
@@ -550,10 +689,7 @@ void Membership::onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now) {
     maxSeqSeen_ = std::max(maxSeqSeen_, hb.installed.seq);
     // Its lease nears its end: echo it now (once per tenth of a pulse at
     // most: its requests come every fifth).
-    if ((hb.flags & kHeartbeatEchoRequest) && !stopped_ && now - p.lastEchoReply >= config_.pulse / 10) {
-        p.lastEchoReply = now;
-        sendHeartbeat(from, p, now, 0);
-    }
+    if (hb.flags & kHeartbeatEchoRequest) answer(from, p, now);
     p.releases.clear();
     for (const auto& h : hb.heard) {  // what p heard directly: the others' suspicion
         if (h.released) p.releases.push_back(h.id);
@@ -697,7 +833,8 @@ void Membership::start(Nanos now) {
 uint64_t Membership::fingerprint() const {
     uint64_t h = mixIn(0, seq_);
     h = mixIn(h, maxSeqSeen_);
-    h = mixIn(h, (draining_ ? 1 : 0) | (stopped_ ? 2 : 0) | (witnessOk_ ? 4 : 0) | (config_.ready ? 8 : 0));
+    h = mixIn(h, (draining_ ? 1 : 0) | (stopped_ ? 2 : 0) | (witnessOk_ ? 4 : 0) | (config_.ready ? 8 : 0) |
+                     (blocked_ ? 16 : 0));
     h = mixIn(h, config_.weight);
     h = mixView(h, installed_);
     h = mixIn(h, proposal_.active);
@@ -715,6 +852,8 @@ uint64_t Membership::fingerprint() const {
         h = mixIn(h, p.weight);
         h = mixIn(h, p.installed.seq);
         h = mixIn(h, p.excluded);
+        h = mixIn(h, p.learntIncarnation);
+        h = mixIn(h, p.otherBuckets);
     }
     return h;
 }

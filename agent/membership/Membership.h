@@ -49,7 +49,14 @@
 // heartbeats rather than SWIM's ping-req (farms are small, all nodes on the
 // same lans; O(n^2) datagrams per pulse is 64 KB/s per node at 64 nodes);
 // replay protection by (incarnation, seq window) like IPsec rather than
-// corosync's nonce per packet.
+// corosync's nonce per packet, and every datagram bound to one life of its
+// receiver (its id and incarnation in the header, docs/design.md "Replays"),
+// so a receiver that restarted does not take what was recorded before.
+//  - Misconfigured peers (docs/design.md "Misconfigured peers"): datagrams
+//    from a configured peer's address refused for the key, the wire version
+//    or the bucket algorithm are counted per peer; a node that does not serve
+//    yet announces NotReady while as many configured peers are refused as it
+//    hears (itself included), a serving one when more are.
 #pragma once
 
 #include <chrono>
@@ -103,6 +110,26 @@ struct Datagram {
     std::vector<uint8_t> bytes;
 };
 
+// Why a configured peer's datagrams are refused (docs/design.md
+// "Misconfigured peers"): the MAC does not verify (another cluster key),
+// another wire version, or heartbeats computing another bucket table.
+enum class Refusal : uint8_t { Key, WireVersion, BucketAlgorithm };
+const char* refusalName(Refusal r);  // "key", "wire_version", "bucket_algorithm"
+
+// A configured peer whose datagrams were refused (Membership::refusedPeers).
+struct RefusedPeer {
+    uint8_t id = 0;
+    Refusal reason = Refusal::Key;  // of the last one refused
+    uint64_t count = 0;             // refused since this node started, every reason
+    int64_t msAgo = 0;              // since the last one
+    // WireVersion: the version byte it sent; BucketAlgorithm: its
+    // kBucketAlgorithmVersion and table size. 0 otherwise.
+    uint32_t versionSeen = 0;
+    uint32_t bucketsSeen = 0;
+    bool current = false;  // within the detection time: it counts in the block
+    bool operator==(const RefusedPeer&) const = default;
+};
+
 struct Counters {
     uint64_t received = 0, accepted = 0, sent = 0;
     uint64_t truncated = 0, badMagic = 0, badVersion = 0, badLength = 0, malformed = 0;
@@ -110,6 +137,15 @@ struct Counters {
     uint64_t replayed = 0;  // (incarnation, seq) already seen
     uint64_t stale = 0;     // older incarnation, or below the replay window
     uint64_t unknownSender = 0, fromSelf = 0;
+    // Authenticated but for another node, or for another life of this node
+    // (recorded before it restarted): nothing learnt but the sender's
+    // incarnation (docs/design.md "Replays").
+    uint64_t misdirected = 0;
+    // Refused from a configured peer's address, by reason (docs/design.md
+    // "Misconfigured peers"). Key and wire version are counted in forged and
+    // badVersion as well; bucket algorithm only here.
+    uint64_t refusedKey = 0, refusedWireVersion = 0, refusedBucketAlgorithm = 0;
+    uint64_t misconfiguredBlocks = 0;  // times this node announced NotReady for refused peers
     uint64_t proposals = 0, commits = 0, installs = 0, exclusions = 0;
     uint64_t lanDown = 0, lanUp = 0, peerDeaths = 0;
     uint64_t acksHeld = 0;  // a proposal not acked yet: a peer it leaves out is not let go
@@ -117,7 +153,7 @@ struct Counters {
     uint64_t suspected = 0;  // a peer unheard here for the detection time that another member still heard
     uint64_t dropped() const {
         return truncated + badMagic + badVersion + badLength + malformed + forged + replayed + stale + unknownSender +
-               fromSelf;
+               fromSelf + misdirected + refusedBucketAlgorithm;
     }
 };
 
@@ -131,8 +167,12 @@ public:
 
     Membership(MembershipConfig config, Hmac mac, Nanos now);
 
-    // Events in.
-    void receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now);
+    // Events in. `source`: the configured peer whose address on that lan the
+    // datagram came from (UdpTransport), kUnknownSource if none. The MAC,
+    // not the address, decides what is accepted: the source only says whom
+    // to count a refused datagram against (refusedPeers()).
+    static constexpr uint8_t kUnknownSource = 255;
+    void receive(uint8_t lan, std::span<const uint8_t> bytes, Nanos now, uint8_t source = kUnknownSource);
     void tick(Nanos now);  // call at nextWakeup() (earlier is harmless)
     void setReady(bool ready, Nanos now);
     void setWeight(uint32_t weight, Nanos now);
@@ -192,6 +232,11 @@ public:
     // them as a joining node does (docs/design.md "Handoffs").
     bool leaseHeldAtInstall() const { return leaseHeldAtInstall_; }
     const Counters& counters() const { return counters_; }
+    // Every configured peer with a refused datagram since this node started,
+    // by id (docs/design.md "Misconfigured peers").
+    std::vector<RefusedPeer> refusedPeers(Nanos now) const;
+    // This node announces NotReady because of them (as of the last event).
+    bool blockedByMisconfiguredPeers() const { return blocked_; }
     const MembershipConfig& config() const { return config_; }
     // A hash of every piece of protocol state (not the counters): the
     // simulator checks that a forged or replayed datagram never changes it.
@@ -233,7 +278,23 @@ private:
         bool agreedWithout = false;  // acked or installed a view without it since the release
         Nanos leftOutSeen{0};        // a proposal without it last seen (made, asked to ack)
         std::vector<uint8_t> releases;  // the peers it said it agreed to leave out (its last heartbeat)
-        Nanos lastEchoReply{INT64_MIN / 4};  // answered an echo request then
+        Nanos lastAnswer{INT64_MIN / 4};  // answered at once then (an echo request, a new incarnation)
+        // The highest incarnation seen in an authenticated datagram to this
+        // node: the destination incarnation of what it sends to the peer.
+        uint32_t learntIncarnation = 0;
+        // Its last datagram that passed the MAC, named this node and came
+        // from its current life (refused as misdirected or not), and does
+        // not compute another bucket table: it has our key and version.
+        Nanos authenticatedAt{INT64_MIN / 4};
+        // Its last heartbeat computes another bucket table: its datagrams
+        // are refused until one computes ours (or a new incarnation).
+        bool otherBuckets = false;
+        struct Refused {
+            Refusal reason = Refusal::Key;
+            uint64_t count = 0;
+            Nanos at{INT64_MIN / 4};
+            uint32_t versionSeen = 0, bucketsSeen = 0;
+        } refused;
     };
     static constexpr Nanos kNever{INT64_MIN / 4};
     struct Proposal {
@@ -260,6 +321,11 @@ private:
     Nanos echoRequestAt() const;
     std::optional<Nanos> vouchedUntil() const;
     void onHeartbeat(uint8_t from, const Heartbeat& hb, Nanos now);
+    void answer(uint8_t to, Peer& p, Nanos now);  // a heartbeat at once, rate-limited
+    // Misconfigured peers.
+    void refuse(uint8_t source, Refusal reason, uint32_t versionSeen, uint32_t bucketsSeen, Nanos now);
+    bool misconfiguredBlock(Nanos now) const;
+    void updateBlock(Nanos now);
     void onPropose(uint8_t from, uint32_t inc, const View& v, Nanos now);
     // Leases.
     bool letGo(const Peer& p, Nanos now) const;
@@ -283,6 +349,8 @@ private:
     std::deque<std::pair<uint64_t, Nanos>> sentAt_;  // my recent seqs and when they left (leases)
     std::map<uint8_t, Peer> peers_;
     bool draining_ = false, stopped_ = false, witnessOk_ = true, gathered_ = false;
+    bool blocked_ = false;              // misconfiguredBlock() at the last event
+    Nanos blockCheckedAt_{INT64_MIN / 4};
     View installed_;
     bool leaseHeldAtInstall_ = false;
     Nanos quorumLostAt_{INT64_MIN / 4};     // the desired view lost the quorum the installed one has

@@ -37,7 +37,15 @@ namespace asio = boost::asio;
 
 namespace {
 
-nlohmann::json countersJson(const Counters& c, const UdpTransport& t) {
+// The counters, and the configured peers whose datagrams were refused
+// (docs/design.md "Misconfigured peers").
+nlohmann::json countersJson(const Membership& m, const UdpTransport& t) {
+    const Counters& c = m.counters();
+    auto now = UdpTransport::monotonicNow();
+    nlohmann::json refused = nlohmann::json::array();
+    for (const auto& r : m.refusedPeers(now))
+        refused.push_back({{"id", r.id}, {"reason", refusalName(r.reason)}, {"count", r.count}, {"ms_ago", r.msAgo},
+                           {"version_seen", r.versionSeen}, {"buckets_seen", r.bucketsSeen}, {"current", r.current}});
     return {{"event", "counters"},     {"received", c.received},   {"accepted", c.accepted},
             {"sent", c.sent},          {"forged", c.forged},       {"replayed", c.replayed},
             {"stale", c.stale},        {"truncated", c.truncated}, {"malformed", c.malformed},
@@ -45,7 +53,10 @@ nlohmann::json countersJson(const Counters& c, const UdpTransport& t) {
             {"unknown_sender", c.unknownSender}, {"from_self", c.fromSelf},
             {"unknown_source", t.unknownSource()}, {"proposals", c.proposals}, {"commits", c.commits},
             {"installs", c.installs}, {"exclusions", c.exclusions}, {"lan_down", c.lanDown},
-            {"peer_deaths", c.peerDeaths}};
+            {"peer_deaths", c.peerDeaths}, {"misdirected", c.misdirected}, {"refused_key", c.refusedKey},
+            {"refused_wire_version", c.refusedWireVersion}, {"refused_bucket_algorithm", c.refusedBucketAlgorithm},
+            {"misconfigured_blocks", c.misconfiguredBlocks},
+            {"blocked_by_misconfigured_peers", m.blockedByMisconfiguredPeers()}, {"refused_peers", refused}};
 }
 
 // Sends every datagram recorded by --capture to its address again.
@@ -209,13 +220,13 @@ int main(int argc, char** argv) {
     std::function<void()> waitUsr1 = [&] {
         usr1.async_wait([&](boost::system::error_code ec, int) {
             if (ec) return;
-            emit(countersJson(membership.counters(), transport));
+            emit(countersJson(membership, transport));
             waitUsr1();
         });
     };
     waitUsr1();
     term.async_wait([&](boost::system::error_code, int) {
-        emit(countersJson(membership.counters(), transport));
+        emit(countersJson(membership, transport));
         transport.stop();
         usr1.cancel();
         io.stop();

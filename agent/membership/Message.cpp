@@ -59,7 +59,7 @@ private:
 };
 
 constexpr size_t kViewIdSize = 13;
-constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12 + 6 + 12 + 1;  // + 3 per heard peer
+constexpr size_t kHeartbeatSize = 6 + kViewIdSize + 12 + 6 + 12 + 6 + 1;  // + 3 per heard peer
 constexpr size_t kHeardSize = 3;
 constexpr size_t kAckSize = 1 + 2 * kViewIdSize;
 constexpr size_t kMemberSize = 10;
@@ -103,6 +103,8 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
     w.u16(0);  // body length, patched below
     w.u32(m.header.incarnation);
     w.u64(m.header.seq);
+    w.u8(m.header.to);
+    w.u32(m.header.toIncarnation);
     if (const auto* hb = std::get_if<Heartbeat>(&m.body)) {
         w.u8(static_cast<uint8_t>(hb->state));
         w.u8(hb->flags);
@@ -113,6 +115,8 @@ std::vector<uint8_t> encode(const Message& m, const Hmac& mac) {
         for (uint8_t byte : hb->mac) w.u8(byte);
         w.u32(hb->echoIncarnation);
         w.u64(hb->echoSeq);
+        w.u16(hb->bucketAlgorithm);
+        w.u32(hb->buckets);
         w.u8(static_cast<uint8_t>(hb->heard.size()));
         for (const auto& h : hb->heard) {
             w.u8(h.id);
@@ -149,7 +153,8 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
         d.error = DecodeError::BadMagic;
         return d;
     }
-    if (r.u8() != kWireVersion) {
+    d.version = r.u8();
+    if (d.version != kWireVersion) {
         d.error = DecodeError::BadVersion;
         return d;
     }
@@ -160,6 +165,8 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
     uint16_t bodyLen = r.u16();
     h.incarnation = r.u32();
     h.seq = r.u64();
+    h.to = r.u8();
+    h.toIncarnation = r.u32();
     if (type < 1 || type > 4) {
         d.error = DecodeError::Malformed;
         return d;
@@ -179,7 +186,7 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
         return d;
     }
     d.error = DecodeError::Malformed;
-    if (h.sender == 255) return d;
+    if (h.sender == 255 || h.to == 255) return d;
     Reader b(bytes.subspan(kHeaderSize, bodyLen));
     switch (h.type) {
         case MessageType::Heartbeat: {
@@ -195,6 +202,8 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
             for (uint8_t& byte : hb.mac) byte = b.u8();
             hb.echoIncarnation = b.u32();
             hb.echoSeq = b.u64();
+            hb.bucketAlgorithm = b.u16();
+            hb.buckets = b.u32();
             size_t n = b.u8();
             if (bodyLen != kHeartbeatSize + n * kHeardSize) return d;
             for (size_t i = 0; i < n; i++) {

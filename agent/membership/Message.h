@@ -9,10 +9,15 @@
 //    6   2  body length
 //    8   4  sender incarnation (persisted, bumped at every start)
 //   12   8  sender sequence number (one counter per incarnation, all lans)
-//   20   n  body
-//   20+n 32 HMAC-SHA256 under the cluster key of bytes [0, 20+n)
+//   20   1  destination node id
+//   21   4  destination incarnation, as the sender last learnt it (0: not yet)
+//   25   n  body
+//   25+n 32 HMAC-SHA256 under the cluster key of bytes [0, 25+n)
 //
-// Big-endian. Bodies: Heartbeat 50 + 3 per peer it heard; Ack 27; Propose and Commit
+// The destination binds a datagram to one life of its receiver: a datagram
+// recorded before the receiver restarted names its previous incarnation and
+// is refused (docs/design.md "Replays").
+// Big-endian. Bodies: Heartbeat 56 + 3 per peer it heard; Ack 27; Propose and Commit
 // 14 + 10 per member (a 255-member view is 2,564 bytes, under any lan MTU
 // with IP fragmentation, and 64 members fit in one 1500-byte frame).
 // decode() checks everything before it trusts anything: total length,
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "common/NetAddr.h"
+#include "buckets/BucketTable.h"
 #include "membership/Hmac.h"
 #include "membership/View.h"
 
@@ -34,9 +40,11 @@ namespace safefarm::membership {
 
 constexpr uint16_t kWireMagic = 0x5346;
 // 2: the sender's traffic; 3: its data interface's MAC; 4: the echo (leases
-// confirmed by the peers, docs/design.md "Leases").
-constexpr uint8_t kWireVersion = 4;
-constexpr size_t kHeaderSize = 20;
+// confirmed by the peers, docs/design.md "Leases"); 5: the destination in
+// the header, the bucket algorithm in the heartbeat (docs/design.md
+// "Replays", "Misconfigured peers").
+constexpr uint8_t kWireVersion = 5;
+constexpr size_t kHeaderSize = 25;
 constexpr size_t kMaxDatagram = kHeaderSize + 14 + 10 * 255 + Hmac::kTagSize;
 
 enum class MessageType : uint8_t { Heartbeat = 1, Propose = 2, Ack = 3, Commit = 4 };
@@ -47,6 +55,8 @@ struct Header {
     uint8_t lan = 0;
     uint32_t incarnation = 0;
     uint64_t seq = 0;
+    uint8_t to = 0;              // the destination node
+    uint32_t toIncarnation = 0;  // its incarnation as the sender knows it; 0: not known
 };
 
 // The sender's agent is restarting (SIGTERM, an upgrade): it leaves its
@@ -77,6 +87,11 @@ struct Heartbeat {
     // echoed, under the view the sender held (`installed`).
     uint32_t echoIncarnation = 0;
     uint64_t echoSeq = 0;
+    // How the sender computes a view's bucket table: a node refuses the
+    // heartbeats of a peer that computes another (docs/design.md
+    // "Misconfigured peers").
+    uint16_t bucketAlgorithm = kBucketAlgorithmVersion;
+    uint32_t buckets = FARM_BUCKETS;
     // The peers the sender heard directly within the detection time, and
     // how long ago (ms, rounded up): a peer the receiver stopped hearing is
     // only suspected while another member still hears it (docs/design.md
@@ -113,6 +128,7 @@ const char* decodeErrorName(DecodeError e);
 
 struct Decoded {
     bool ok = false;
+    uint8_t version = 0;  // the version byte, once the magic matched (BadVersion: the sender's)
     DecodeError error = DecodeError::Truncated;
     Message message;
 };

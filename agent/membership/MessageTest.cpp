@@ -9,7 +9,7 @@ Hmac key(uint8_t b) { return Hmac::create(std::vector<uint8_t>(32, b)).value(); 
 
 Message viewMessage(size_t n) {
     Message m;
-    m.header = Header{MessageType::Commit, 3, 1, 7, 123456789012ULL};
+    m.header = Header{MessageType::Commit, 3, 1, 7, 123456789012ULL, 4, 0x01020304};
     View v;
     v.id = ViewId{42, 3, 7};
     for (size_t i = 0; i < n; i++)
@@ -21,15 +21,18 @@ Message viewMessage(size_t n) {
 TEST(MessageTest, RoundTripsEveryType) {
     auto mac = key(1);
     Message hb;
-    hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5};
+    hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5, 254, 0xfffffffe};
     hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000,
                         Mac{0x02, 0, 0, 0, 0x12, 0xfe}, 4, 0x0102030405060708ULL};
     auto bytes = encode(hb, mac);
-    EXPECT_EQ(bytes.size(), kHeaderSize + 50 + Hmac::kTagSize);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 56 + Hmac::kTagSize);
     auto d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(d.message.header.sender, 9);
     EXPECT_EQ(d.message.header.seq, 5u);
+    EXPECT_EQ(d.message.header.to, 254);
+    EXPECT_EQ(d.message.header.toIncarnation, 0xfffffffeu);
+    EXPECT_EQ(d.version, kWireVersion);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).state, MemberState::Draining);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).installed, (ViewId{8, 1, 2}));
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).flags, kHeartbeatRestarting);
@@ -38,13 +41,23 @@ TEST(MessageTest, RoundTripsEveryType) {
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).mac, (Mac{0x02, 0, 0, 0, 0x12, 0xfe}));
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).echoIncarnation, 4u);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).echoSeq, 0x0102030405060708ULL);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).bucketAlgorithm, kBucketAlgorithmVersion);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).buckets, uint32_t(FARM_BUCKETS));
     EXPECT_TRUE(std::get<Heartbeat>(d.message.body).heard.empty());
+    std::get<Heartbeat>(hb.body).bucketAlgorithm = 0xabcd;  // another algorithm decodes: the receiver refuses it
+    std::get<Heartbeat>(hb.body).buckets = 0x01020304;
+    d = decode(encode(hb, mac), mac);
+    ASSERT_TRUE(d.ok);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).bucketAlgorithm, 0xabcd);
+    EXPECT_EQ(std::get<Heartbeat>(d.message.body).buckets, 0x01020304u);
+    std::get<Heartbeat>(hb.body).bucketAlgorithm = kBucketAlgorithmVersion;
+    std::get<Heartbeat>(hb.body).buckets = FARM_BUCKETS;
 
     // The peers the sender heard: 3 bytes each, sorted unique ids < 255,
     // the top bit of the age saying the sender does not echo that peer.
     std::get<Heartbeat>(hb.body).heard = {{1, 12, false}, {4, 0x7fff, true}, {254, 0, true}};
     bytes = encode(hb, mac);
-    EXPECT_EQ(bytes.size(), kHeaderSize + 50 + 9 + Hmac::kTagSize);
+    EXPECT_EQ(bytes.size(), kHeaderSize + 56 + 9 + Hmac::kTagSize);
     d = decode(bytes, mac);
     ASSERT_TRUE(d.ok);
     EXPECT_EQ(std::get<Heartbeat>(d.message.body).heard, std::get<Heartbeat>(hb.body).heard);
@@ -74,6 +87,8 @@ TEST(MessageTest, RoundTripsEveryType) {
         d = decode(b, mac);
         ASSERT_TRUE(d.ok) << n;
         EXPECT_EQ(d.message.header.type, MessageType::Commit);
+        EXPECT_EQ(d.message.header.to, 4);
+        EXPECT_EQ(d.message.header.toIncarnation, 0x01020304u);
         EXPECT_EQ(std::get<View>(d.message.body), std::get<View>(m.body));
     }
 }
@@ -110,10 +125,17 @@ TEST(MessageTest, RejectsBadFieldsEvenUnderAValidMac) {
     Message hb;
     hb.body = Heartbeat{static_cast<MemberState>(9), 0, 1, {}};
     EXPECT_EQ(decode(encode(hb, mac), mac).error, DecodeError::Malformed);
-    // Version.
+    // Destination 255 (no node).
+    m = viewMessage(1);
+    m.header.to = 255;
+    EXPECT_EQ(decode(encode(m, mac), mac).error, DecodeError::Malformed);
+    // Version: refused before the MAC, the version seen is kept (the
+    // receiver reports a peer speaking another one).
     auto b = encode(viewMessage(1), mac);
-    b[2] = kWireVersion + 1;
-    EXPECT_EQ(decode(b, mac).error, DecodeError::BadVersion);
+    b[2] = kWireVersion - 1;
+    auto d = decode(b, mac);
+    EXPECT_EQ(d.error, DecodeError::BadVersion);
+    EXPECT_EQ(d.version, kWireVersion - 1);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Membership tests' network: every node steps every 1 ms, datagrams arrive
 // 1 ms after they leave unless a node is down or a directed link is cut
-// (heartbeat-only faults: the node runs, its datagrams are lost).
+// (heartbeat-only faults: the node runs, its datagrams are lost), from their
+// sender's address (the `source` UdpTransport passes).
 // checkOwners() is the clients' view: at this instant no bucket is served
 // by two nodes, each node serving its installed view's table while its
 // lease (Membership::leaseUntil) runs.
@@ -56,7 +57,7 @@ public:
                 for (auto& dg : m.takeDatagrams()) {
                     captured.push_back(dg);
                     if (loss > 0 && std::uniform_real_distribution<double>(0, 1)(rng) < loss) continue;
-                    if (!cut.count({id, dg.to})) inflight.push_back(dg);
+                    if (!cut.count({id, dg.to})) inflight.push_back(InFlight{id, dg});
                 }
                 for (auto& v : m.takeCommitted()) installs[id].push_back(v);
             }
@@ -64,14 +65,24 @@ public:
             for (auto& [id, m] : nodes)
                 if (!down.count(id) && m.installed().contains(id) && m.leaseUntil(now) <= now) leaseOut[id]++;
             auto batch = std::exchange(inflight, {});
-            for (auto& dg : batch) {
+            for (auto& [from, dg] : batch) {
                 if (down.count(dg.to) || !nodes.count(dg.to)) continue;
-                nodes.at(dg.to).receive(dg.lan, dg.bytes, now);
+                nodes.at(dg.to).receive(dg.lan, dg.bytes, now, from);
             }
             if (check) checkOwners();
         }
     }
     Membership& at(uint8_t id) { return nodes.at(id); }
+
+    // Starts `id` again now as its next incarnation (as Persist bumps it),
+    // up, with `key` (another key: a misconfigured node).
+    Membership& restart(uint8_t id, Hmac key = mac()) {
+        MembershipConfig c = at(id).config();
+        c.incarnation++;
+        nodes.erase(id);
+        down.erase(id);
+        return nodes.emplace(id, Membership(c, std::move(key), now)).first->second;
+    }
 
     // Cuts (or heals) every link into and out of `id`.
     void isolate(uint8_t id, bool on = true) {
@@ -129,7 +140,12 @@ public:
     std::map<uint8_t, Membership> nodes;
     std::set<uint8_t> down;
     std::set<std::pair<uint8_t, uint8_t>> cut;  // (from, to)
-    std::vector<Datagram> inflight, captured;
+    struct InFlight {
+        uint8_t from = 0;
+        Datagram datagram;
+    };
+    std::vector<InFlight> inflight;
+    std::vector<Datagram> captured;
     std::map<uint8_t, std::vector<View>> installs;
     std::string violation;
     double loss = 0;                  // every datagram lost with this probability

@@ -57,11 +57,14 @@ void UdpTransport::receive(size_t i) {
             // The MAC, not the address, decides (as corosync): an unknown
             // source is only counted, then the datagram goes through the
             // same checks as any other, so a wrong key is counted as forged.
-            bool known = false;
-            for (const auto& [id, ep] : config_[i].peers) known |= ep.address() == lans_[i]->from.address();
-            if (!known) unknownSource_++;
+            // A configured peer's address says whom to count a refused
+            // datagram against (docs/design.md "Misconfigured peers").
+            uint8_t source = Membership::kUnknownSource;
+            for (const auto& [id, ep] : config_[i].peers)
+                if (ep.address() == lans_[i]->from.address()) source = id;
+            if (source == Membership::kUnknownSource) unknownSource_++;
             membership_.receive(static_cast<uint8_t>(i), std::span<const uint8_t>(lans_[i]->buffer.data(), n),
-                                monotonicNow());
+                                monotonicNow(), source);
             flush();
         }
         receive(i);

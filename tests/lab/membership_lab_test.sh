@@ -8,7 +8,7 @@
 # slost_count*pulse + 3 pulses (800 ms, CLOCK_MONOTONIC, as the views are
 # timestamped). Then, from the client namespace: an instance with a wrong
 # key, and datagrams node 2 sent (recorded by --capture) replayed at every
-# node: each is counted (forged / replayed+stale) and no node installs
+# node: each is counted (forged / replayed+stale+misdirected) and no node installs
 # another view.
 #
 # Not root: skip (77), or fail with REQUIRE_PRIVILEGED=1. Cleans up on any exit.
@@ -110,10 +110,10 @@ sleep 0.3
 forged_ok=1; replay_ok=1; views_ok=1
 for i in 3 4 5; do
   (( $(counter $i forged) > 0 )) || forged_ok=0
-  (( $(counter $i replayed) + $(counter $i stale) > 0 )) || replay_ok=0
+  (( $(counter $i replayed) + $(counter $i stale) + $(counter $i misdirected) > 0 )) || replay_ok=0
 done
 for i in 2 3 4 5; do [[ $(views $i) == "${before[i]}" ]] || views_ok=0; done
 check "wrong-key datagrams counted as forged" "$forged_ok" "node 3 forged=$(counter 3 forged)"
-check "replayed datagrams counted" "$replay_ok" "$replayed_n sent; node 3 replayed=$(counter 3 replayed) stale=$(counter 3 stale)"
+check "replayed datagrams counted" "$replay_ok" "$replayed_n sent; node 3 replayed=$(counter 3 replayed) stale=$(counter 3 stale) misdirected=$(counter 3 misdirected)"
 check "no view change from forged or replayed" "$views_ok" "members $(last_members 3)"
 finish
