@@ -66,15 +66,14 @@ void Daemon::registerControlCommands() {
                     std::stringstream bytes;
                     bytes << in.rdbuf();
                     if (!in) return answer(Reply::error("cannot read " + file.string()));
-                    auto entries = module::readSafeArchive(bytes.str());
-                    if (!entries) return answer(Reply::error(file.string() + ": " + entries.error().message()));
                     std::string modules = options_.configDir + "/modules";
                     std::string staging = modules + "/." + name + ".new" + std::to_string(++installs_);
-                    fs::remove_all(staging, ec);
-                    if (auto x = module::extractSafeArchive(entries.value(), staging); !x) {
-                        fs::remove_all(staging, ec);
-                        return answer(Reply::error(x.error().message()));
-                    }
+                    fs::remove_all(staging, ec);  // a crash's leftover
+                    fs::create_directories(modules, ec);
+                    // Streamed to disk entry by entry (issue 14); on an error nothing is left.
+                    if (auto x = module::unpackSafeArchive(bytes.str(), staging); !x)
+                        return answer(Reply::error(x.error().code ? x.error().message()
+                                                                  : file.string() + ": " + x.error().message()));
                     auto cluster = readCluster();  // read afresh, on this thread
                     config::ParseContext ctx;
                     ctx.cluster = cluster ? cluster.value().get() : nullptr;
