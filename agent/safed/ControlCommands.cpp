@@ -6,11 +6,9 @@
 #include <boost/asio/post.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "config/ModuleConfig.h"
-#include "module/SafeArchive.h"
+#include "module/ModuleInstall.h"
 #include "safed/Daemon.h"
 
 namespace safefarm::safed {
@@ -21,8 +19,6 @@ using control::Request;
 using control::Responder;
 
 namespace {
-
-constexpr uintmax_t kMaxArchiveBytes = 64u << 20;  // the .safe file itself
 
 bool validModuleName(const std::string& name) {
     return !name.empty() &&
@@ -35,10 +31,11 @@ void Daemon::onModules(std::function<void()> work) { boost::asio::post(io_, std:
 void Daemon::onTransports(std::function<void()> work) { boost::asio::post(controlIo_, std::move(work)); }
 
 void Daemon::registerControlCommands() {
-    // NAME.safe unpacked and checked apart, then put in place in one rename:
-    // a broken archive or configuration changes nothing; a running module is
-    // never replaced under its feet (checked before unpacking and again at
-    // the rename, on the modules' thread).
+    // NAME.safe unpacked and checked apart (module/ModuleInstall.h: each
+    // entry streamed to disk within limits, issue 14), then put in place in
+    // one rename: a broken archive or configuration changes nothing; a
+    // running module is never replaced under its feet (checked before
+    // unpacking and again at the rename, on the modules' thread).
     (void)controlRegistry_.add(
         "module-install", "install NAME.safe (args.file) into the modules folder",
         [this](const Request& r, Responder respond) {
@@ -56,51 +53,31 @@ void Daemon::registerControlCommands() {
             onModules([=, this] {
                 if (moduleBusy(name)) return answer(busy);
                 onTransports([=, this] {
-                    std::error_code ec;
-                    auto size = fs::file_size(file, ec);
-                    if (ec) return answer(Reply::error("cannot read " + file.string() + ": " + ec.message()));
-                    if (size > kMaxArchiveBytes)
-                        return answer(Reply::error(file.string() + ": " + std::to_string(size) + " bytes, more than " +
-                                                   std::to_string(kMaxArchiveBytes >> 20) + " MiB"));
-                    std::ifstream in(file, std::ios::binary);
-                    std::stringstream bytes;
-                    bytes << in.rdbuf();
-                    if (!in) return answer(Reply::error("cannot read " + file.string()));
-                    auto entries = module::readSafeArchive(bytes.str());
-                    if (!entries) return answer(Reply::error(file.string() + ": " + entries.error().message()));
                     std::string modules = options_.configDir + "/modules";
                     std::string staging = modules + "/." + name + ".new" + std::to_string(++installs_);
-                    fs::remove_all(staging, ec);
-                    if (auto x = module::extractSafeArchive(entries.value(), staging); !x) {
-                        fs::remove_all(staging, ec);
-                        return answer(Reply::error(x.error().message()));
-                    }
-                    auto cluster = readCluster();  // read afresh, on this thread
-                    config::ParseContext ctx;
-                    ctx.cluster = cluster ? cluster.value().get() : nullptr;
-                    ctx.moduleDir = staging;
-                    auto parsed = config::parseUserConfigFile(staging + "/conf/userconfig.xml", ctx);
-                    if (!parsed.config) {
+                    std::error_code ec;
+                    fs::remove_all(staging, ec);  // a crash's leftover
+                    auto staged = module::stageModule(file.string(), staging, [&](const std::string& dir) {
+                        auto cluster = readCluster();  // read afresh, on this thread
+                        config::ParseContext ctx;
+                        ctx.cluster = cluster ? cluster.value().get() : nullptr;
+                        ctx.moduleDir = dir;
+                        auto parsed = config::parseUserConfigFile(dir + "/conf/userconfig.xml", ctx);
+                        if (parsed.config) return success();
                         std::string all;
                         for (const auto& e : parsed.errors) all += "\n  " + e.format();
-                        fs::remove_all(staging, ec);
-                        return answer(Reply::error(name + ".safe refused:" + all));
-                    }
+                        return Result<void>(badInput(name + ".safe refused:" + all));
+                    });
+                    if (!staged) return answer(Reply::error(staged.error().message()));
                     onModules([=, this] {
-                        std::error_code ec2;
                         if (moduleBusy(name)) {  // started while it unpacked
+                            std::error_code ec2;
                             fs::remove_all(staging, ec2);
                             return answer(busy);
                         }
-                        std::string target = modules + "/" + name, old = modules + "/." + name + ".old";
-                        fs::remove_all(old, ec2);
-                        if (fs::exists(target)) fs::rename(target, old, ec2);
-                        if (!ec2) fs::rename(staging, target, ec2);
-                        if (ec2) {
-                            fs::remove_all(staging, ec2);
-                            return answer(Reply::error("installing " + name + ": " + ec2.message()));
-                        }
-                        fs::remove_all(old, ec2);
+                        std::string target = modules + "/" + name;
+                        if (auto r = module::replaceModule(staging, target); !r)
+                            return answer(Reply::error("installing " + name + ": " + r.error().message()));
                         slots_.erase(name);  // the next start reads the new configuration
                         answer(Reply::success(name + " installed in " + target));
                     });
