@@ -5,7 +5,8 @@
 
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+
+#include "common/FileModes.h"
 
 namespace safefarm::module {
 
@@ -103,25 +104,19 @@ Result<std::vector<ArchiveEntry>> readSafeArchive(const std::string& b, const Ar
     return out;
 }
 
+// Folders 0750, files 0640, scripts (bin/, or marked executable) 0750, all
+// root:safefarm, whatever the umask and the archive's own modes.
 Result<void> extractSafeArchive(const std::vector<ArchiveEntry>& entries, const std::string& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return osError(ec.value(), "creating " + dir);
+    if (auto made = files::makeFolders(dir); !made) return made;
     for (const auto& e : entries) {
         fs::path p = fs::path(dir) / e.path;
         if (!e.path.empty() && e.path.back() == '/') {
-            fs::create_directories(p, ec);
-            if (ec) return osError(ec.value(), "creating " + p.string());
+            if (auto made = files::makeFolders(p.string()); !made) return made;
             continue;
         }
-        fs::create_directories(p.parent_path(), ec);
-        if (ec) return osError(ec.value(), "creating " + p.parent_path().string());
-        std::ofstream f(p, std::ios::binary | std::ios::trunc);
-        f.write(e.data.data(), static_cast<std::streamsize>(e.data.size()));
-        if (!f) return osError(errno, "writing " + p.string());
-        f.close();
+        if (auto made = files::makeFolders(p.parent_path().string()); !made) return made;
         bool exec = e.executable || e.path.rfind("bin/", 0) == 0;
-        if (chmod(p.c_str(), exec ? 0755 : 0644) != 0) return osError(errno, "chmod " + p.string());
+        if (auto w = files::writeFile(p.string(), e.data, exec ? files::kScriptMode : files::kFileMode); !w) return w;
     }
     return success();
 }

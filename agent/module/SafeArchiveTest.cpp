@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "ScopedUmask.h"
+
 using namespace safefarm::module;
 
 namespace {
@@ -52,11 +54,14 @@ TEST(SafeArchiveTest, ExtractsWithExecutableScripts) {
     auto entries = readSafeArchive(slurp(kBuild / "modules/farm.safe"));
     ASSERT_TRUE(entries.ok()) << entries.error().message();
     auto dir = std::filesystem::temp_directory_path() / ("safe-extract-" + std::to_string(getpid()));
+    safefarm::test::ScopedUmask umask(0);  // issue 14: root:safefarm only, whatever the umask
     ASSERT_TRUE(extractSafeArchive(entries.value(), dir.string()).ok());
-    struct stat st{};
-    ASSERT_EQ(stat((dir / "bin/start_both").c_str(), &st), 0);
-    EXPECT_TRUE(st.st_mode & S_IXUSR);
-    EXPECT_TRUE(std::filesystem::exists(dir / "conf/userconfig.xml"));
+    using safefarm::test::modeOf;
+    EXPECT_EQ(modeOf(dir.string()), "750");
+    EXPECT_EQ(modeOf((dir / "bin").string()), "750");
+    EXPECT_EQ(modeOf((dir / "bin/start_both").string()), "750");
+    EXPECT_EQ(modeOf((dir / "conf").string()), "750");
+    EXPECT_EQ(modeOf((dir / "conf/userconfig.xml").string()), "640");
     std::filesystem::remove_all(dir);
 }
 
