@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/FileModes.h"
+
 namespace safefarm::app {
 
 namespace asio = boost::asio;
@@ -29,15 +31,17 @@ std::string timestamp() {
     return buf;
 }
 
-int openFile(const std::string& path, bool truncate) {
-    return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0640);
+// 0640 root:safefarm, also when an older safed left it 0644.
+Result<int> openFile(const std::string& path, bool truncate) {
+    return files::createFile(path, O_WRONLY | O_APPEND | (truncate ? O_TRUNC : 0), files::kFileMode);
 }
 
 }  // namespace
 
 Result<std::unique_ptr<AppLog>> AppLog::open(asio::io_context& io, std::string path, uint64_t capBytes) {
-    int fd = openFile(path, false);
-    if (fd < 0) return osError(errno, "opening the application log " + path);
+    auto opened = openFile(path, false);
+    if (!opened) return osError(opened.error().code, "opening the application log " + path);
+    int fd = opened.value();
     struct stat st{};
     uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     return std::unique_ptr<AppLog>(new AppLog(io, std::move(path), capBytes, fd, size));
@@ -71,13 +75,13 @@ void AppLog::write(std::string_view text) {
 void AppLog::rotate() {
     std::string old = path_ + ".1";
     if (::rename(path_.c_str(), old.c_str()) != 0) lastError_ = osError(errno, "rotating " + path_ + " to " + old);
-    int fd = openFile(path_, true);
-    if (fd < 0) {
-        lastError_ = osError(errno, "reopening the application log " + path_);
+    auto fd = openFile(path_, true);
+    if (!fd) {
+        lastError_ = osError(fd.error().code, "reopening the application log " + path_);
         return;  // keep writing to the old descriptor rather than losing lines
     }
     if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
+    fd_ = fd.value();
     size_ = 0;
 }
 

@@ -1,12 +1,12 @@
 #include "control/ModuleLog.h"
 
-#include <sys/stat.h>
-
 #include <spdlog/logger.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 
+#include <cstdio>
 #include <filesystem>
 
+#include "common/FileModes.h"
 #include "common/OneLine.h"
 #include "control/JournalSink.h"
 #include "control/Tail.h"
@@ -57,16 +57,21 @@ Result<std::unique_ptr<ModuleLog>> ModuleLog::open(ModuleLogOptions options) {
         options.module == "..")
         return badInput("bad module name '" + options.module + "' for its log");
     fs::path dir = fs::path(options.logDir) / options.module;
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return osError(ec.value(), "creating the log folder " + dir.string());
-    ::chmod(dir.c_str(), 0755);
+    if (auto made = files::makeFolders(dir.string()); !made) return made.error();
+    // An existing folder (an older safed made it 0755) is brought in line too.
+    if (auto set = files::setMode(dir.string(), files::kFolderMode); !set) return set.error();
     std::string path = (dir / "module.log").string();
 
+    // spdlog opens with fopen (0666 less the umask), at start and at each
+    // rotation: the mode is set on every file it opens.
+    spdlog::file_event_handlers modes;
+    modes.after_open = [](const spdlog::filename_t&, std::FILE* f) {
+        (void)files::setMode(::fileno(f), files::kFileMode);
+    };
     std::vector<spdlog::sink_ptr> sinks;
     try {
         sinks.push_back(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-            path, options.maxFileBytes, options.maxFiles));
+            path, options.maxFileBytes, options.maxFiles, /*rotate_on_open=*/false, modes));
     } catch (const spdlog::spdlog_ex& e) {
         return badInput(std::string("opening the module log: ") + e.what());
     }

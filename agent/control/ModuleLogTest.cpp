@@ -8,6 +8,7 @@
 #include <map>
 #include <regex>
 
+#include "ScopedUmask.h"
 #include "control/Tail.h"
 
 namespace safefarm::control {
@@ -79,6 +80,24 @@ TEST_F(ModuleLogTest, RotationCapsTheSize) {
     ASSERT_EQ(lines.size(), 100u);
     EXPECT_NE(lines.back().find("apache_farm: line 499"), std::string::npos);
     EXPECT_NE(lines.front().find("apache_farm: line 400"), std::string::npos);
+}
+
+// Issue 14: the logs are root:safefarm only, whatever the umask, also the
+// files opened at a rotation and a folder an older safed made 0755.
+TEST_F(ModuleLogTest, FolderAndFilesAreNotWorldReadable) {
+    test::ScopedUmask umask(0);
+    fs::create_directories(dir_ + "/web");
+    fs::permissions(dir_ + "/web", fs::perms(0755));
+    auto log = ModuleLog::open({dir_ + "/log", "apache_farm", 4096, 2, /*journal=*/false});
+    ASSERT_TRUE(log.ok()) << log.error().message();
+    for (int i = 0; i < 200; i++) log.value()->info(MessageId::SF_DRAIN, "apache_farm: line " + std::to_string(i));
+    EXPECT_EQ(test::modeOf(dir_ + "/log"), "750");
+    EXPECT_EQ(test::modeOf(dir_ + "/log/apache_farm"), "750");
+    EXPECT_EQ(test::modeOf(dir_ + "/log/apache_farm/module.log"), "640");
+    EXPECT_EQ(test::modeOf(dir_ + "/log/apache_farm/module.1.log"), "640");
+    EXPECT_EQ(test::modeOf(dir_ + "/log/apache_farm/module.2.log"), "640");
+    ASSERT_TRUE(ModuleLog::open({dir_, "web", 4096, 2, /*journal=*/false}).ok());
+    EXPECT_EQ(test::modeOf(dir_ + "/web"), "750");
 }
 
 TEST_F(ModuleLogTest, TailReadsFromTheEnd) {

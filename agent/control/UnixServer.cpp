@@ -15,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/FileModes.h"
+
 namespace safefarm::control {
 
 namespace asio = boost::asio;
@@ -40,22 +42,6 @@ bool authorized(int fd, std::string& origin) {
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) return false;
     origin = "safectl (pid " + std::to_string(cred.pid) + ", uid " + std::to_string(cred.uid) + ")";
     return cred.uid == 0 || cred.uid == ::geteuid();
-}
-
-// mkdir -p with 0755 on what we create (whatever the umask); existing
-// folders keep their mode: they belong to whoever made them.
-Result<void> makeParent(const std::filesystem::path& dir) {
-    if (dir.empty()) return success();
-    std::filesystem::path sofar;
-    for (const auto& part : dir) {
-        sofar /= part;
-        if (::mkdir(sofar.c_str(), 0755) == 0) {
-            ::chmod(sofar.c_str(), 0755);
-        } else if (errno != EEXIST) {
-            return osError(errno, "creating " + sofar.string());
-        }
-    }
-    return success();
 }
 
 // A socket file exists at path: is a server answering on it?
@@ -151,7 +137,10 @@ UnixServer::~UnixServer() { stop(); }
 
 Result<void> UnixServer::start() {
     if (path_.size() >= sizeof(sockaddr_un::sun_path)) return badInput("socket path too long: " + path_);
-    if (auto r = makeParent(std::filesystem::path(path_).parent_path()); !r) return r;
+    // mkdir -p, 0755 root:root on what it creates (/run/safefarm: the data
+    // path's locks live there too); existing folders keep their mode.
+    if (auto r = files::makeFolders(std::filesystem::path(path_).parent_path().string(), 0755, std::nullopt); !r)
+        return r;
 
     struct stat st {};
     if (::lstat(path_.c_str(), &st) == 0) {

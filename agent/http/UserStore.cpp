@@ -1,8 +1,5 @@
 #include "http/UserStore.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -11,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/FileModes.h"
 #include "http/Crypto.h"
 
 namespace safefarm::http {
@@ -94,32 +92,10 @@ Result<void> UserStore::save(const std::string& path) const {
     for (const auto& [name, k] : apiKeys_) j["api_keys"][name] = {{"role", roleName(k.role)}, {"sha256", k.sha256}};
     std::string text = j.dump(2) + "\n";
 
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return osError(errno, "creating " + tmp);
-    ::fchmod(fd, 0600);  // whatever the umask, and if the file was there before
-    for (std::size_t done = 0; done < text.size();) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            return osError(err, "writing " + tmp);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        return osError(err, "writing " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        int err = errno;
-        ::unlink(tmp.c_str());
-        return osError(err, "renaming " + tmp + " to " + path);
-    }
-    return success();
+    // Password hashes: root only (0600), not the group safefarm, which may
+    // read the rest of the configuration; a hash read is a password to crack
+    // offline, and the API gives users.json to nobody.
+    return files::replaceFile(path, text, files::kSecretMode);
 }
 
 Result<void> UserStore::setUser(const std::string& name, Role role, std::string_view password, unsigned iterations) {

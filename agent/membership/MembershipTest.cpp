@@ -11,6 +11,7 @@
 #include "membership/Ownership.h"
 #include "membership/Persist.h"
 #include "membership/TestNet.h"
+#include "ScopedUmask.h"
 
 namespace safefarm::membership {
 namespace {
@@ -264,8 +265,12 @@ TEST(MembershipTest, PersistBumpsIncarnationAndGuardsTheKey) {
     std::string dir = ::testing::TempDir();
     std::string inc = dir + "/sf_membership_incarnation";
     std::remove(inc.c_str());
-    EXPECT_EQ(bumpIncarnation(inc).value(), 1u);
-    EXPECT_EQ(bumpIncarnation(inc).value(), 2u);
+    {
+        test::ScopedUmask umask(0);  // issue 14: 0640 whatever the umask
+        EXPECT_EQ(bumpIncarnation(inc).value(), 1u);
+        EXPECT_EQ(bumpIncarnation(inc).value(), 2u);
+        EXPECT_EQ(test::modeOf(inc), "640");
+    }
     std::string key = dir + "/sf_membership_key";
     {
         std::ofstream f(key);

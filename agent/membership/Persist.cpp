@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/FileModes.h"
+
 namespace safefarm::membership {
 
 Result<std::vector<uint8_t>> loadClusterKey(const std::string& path) {
@@ -47,21 +49,9 @@ Result<uint32_t> bumpIncarnation(const std::string& path) {
         return osError(errno, "reading incarnation file " + path);
     }
     uint32_t next = current + 1;
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return osError(errno, "writing " + tmp);
-    std::string text = std::to_string(next) + "\n";
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    int e = errno;
-    ::close(fd);
-    if (!ok) return osError(e, "writing " + tmp);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) return osError(errno, "renaming " + tmp + " to " + path);
-    std::string dir = path.substr(0, path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/'));
-    int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        ::fsync(dfd);
-        ::close(dfd);
-    }
+    // Not a secret (peers see it in every heartbeat): 0640 like the rest of
+    // the state, never half written.
+    if (auto w = files::replaceFile(path, std::to_string(next) + "\n", files::kFileMode); !w) return w.error();
     return next;
 }
 

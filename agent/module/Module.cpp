@@ -1,6 +1,7 @@
 #include "module/Module.h"
 
 #include "app/ScriptEnv.h"
+#include "common/FileModes.h"
 
 #include "farm_hash.h"
 
@@ -816,8 +817,10 @@ void Module::markRunning(bool running) {
         std::remove(runningMark().c_str());
         return;
     }
-    std::ofstream out(runningMark(), std::ios::trunc);
-    out << (oldArpAnnounce_ ? *oldArpAnnounce_ : std::string("0")) << "\n";
+    // 0640 root:safefarm, whole or not at all (a crash while writing it
+    // must not leave an empty mark the next safed misreads).
+    (void)files::replaceFile(runningMark(), (oldArpAnnounce_ ? *oldArpAnnounce_ : std::string("0")) + "\n",
+                             files::kFileMode);
 }
 
 bool Module::wasRunning() const { return std::ifstream(runningMark()).good(); }

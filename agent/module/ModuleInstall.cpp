@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "common/FileModes.h"
 #include "common/UniqueFd.h"
 
 namespace safefarm::module {
@@ -55,7 +56,7 @@ Result<void> stageModule(const std::string& file, const std::string& staging,
     if (auto r = unpackSafeArchive(bytes.value(), staging, limits); !r)
         return r.error().code ? r.error() : badInput(file + ": " + r.error().message());
     Result<void> checked = check(staging);
-    if (checked && ::chmod(staging.c_str(), 0755) != 0) checked = osError(errno, "chmod " + staging);
+    if (checked) checked = files::setMode(staging, files::kFolderMode);  // root:safefarm 0750 (common/FileModes.h)
     if (!checked) fs::remove_all(staging, ec);
     return checked;
 }

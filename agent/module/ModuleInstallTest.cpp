@@ -68,7 +68,7 @@ protected:
     // The old module is whole and nothing else is in the folder.
     void expectOldModuleAlone() {
         EXPECT_TRUE(slurp(modules_ / "farm/conf/userconfig.xml") == before_) << "the old configuration is there";
-        EXPECT_EQ(modeOf(modules_ / "farm/bin/start_both"), 0755u);
+        EXPECT_EQ(modeOf(modules_ / "farm/bin/start_both"), 0750u);
         std::vector<std::string> names;
         for (const auto& e : fs::directory_iterator(modules_)) names.push_back(e.path().filename().string());
         EXPECT_EQ(names, std::vector<std::string>{"farm"});
@@ -81,9 +81,9 @@ protected:
 }  // namespace
 
 TEST_F(ModuleInstallTest, AModuleInstallsWithExecutableScripts) {
-    EXPECT_EQ(modeOf(modules_ / "farm"), 0755u);
-    EXPECT_EQ(modeOf(modules_ / "farm/bin/start_both"), 0755u);
-    EXPECT_EQ(modeOf(modules_ / "farm/conf/userconfig.xml"), 0644u);
+    EXPECT_EQ(modeOf(modules_ / "farm"), 0750u);
+    EXPECT_EQ(modeOf(modules_ / "farm/bin/start_both"), 0750u);
+    EXPECT_EQ(modeOf(modules_ / "farm/conf/userconfig.xml"), 0640u);
     // Again, over itself (an upgrade).
     EXPECT_EQ(install((kBuild / "modules/farm.safe").string()), "ok");
     expectOldModuleAlone();

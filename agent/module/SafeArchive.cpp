@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/FileModes.h"
 #include "common/UniqueFd.h"
 
 namespace safefarm::module {
@@ -176,16 +177,13 @@ Result<void> unpackInto(std::string_view bytes, const fs::path& dir, const Archi
     if (!entries) return entries.error();
     auto chunk = std::make_unique<unsigned char[]>(kChunk);
     uint64_t total = 0;
-    std::error_code ec;
     for (const auto& e : entries.value()) {
         fs::path p = dir / e.path;
         if (e.folder()) {
-            fs::create_directories(p, ec);
-            if (ec) return osError(ec.value(), "creating " + p.string());
+            if (auto made = files::makeFolders(p.string()); !made) return made;
             continue;
         }
-        fs::create_directories(p.parent_path(), ec);
-        if (ec) return osError(ec.value(), "creating " + p.parent_path().string());
+        if (auto made = files::makeFolders(p.parent_path().string()); !made) return made;
         UniqueFd fd(::open(p.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!fd.valid() && errno == EEXIST) return badInput("zip archive: '" + e.path + "' appears twice");
         if (!fd.valid()) return osError(errno, "creating " + p.string());
@@ -199,7 +197,9 @@ Result<void> unpackInto(std::string_view bytes, const fs::path& dir, const Archi
                             " bytes, fewer than the " + std::to_string(e.usize) + " it declares");
         total += written.value();
         bool exec = e.executable || e.path.rfind("bin/", 0) == 0;
-        if (fchmod(fd.get(), exec ? 0755 : 0644) != 0) return osError(errno, "chmod " + p.string());
+        // Files 0640, scripts (bin/, or marked executable) 0750, root:safefarm,
+        // whatever the umask and the archive's own modes (common/FileModes.h).
+        if (auto m = files::setMode(fd.get(), exec ? files::kScriptMode : files::kFileMode); !m) return m;
     }
     return success();
 }

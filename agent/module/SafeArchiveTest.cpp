@@ -10,6 +10,8 @@
 #include "PeakMemory.h"
 #include "ZipBuilder.h"
 
+#include "ScopedUmask.h"
+
 using namespace safefarm::module;
 using namespace safefarm::testing;
 namespace fs = std::filesystem;
@@ -66,12 +68,15 @@ TEST_F(SafeArchiveTest, UnpacksTheBuiltApacheFarmModule) {
 }
 
 TEST_F(SafeArchiveTest, ExtractsWithExecutableScripts) {
+    safefarm::test::ScopedUmask umask(0);  // issue 14: root:safefarm only, whatever the umask
     ASSERT_EQ(unpack(slurp(kBuild / "modules/farm.safe")), "ok");
     struct stat st{};
     ASSERT_EQ(stat((fs::path(dir_) / "bin/start_both").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0755u);
+    EXPECT_EQ(st.st_mode & 07777, 0750u);
+    ASSERT_EQ(stat((fs::path(dir_) / "bin").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0750u);
     ASSERT_EQ(stat((fs::path(dir_) / "conf/userconfig.xml").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 07777, 0644u);
+    EXPECT_EQ(st.st_mode & 07777, 0640u);
     ASSERT_EQ(stat(dir_.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0700u) << "created 0700: nobody else sees it half written";
 }

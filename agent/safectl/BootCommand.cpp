@@ -1,14 +1,10 @@
 #include "safectl/BootCommand.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <vector>
 
+#include "common/FileModes.h"
 #include "config/ModuleConfig.h"
 #include "safectl/Client.h"
 #include "safed/BootFlag.h"
@@ -41,31 +37,12 @@ std::optional<bool> configuredBoot(const std::string& configDir, const std::stri
     return parsed.config->service.boot;
 }
 
+// 0640 root:safefarm in a 0750 folder, as safed writes its state.
 bool writeFlag(const std::string& varDir, const std::string& module, bool on, std::ostream& err) {
-    std::error_code ec;
-    fs::create_directories(varDir + "/boot", ec);
-    if (ec) {
-        err << "safectl: creating " << varDir << "/boot: " << ec.message() << "\n";
-        return false;
-    }
-    std::string path = safed::bootFlagPath(varDir, module);
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        err << "safectl: writing " << tmp << ": " << std::strerror(errno) << "\n";
-        return false;
-    }
-    std::string text = on ? "on\n" : "off\n";
-    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    int e = errno;
-    ::close(fd);
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-        if (ok) e = errno;
-        ::unlink(tmp.c_str());
-        err << "safectl: writing " << path << ": " << std::strerror(e) << "\n";
-        return false;
-    }
-    return true;
+    auto w = files::makeFolders(varDir + "/boot");
+    if (w) w = files::replaceFile(safed::bootFlagPath(varDir, module), on ? "on\n" : "off\n", files::kFileMode);
+    if (!w) err << "safectl: " << w.error().message() << "\n";
+    return w.ok();
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/FileModes.h"
+
 namespace safefarm::safed {
 
 namespace fs = std::filesystem;
@@ -25,30 +27,7 @@ bool validFileName(const std::string& name) {
     return true;
 }
 
-// Written and on disk before it is renamed into place.
-Result<void> writeDurably(const std::string& path, const std::string& text, mode_t mode) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) return osError(errno, "creating " + path);
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int e = errno;
-            ::close(fd);
-            return osError(e, "writing " + path);
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    // open's mode is masked by the umask: say it again.
-    if (::fchmod(fd, mode) != 0 || ::fsync(fd) != 0) {
-        int e = errno;
-        ::close(fd);
-        return osError(e, "syncing " + path);
-    }
-    ::close(fd);
-    return success();
-}
+mode_t modeOf(const std::string& name) { return name.starts_with("bin/") ? files::kScriptMode : files::kFileMode; }
 
 }  // namespace
 
@@ -95,11 +74,12 @@ Result<std::vector<std::string>> writeModuleFiles(const std::string& moduleDir,
     for (const auto& [name, text] : files) {
         auto slash = name.find('/');  // checked: conf/NAME or bin/NAME
         std::string dir = moduleDir + "/" + name.substr(0, slash);
-        std::error_code ec;
-        fs::create_directories(dir, ec);
         std::string tmp = dir + "/.deploy." + name.substr(slash + 1);
-        auto w = writeDurably(tmp, text, name.starts_with("bin/") ? 0755 : 0644);
+        // Written and on disk before it is renamed into place.
+        auto w = files::makeFolders(dir);
+        if (w) w = files::writeFile(tmp, text, modeOf(name));
         if (!w) {
+            ::unlink(tmp.c_str());
             removeTemps();
             return w.error();
         }
@@ -111,11 +91,16 @@ Result<std::vector<std::string>> writeModuleFiles(const std::string& moduleDir,
     for (const auto& [name, text] : files) {
         fs::path target = moduleDir + "/" + name;
         if (!fs::exists(target, ec)) continue;
-        fs::create_directories(fs::path(moduleDir) / ".previous" / target.parent_path().filename(), ec);
-        fs::copy_file(target, fs::path(moduleDir) / ".previous" / name, fs::copy_options::overwrite_existing, ec);
-        if (ec) {
+        std::string kept = moduleDir + "/.previous/" + name;
+        auto k = files::makeFolders(fs::path(kept).parent_path().string());
+        if (k) {
+            fs::copy_file(target, kept, fs::copy_options::overwrite_existing, ec);
+            k = ec ? Result<void>(osError(ec.value(), "copying " + target.string())) : files::setMode(kept, modeOf(name));
+        }
+        if (!k) {
             removeTemps();
-            return osError(ec.value(), "keeping the previous " + name + " in " + moduleDir + "/.previous");
+            return osError(k.error().code, "keeping the previous " + name + " in " + moduleDir + "/.previous: " +
+                                                k.error().context);
         }
     }
     std::size_t i = 0;

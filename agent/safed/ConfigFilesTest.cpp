@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "ScopedUmask.h"
+
 namespace safefarm::safed {
 namespace {
 
@@ -54,6 +56,7 @@ TEST_F(ConfigFilesTest, RefusesNamesOutsideConfAndBinAndScriptsWithoutAnInterpre
 }
 
 TEST_F(ConfigFilesTest, WritesEveryFileKeepsThePreviousAndMakesScriptsExecutable) {
+    test::ScopedUmask umask(0);  // issue 14: root:safefarm only, whatever the umask
     auto w = writeModuleFiles(dir_.string(), {{"conf/userconfig.xml", "<safe>new</safe>"},
                                               {"bin/start_both", "#!/bin/sh\necho new\n"},
                                               {"bin/check_db", "#!/bin/sh\nexit 0\n"}});
@@ -63,11 +66,14 @@ TEST_F(ConfigFilesTest, WritesEveryFileKeepsThePreviousAndMakesScriptsExecutable
     EXPECT_EQ(slurp(dir_ / ".previous" / "conf" / "userconfig.xml"), "<safe>old</safe>");
     EXPECT_EQ(slurp(dir_ / ".previous" / "bin" / "start_both"), "#!/bin/sh\necho old\n");
     EXPECT_FALSE(fs::exists(dir_ / ".previous" / "bin" / "check_db"));
-    struct stat st{};
-    ASSERT_EQ(::stat((dir_ / "bin" / "check_db").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0755u);
-    ASSERT_EQ(::stat((dir_ / "conf" / "userconfig.xml").c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0644u);
+    using test::modeOf;
+    EXPECT_EQ(modeOf(dir_ / "bin" / "check_db"), "750");
+    EXPECT_EQ(modeOf(dir_ / "bin" / "start_both"), "750");
+    EXPECT_EQ(modeOf(dir_ / "conf" / "userconfig.xml"), "640");
+    EXPECT_EQ(modeOf(dir_ / ".previous"), "750");
+    EXPECT_EQ(modeOf(dir_ / ".previous" / "conf"), "750");
+    EXPECT_EQ(modeOf(dir_ / ".previous" / "conf" / "userconfig.xml"), "640");
+    EXPECT_EQ(modeOf(dir_ / ".previous" / "bin" / "start_both"), "750");
     for (const auto& e : fs::recursive_directory_iterator(dir_))
         EXPECT_EQ(e.path().filename().string().find(".deploy."), std::string::npos) << e.path();
 }

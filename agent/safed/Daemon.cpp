@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/FileModes.h"
 #include "config/ModuleConfig.h"
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
@@ -115,9 +116,9 @@ Result<Daemon::ModuleRecipe> Daemon::readModule(const std::string& name) const {
     if (!hashKey) return hashKey.error();
 
     std::string varDir = options_.varDir + "/modules/" + name;
-    std::error_code ec;
-    fs::create_directories(varDir, ec);
-    if (ec) return osError(ec.value(), "creating " + varDir);
+    // 0750 root:safefarm, also when an older safed made it 0755.
+    if (auto made = files::makeFolders(varDir); !made) return made.error();
+    if (auto set = files::setMode(varDir, files::kFolderMode); !set) return set.error();
     return ModuleRecipe{name, cfg, std::move(plan.value()), keyFile, hashKey.value(), varDir};
 }
 

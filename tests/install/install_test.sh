@@ -7,6 +7,9 @@
 #   apt-get install ./safefarm_*.deb       every dependency pulled by apt
 #   safectl --version, the FHS layout, the unit, man pages, completion
 #   the cluster key: made at install, root only (600), never replaced
+#   issue 14: the group safefarm; /etc/safefarm, /var/lib/safefarm,
+#     /var/log/safefarm 0750 root:safefarm, nothing in them others may
+#     read; an upgrade fixes what an older version left 0644/0755
 #   safectl config check on the installed example modules
 #   safectl boot on|off|status, safectl cluster genkey refusing to overwrite
 #   an upgrade (the same package, a higher version) keeps the conffiles
@@ -52,12 +55,13 @@ echo "TIME debootstrap=$(since "$t")s"
 mount_root "$root"
 
 # Every path of the root before, to compare after the purge (apt's and
-# dpkg's own bookkeeping and logs excepted).
+# dpkg's own bookkeeping and logs excepted; and /etc/group-, /etc/gshadow-,
+# the backups groupadd leaves: the group safefarm stays after a purge).
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./proc -o -path ./var/cache/apt -o -path ./var/lib/apt \
     -o -path ./var/lib/dpkg -o -path ./var/log/apt -o -path ./var/cache/debconf -o -path ./tmp \
     -o -path ./var/cache/ldconfig \) -prune -o -print | grep -v -e '^./var/log/dpkg.log' \
-    -e '^./var/log/alternatives.log' | sort)
+    -e '^./var/log/alternatives.log' -e '^./etc/group-$' -e '^./etc/gshadow-$' | sort)
 }
 cp "$deb" "$root/tmp/"
 t=$(date +%s.%N)
@@ -111,6 +115,16 @@ check "man safed, man safectl readable" "$(zcat "$root/usr/share/man/man8/safed.
 check "bash completion parses and registers safectl" \
   "$(bash -c "complete() { [[ \$* == *safectl* ]] && exit 0; }; _init_completion() { :; }; source $root/usr/share/bash-completion/completions/safectl; exit 1" && echo 1 || echo 0)" ""
 
+gid=$(farm_gid "$root")
+check "group safefarm made by postinst (a system group)" "$([[ -n $gid && $gid -lt 1000 ]] && echo 1 || echo 0)" "gid ${gid:-none}"
+trees=("$root/etc/safefarm" "$root/var/lib/safefarm" "$root/var/log/safefarm")
+# Numbers: the root's group names are not the host's.
+dirs=$(stat -c '%a %u %g %n' "$root/etc/safefarm" "$root/etc/safefarm/modules" "$root/var/lib/safefarm" \
+  "$root/var/log/safefarm" | sed "s|$root||g")
+check "folders 0750 root:safefarm" "$([[ $(awk -v g="$gid" '$1 != "750" || $2 != "0" || $3 != g' <<<"$dirs") == "" ]] && echo 1 || echo 0)" "$(tr '\n' ' ' <<<"$dirs")"
+bad=$(perms_problems "$gid" "${trees[@]}" | sed "s|$root||g")
+check "installed: nothing others may read (issue 14)" "$([[ -z $bad ]] && echo 1 || echo 0)" "$(head -5 <<<"$bad" | tr '\n' ' ')"
+
 key=$root/etc/safefarm/cluster.key
 check "cluster key: regular file, mode 600, root, 32 bytes" \
   "$([[ -f $key && ! -L $key && $(stat -c '%a %U %G %s' "$key") == "600 root root 32" ]] && echo 1 || echo 0)" "$(stat -c '%a %U %G %s bytes' "$key")"
@@ -143,9 +157,16 @@ R safectl boot on -m nosuch >/dev/null 2>&1
 rc=$?
 check "safectl boot on|off|status" \
   "$([[ $s1 == "apache_farm: boot off (userconfig.xml)" && $s2 == "apache_farm: boot on (safectl boot)" && $f2 == on && $s3 == "apache_farm: boot off (safectl boot)" && $rc == 1 ]] && echo 1 || echo 0)" "$s1 | $s2 | $s3"
+# safectl boot under the loosest umask: the flag 0640, its folder 0750.
+R sh -c 'umask 000; safectl boot on -m apache_farm' >/dev/null 2>&1
+flag=$(stat -c '%a %u %g' "$root/var/lib/safefarm/boot" "$root/var/lib/safefarm/boot/apache_farm" 2>&1 | tr '\n' ' ')
+check "safectl boot (umask 000): folder 750, flag 640" "$([[ $flag == "750 0 $gid 640 0 $gid " ]] && echo 1 || echo 0)" "$flag"
 
 # --- upgrade: a higher version of the same package keeps what the admin set.
 echo '<!-- edited by the admin -->' >>"$root/etc/safefarm/cluster.xml"
+# What an older version left: folders 0755, files 0644 (scripts 0755),
+# root's group; the key 600. The upgrade's postinst must fix them.
+find "${trees[@]}" ! -type l ! -name cluster.key -exec chgrp root {} + -exec chmod go+rX {} +
 sed -i 's/^SAFED_OPTS=""/SAFED_OPTS="--xdp-mode skb"/' "$root/etc/default/safed"
 conf0=$(sha256sum <"$root/etc/safefarm/cluster.xml")
 mkdir -p "$work/up"
@@ -158,6 +179,8 @@ R apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--
 rc=$?
 echo "TIME upgrade=$(since "$t")s"
 check "upgrade to ${version}+test1" "$([[ $rc == 0 && $(R dpkg-query -W -f='${Version}' safefarm) == "${version}+test1" ]] && echo 1 || echo 0)" "$(tail -2 "$work/upgrade.log" | tr '\n' ' ')"
+bad=$(perms_problems "$gid" "${trees[@]}" | sed "s|$root||g")
+check "upgrade: 0644/0755 of an older version fixed" "$([[ -z $bad && $(stat -c '%a %U %G' "$key") == "600 root root" ]] && echo 1 || echo 0)" "$(head -5 <<<"$bad" | tr '\n' ' ') key $(stat -c '%a %U %G' "$key")"
 check "upgrade keeps cluster.xml, /etc/default/safed, the key, modules, boot flags" \
   "$([[ $(sha256sum <"$root/etc/safefarm/cluster.xml") == "$conf0" && $(sha256sum <"$key") == "$sum0" ]] && grep -q 'xdp-mode skb' "$root/etc/default/safed" && [[ -d $root/etc/safefarm/modules/apache_farm && -f $root/var/lib/safefarm/boot/apache_farm ]] && echo 1 || echo 0)" ""
 
@@ -179,6 +202,7 @@ for p in /etc/safefarm /var/lib/safefarm /var/log/safefarm /run/safefarm /usr/li
   [[ -e $root$p || -L $root$p ]] && left+=" $p"
 done
 check "purge: nothing of the package left" "$([[ -z $left ]] && echo 1 || echo 0)" "${left:-}"
+check "purge keeps the group safefarm (Debian's practice)" "$([[ $(farm_gid "$root") == "$gid" ]] && echo 1 || echo 0)" ""
 snapshot >"$work/after"
 extra=$(comm -13 "$work/before" "$work/after")
 check "purge: not one path more than before the install" "$([[ -z $extra ]] && echo 1 || echo 0)" "$(head -20 <<<"$extra" | tr '\n' ' ')"

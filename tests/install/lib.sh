@@ -99,3 +99,22 @@ in_root() { local root=$1; shift; chroot "$root" /usr/bin/env -i PATH=/usr/sbin:
 build_deb() {
   "$top/packaging/build-deb" "$1" | tail -1
 }
+
+# Issue 14: configuration, state and logs are root:safefarm, nothing for
+# others. farm_gid ROOT: the group's id in that root's /etc/group (empty
+# when it is missing). perms_problems GID DIR...: one line per path under
+# the folders that breaks the rule (a folder not 0750 root:GID; a file that
+# others may touch, that the group may write, not root's, or not of GID;
+# cluster.key and users.json stay root:root 0600), nothing when all holds.
+farm_gid() { awk -F: '$1 == "safefarm" {print $3}' "$1/etc/group"; }
+perms_problems() {
+  local gid=$1
+  shift
+  # No group: said, and every path still judged (no gid matches).
+  [[ -n $gid ]] || { echo "no group safefarm"; gid=2147483646; }
+  find "$@" -xdev ! -type l \( \
+    \( -type d \( ! -perm 0750 -o ! -group "$gid" \) \) -o \
+    \( \( -name cluster.key -o -name users.json \) ! -perm 0600 ! -perm 0400 \) -o \
+    \( ! -type d ! -name cluster.key ! -name users.json \( ! -group "$gid" -o -perm /g=w \) \) -o \
+    -perm /o=rwx -o ! -user 0 \) -printf '%m %U:%G %p\n'
+}

@@ -19,7 +19,9 @@
 #     package, copied to every node.
 # Checks: the module UP on the 3 nodes; every client answered through the
 # VIP, by all three nodes; a restart of safed (as systemd does it) is adopted
-# within the lease and every client is still answered; the package's prerm
+# within the lease and every client is still answered; nothing under
+# /etc/safefarm, /var/lib/safefarm, /var/log/safefarm others may read, after
+# the install and after the farm ran (issue 14); the package's prerm
 # (remove) stops the modules: no VIP, XDP program, pin, fdb entry or Apache
 # left. Prints the time of each step.
 #
@@ -82,6 +84,9 @@ if ! { in_root "$root" apt-get update -qq && in_root "$root" apt-get install -y 
 fi
 echo "TIME apt_install=$(since "$t")s"
 umount_root "$root" # each node mounts its own /proc
+gid=$(farm_gid "$root")
+bad=$(perms_problems "$gid" "$root/etc/safefarm" "$root/var/lib/safefarm" "$root/var/log/safefarm" | sed "s|$root||g")
+check "installed: 0750 root:safefarm, nothing for others" "$([[ -z $bad ]] && echo 1 || echo 0)" "$(head -5 <<<"$bad" | tr '\n' ' ')"
 
 # The unit, as systemd would run it: ExecStart, the bounding set, NNP.
 unit=$root/lib/systemd/system/safed.service
@@ -112,9 +117,12 @@ cat >"$work/cluster.xml" <<XML
 XML
 for i in 1 2 3; do
   d=$(node_dir "$i")
-  mkdir -p "$d/log" "$d/var" "$d/www" "$d/apachelog"
-  # The package's /etc/safefarm (key made by postinst: the same on every node).
+  mkdir -p "$d/www" "$d/apachelog"
+  # The package's folders as postinst made them (modes, group; the key: the
+  # same on every node).
   cp -a "$root/etc/safefarm" "$d/etc"
+  cp -a "$root/var/lib/safefarm" "$d/var"
+  cp -a "$root/var/log/safefarm" "$d/log"
   cp "$work/cluster.xml" "$d/etc/cluster.xml"
   echo "n$i" >"$d/www/whoami"
 done
@@ -307,6 +315,20 @@ survey "$work/s2"
 a=$(answered "$work/s2")
 check "after the restart: every client answered" "$([[ $a == "$CLIENTS" && $(count_of "$work/s2" n2) -gt 0 ]] && echo 1 || echo 0)" \
   "$a/$CLIENTS: n1=$(count_of "$work/s2" n1) n2=$(count_of "$work/s2" n2) n3=$(count_of "$work/s2" n3)"
+
+# What safed wrote while the farm ran (module.log, application.log, the
+# incarnation, the running mark, the module it installed): root:safefarm,
+# nothing for others, on every node (issue 14).
+bad="" written=1
+for i in 1 2 3; do
+  d=$(node_dir "$i")
+  for f in log/apache_farm/module.log log/apache_farm/application.log var/modules/apache_farm/incarnation \
+    var/modules/apache_farm/running etc/modules/apache_farm/bin/start_both; do
+    [[ -f $d/$f ]] || { written=0; bad+=" n$i: no $f"; }
+  done
+  bad+=$(perms_problems "$gid" "$d/etc" "$d/var" "$d/log" | sed "s|$work/||" | tr '\n' ' ')
+done
+check "after the farm ran: safed's files not world-readable" "$([[ $written == 1 && -z ${bad// /} ]] && echo 1 || echo 0)" "$(head -c 300 <<<"$bad")"
 
 # --- the package's prerm (remove) on every node: the modules stop, nothing stays
 # Run from each node's view; without systemd it asks safed (safectl stop).
