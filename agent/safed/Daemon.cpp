@@ -275,13 +275,8 @@ void Daemon::publishBoard() {
 // socket: ready.txt answers from the modules' state, /metrics from their
 // status.
 Result<void> Daemon::startHttp() {
-    http::HttpOptions o;
-    o.address = options_.httpAddress;
-    o.port = options_.httpPort;
-    o.webRoot = options_.webRoot;
-    o.usersFile = options_.usersFile.empty() ? options_.configDir + "/users.json" : options_.usersFile;
-    o.tlsCertFile = options_.tlsCert;
-    o.tlsKeyFile = options_.tlsKey;
+    http::HttpOptions o = options_.api;
+    if (o.usersFile.empty()) o.usersFile = options_.configDir + "/users.json";
     // Both answered on the transports' thread, from what the modules'
     // thread published (StatusBoard.h).
     metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] { return board_.statuses(); });
@@ -305,7 +300,7 @@ http::PeerSetup Daemon::peerSetup() {
     p.self = options_.node;
     // Read on the transports' thread: its own parse, not cluster_ (the
     // modules' thread's).
-    p.nodes = [file = options_.configDir + "/cluster.xml", port = options_.httpPort] {
+    p.nodes = [file = options_.configDir + "/cluster.xml", port = options_.api.port] {
         std::vector<http::PeerNode> out;
         auto parsed = config::parseClusterFile(file);
         if (!parsed.config || parsed.config->lans.empty()) return out;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+#include "http/HttpOptions.h"
+
 namespace safefarm::safed {
 
 struct Options {
@@ -26,11 +28,13 @@ struct Options {
     // RT priority starved the whole node (the lab's restart waits of 512-967
     // ms). 0: normal scheduling.
     int rtPriority = 10;
-    std::string httpAddress = "0.0.0.0";
-    uint16_t httpPort = 9010;
-    std::string usersFile;  // default: <config-dir>/users.json
-    std::string webRoot = "/usr/share/safefarm/web";
-    std::string tlsCert, tlsKey;  // PEM files: TLS when both are set
+    // Where the API listens, its files, TLS and limits (http/HttpOptions.h
+    // holds every default); usersFile "" means <config-dir>/users.json.
+    http::HttpOptions api = [] {
+        http::HttpOptions o;
+        o.usersFile.clear();
+        return o;
+    }();
 };
 
 }  // namespace safefarm::safed
