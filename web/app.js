@@ -286,6 +286,17 @@ function renderModuleState() {
   const s = state.status;
   const extra = [s.activity, s.reason].filter(Boolean).join(' — ');
   ui.moduleState.replaceChildren('Module on this node: ', stateBadge(s.state), extra ? ` ${extra}` : '');
+  // Peers with another cluster key or version (docs/design.md "Misconfigured peers").
+  const refused = (s.refused_peers || []).filter((p) => p.current);
+  if (s.blocked_by_misconfigured_peers || refused.length) {
+    const warn = document.createElement('div');
+    warn.className = 'refused-peers';
+    warn.setAttribute('role', 'alert');
+    const lines = refused.map((p) => `${p.name || 'node ' + p.id}${p.address ? ' (' + p.address + ')' : ''} refused: ${p.why} (${p.refused} datagrams)`);
+    if (s.blocked_by_misconfigured_peers) lines.unshift('This node takes no bucket: it hears refused peers.');
+    warn.textContent = lines.join(' · ');
+    ui.moduleState.append(warn);
+  }
 }
 
 function renderCluster() {

@@ -43,7 +43,8 @@ namespace safefarm::control {
     X(SF_DRAIN, "buckets drain to their new owners, or the drain is over")                                  \
     X(SF_PEER_MAC, "vmac_directed: a peer's MAC, heard from its heartbeats, is where relays to it go")      \
     X(SF_CONFIG, "the module's configuration was loaded or reloaded, or was refused")                       \
-    X(SF_COMMAND, "an operator's command arrived (safectl, the console): who and what")
+    X(SF_COMMAND, "an operator's command arrived (safectl, the console): who and what")                    \
+    X(SF_PEER_REFUSED, "a configured peer's heartbeats are refused (another cluster key, wire or bucket algorithm version): once per peer a minute")
 
 #define SAFEFARM_MESSAGE_ENUMERATOR(id, meaning) id,
 enum class MessageId : uint16_t { SAFEFARM_MESSAGE_IDS(SAFEFARM_MESSAGE_ENUMERATOR) };

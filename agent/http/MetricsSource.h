@@ -22,6 +22,14 @@ struct ScriptMetrics {
     uint64_t failures = 0;   // non-zero exit or killed
 };
 
+// A configured peer whose heartbeats this node refuses (another cluster
+// key, wire or bucket algorithm version).
+struct RefusedPeerMetrics {
+    std::string peer;    // its name in cluster.xml
+    std::string reason;  // "key", "wire_version", "bucket_algorithm"
+    uint64_t refused = 0;  // datagrams refused since safed started
+};
+
 struct ModuleMetrics {
     std::string module;
     std::string state;                                 // "STOP", "WAIT" or "UP"
@@ -30,6 +38,8 @@ struct ModuleMetrics {
     uint64_t viewChanges = 0;
     std::vector<CheckerMetrics> checkers;
     std::vector<ScriptMetrics> scripts;
+    std::vector<RefusedPeerMetrics> refusedPeers;
+    bool blockedByMisconfiguredPeers = false;  // takes no bucket because of them
 };
 
 struct MetricsSnapshot {

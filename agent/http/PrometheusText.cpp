@@ -91,6 +91,19 @@ std::string formatPrometheus(const MetricsSnapshot& s) {
         for (const auto& m : s.modules)
             emit({{"node", node}, {"module", m.module}}, static_cast<double>(m.viewChanges));
     });
+    w.family("safefarm_peer_refused_total", "counter",
+             "datagrams refused from a configured peer (another cluster key, wire or bucket algorithm version)",
+             [&](const Emit& emit) {
+                 for (const auto& m : s.modules)
+                     for (const auto& p : m.refusedPeers)
+                         emit({{"node", node}, {"module", m.module}, {"peer", p.peer}, {"reason", p.reason}},
+                              static_cast<double>(p.refused));
+             });
+    w.family("safefarm_blocked_by_misconfigured_peers", "gauge",
+             "1 if this node takes no bucket because it hears refused peers", [&](const Emit& emit) {
+                 for (const auto& m : s.modules)
+                     emit({{"node", node}, {"module", m.module}}, m.blockedByMisconfiguredPeers ? 1 : 0);
+             });
     w.family("safefarm_checker_up", "gauge", "1 if the checker's last check passed", [&](const Emit& emit) {
         for (const auto& m : s.modules)
             for (const auto& c : m.checkers)

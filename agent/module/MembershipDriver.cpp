@@ -131,6 +131,11 @@ std::chrono::nanoseconds MembershipDriver::leaseUntil() const {
     return membership_->leaseUntil(UdpTransport::monotonicNow());
 }
 
+std::vector<membership::RefusedPeer> MembershipDriver::refusedPeers() const {
+    if (!membership_) return {};
+    return membership_->refusedPeers(UdpTransport::monotonicNow());
+}
+
 void MembershipDriver::setTraffic(uint32_t connections, uint64_t packets) {
     if (membership_) membership_->setTraffic(connections, packets);
 }

@@ -43,6 +43,10 @@ public:
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override;
     void setMac(const Mac& mac) override;
     std::map<uint8_t, Mac> peerMacs() const override;
+    std::vector<membership::RefusedPeer> refusedPeers() const override;
+    bool blockedByMisconfiguredPeers() const override {
+        return membership_ && membership_->blockedByMisconfiguredPeers();
+    }
     bool joined() const override { return transport_ != nullptr && !leaving_; }
 
     const membership::Membership* state() const { return membership_.get(); }

@@ -9,6 +9,7 @@
 
 #include "common/Result.h"
 #include <map>
+#include <vector>
 
 #include "membership/Membership.h"
 #include "membership/View.h"
@@ -50,6 +51,11 @@ public:
     // relays to them.
     virtual void setMac(const Mac& mac) = 0;
     virtual std::map<uint8_t, Mac> peerMacs() const = 0;
+    // Configured peers whose datagrams are refused (another cluster key,
+    // wire version or bucket algorithm), and whether this node takes no
+    // bucket because of them (docs/design.md "Misconfigured peers").
+    virtual std::vector<membership::RefusedPeer> refusedPeers() const = 0;
+    virtual bool blockedByMisconfiguredPeers() const = 0;
 };
 
 }  // namespace safefarm::module

@@ -383,6 +383,17 @@ void Module::refreshPeerMacs() {
     install(false, true);
 }
 
+// A peer with another cluster key or version: said in the module log once
+// a minute per peer, and when this node stops or resumes taking buckets
+// because of them (docs/design.md "Misconfigured peers").
+void Module::reportRefusedPeers(nanoseconds t) {
+    if (!membership_) return;
+    for (const auto& line :
+         refusedReport_.update(membership_->refusedPeers(), membership_->blockedByMisconfiguredPeers(), plan_,
+                               paths_.name, t))
+        deps_.log('W', "SF_PEER_REFUSED", line);
+}
+
 // The hardware address the VIP is announced at.
 const Mac& Module::announcedMac() const { return plan_.mode == FARM_MODE_VMAC_DIRECTED ? myMac_ : plan_.vmac; }
 
@@ -414,6 +425,7 @@ void Module::armPulse() {
 void Module::pulse() {
     if (!dataPath_) return;
     nanoseconds t = now();
+    reportRefusedPeers(t);
     // A freeze (SIGSTOP, a stalled VM) longer than the lease: the others may
     // have taken this node's buckets already. Fence now and wait for a view
     // newer than the one held. If the stall was shorter than their detection
@@ -999,6 +1011,9 @@ nlohmann::json Module::status() const {
             {"nodes", nodes},
             {"verdicts", verdicts},
             {"view_changes", viewChanges_},
+            {"refused_peers", membership_ ? RefusedPeerReport::json(membership_->refusedPeers(), plan_)
+                                          : nlohmann::json::array()},
+            {"blocked_by_misconfigured_peers", membership_ && membership_->blockedByMisconfiguredPeers()},
             {"scripts", scripts},
             {"checkers", checkers}};
 }

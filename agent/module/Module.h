@@ -43,6 +43,7 @@
 #include "module/FarmPlan.h"
 #include "module/MembershipPort.h"
 #include "module/ModuleState.h"
+#include "module/RefusedPeerReport.h"
 #include "net/Announcer.h"
 #include "net/NetSetup.h"
 
@@ -144,6 +145,7 @@ private:
     void onView(const membership::View& view, bool quorate);
     void install(bool drain, bool keepTable = false);
     void refreshPeerMacs();
+    void reportRefusedPeers(std::chrono::nanoseconds t);
     const Mac& announcedMac() const;
     void maybeUp();
     void linkSettled();
@@ -192,6 +194,7 @@ private:
     std::string stopReason_;  // why a failure stopped the module
     Mac myMac_{};
     std::map<uint8_t, Mac> peerMacs_;  // vmac_directed: as installed in the data path
+    RefusedPeerReport refusedReport_;  // peers with another key or version: SF_PEER_REFUSED
     std::unique_ptr<DataPath> dataPath_;
     std::unique_ptr<MembershipPort> membership_;
     std::optional<std::string> oldArpAnnounce_;

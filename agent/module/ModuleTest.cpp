@@ -700,3 +700,37 @@ TEST_F(ModuleTest, StoppedHereTheOthersStateIsUnknown) {
     startUp();
     EXPECT_EQ(module_->status()["nodes"][1]["state"], "UP");
 }
+
+// A peer with another cluster key (issue 14): the operator is told in the
+// module log (SF_PEER_REFUSED, once a minute per peer, and when this node
+// stops and resumes taking buckets) and in the status (safectl status,
+// the console, /metrics read it).
+TEST_F(ModuleTest, ARefusedPeerIsToldInTheLogAndTheStatus) {
+    startUp();
+    membership::RefusedPeer p;
+    p.id = 2;
+    p.reason = membership::Refusal::Key;
+    p.count = 7;
+    p.current = true;
+    record_.refused = {p};
+    record_.blocked = true;
+    runFor(350ms);  // several pulses: one line for the peer, one for the block
+    auto count = [&](const std::string& text) {
+        int n = 0;
+        for (const auto& l : log_) n += l.find(text) != std::string::npos;
+        return n;
+    };
+    EXPECT_EQ(count("SF_PEER_REFUSED web: n2 (198.18.0.12) is refused: its heartbeats fail authentication"), 1);
+    EXPECT_EQ(count("SF_PEER_REFUSED web: takes no bucket"), 1);
+    auto s = module_->status();
+    ASSERT_EQ(s["refused_peers"].size(), 1u) << s.dump();
+    EXPECT_EQ(s["refused_peers"][0]["name"], "n2");
+    EXPECT_EQ(s["refused_peers"][0]["reason"], "key");
+    EXPECT_EQ(s["refused_peers"][0]["refused"], 7);
+    EXPECT_EQ(s["blocked_by_misconfigured_peers"], true);
+    record_.refused.clear();
+    record_.blocked = false;
+    runFor(150ms);
+    EXPECT_EQ(count("SF_PEER_REFUSED web: no refused peer is heard any more"), 1);
+    EXPECT_EQ(module_->status()["blocked_by_misconfigured_peers"], false);
+}

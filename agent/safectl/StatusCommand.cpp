@@ -37,11 +37,19 @@ std::string formatStatus(const nlohmann::json& arguments) {
         out += row(kModuleRow, field(m, "module", "?").c_str(), field(m, "state", "?").c_str(),
                    field(m, "epoch", "-").c_str(), extra.c_str());
         auto nodes = m.find("nodes");
-        if (nodes == m.end() || !nodes->is_array()) continue;
-        for (const auto& n : *nodes)
-            out += row(kNodeRow, field(n, "id", "?").c_str(), field(n, "name", "?").c_str(),
-                       field(n, "state", "?").c_str(), field(n, "buckets", "-").c_str(), share(n).c_str(),
-                       field(n, "connections", "-").c_str(), field(n, "packets", "-").c_str());
+        if (nodes != m.end() && nodes->is_array())
+            for (const auto& n : *nodes)
+                out += row(kNodeRow, field(n, "id", "?").c_str(), field(n, "name", "?").c_str(),
+                           field(n, "state", "?").c_str(), field(n, "buckets", "-").c_str(), share(n).c_str(),
+                           field(n, "connections", "-").c_str(), field(n, "packets", "-").c_str());
+        // Peers with another cluster key or version (docs/design.md "Misconfigured peers").
+        if (m.value("blocked_by_misconfigured_peers", false))
+            out += "  !! takes no bucket: it hears refused peers (fix their cluster.key or version)\n";
+        if (auto refused = m.find("refused_peers"); refused != m.end() && refused->is_array())
+            for (const auto& p : *refused)
+                if (p.value("current", false))
+                    out += "  !! " + field(p, "name", "?") + " " + field(p, "address", "") + " refused: " +
+                           field(p, "why", "?") + " (" + field(p, "refused", "?") + " datagrams)\n";
     }
     return out;
 }

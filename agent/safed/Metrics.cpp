@@ -28,6 +28,9 @@ http::ModuleMetrics moduleMetrics(const nlohmann::json& status) {
     if (field("verdicts").is_object())
         for (const auto& [name, packets] : field("verdicts").items()) m.packetsByVerdict[lower(name)] = packets.get<uint64_t>();
     m.viewChanges = status.value("view_changes", uint64_t{0});
+    for (const auto& p : field("refused_peers"))
+        m.refusedPeers.push_back({p.value("name", ""), p.value("reason", ""), p.value("refused", uint64_t{0})});
+    m.blockedByMisconfiguredPeers = status.value("blocked_by_misconfigured_peers", false);
     for (const auto& c : field("checkers"))
         m.checkers.push_back({c.value("ident", ""), c.value("ok", true), c.value("failures", uint64_t{0})});
     if (field("scripts").is_object())

@@ -16,6 +16,8 @@ public:
         std::map<uint8_t, membership::Membership::Traffic> peerTraffic;  // what the peers said
         Mac mac{};                                                       // what the module announced
         std::map<uint8_t, Mac> peerMacs;                                 // what the peers said
+        std::vector<membership::RefusedPeer> refused;                    // peers refused (another key...)
+        bool blocked = false;                                            // ...and this node takes no bucket
         int joins = 0;
         // What the peers confirm (leaseUntil): nullopt, an hour from now.
         std::optional<std::chrono::nanoseconds> lease;
@@ -46,6 +48,8 @@ public:
     std::map<uint8_t, membership::Membership::Traffic> peerTraffic() const override { return r_.peerTraffic; }
     void setMac(const Mac& mac) override { r_.mac = mac; }
     std::map<uint8_t, Mac> peerMacs() const override { return r_.peerMacs; }
+    std::vector<membership::RefusedPeer> refusedPeers() const override { return r_.refused; }
+    bool blockedByMisconfiguredPeers() const override { return r_.blocked; }
     std::chrono::nanoseconds restarting() override {
         r_.restarting = true;
         return r_.restartLease;

@@ -16,6 +16,8 @@ TEST(PrometheusText, FormatsEveryFamily) {
     m.viewChanges = 3;
     m.checkers = {{"apache_tcp", true, 2}};
     m.scripts = {{"start_both", 4, 1}};
+    m.refusedPeers = {{"node3", "key", 57}};
+    m.blockedByMisconfiguredPeers = true;
     s.modules.push_back(m);
 
     std::string expected =
@@ -35,6 +37,13 @@ TEST(PrometheusText, FormatsEveryFamily) {
         "# HELP safefarm_view_changes_total membership views installed\n"
         "# TYPE safefarm_view_changes_total counter\n"
         "safefarm_view_changes_total{node=\"node1\",module=\"farm\"} 3\n"
+        "# HELP safefarm_peer_refused_total datagrams refused from a configured peer (another cluster key, wire or "
+        "bucket algorithm version)\n"
+        "# TYPE safefarm_peer_refused_total counter\n"
+        "safefarm_peer_refused_total{node=\"node1\",module=\"farm\",peer=\"node3\",reason=\"key\"} 57\n"
+        "# HELP safefarm_blocked_by_misconfigured_peers 1 if this node takes no bucket because it hears refused peers\n"
+        "# TYPE safefarm_blocked_by_misconfigured_peers gauge\n"
+        "safefarm_blocked_by_misconfigured_peers{node=\"node1\",module=\"farm\"} 1\n"
         "# HELP safefarm_checker_up 1 if the checker's last check passed\n"
         "# TYPE safefarm_checker_up gauge\n"
         "safefarm_checker_up{node=\"node1\",module=\"farm\",checker=\"apache_tcp\"} 1\n"
