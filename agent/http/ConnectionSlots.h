@@ -10,9 +10,10 @@
 //     newcomer.
 // So a client (or 50 of them) can fill the server, but not keep anyone out:
 // `ready.txt`, /metrics and peer calls get a place as long as the places
-// are held by clients with more connections than theirs.
+// are held by clients with at least two more connections than theirs.
 //
-// Pure bookkeeping, no sockets; used on the io_context's thread only.
+// docs/design.md "The control API's connections". Pure bookkeeping, no
+// sockets; used on the io_context's thread only.
 #pragma once
 
 #include <cstddef>

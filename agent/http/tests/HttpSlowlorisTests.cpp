@@ -24,6 +24,18 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
+// A plain connection to the server on 127.0.0.1; -1 if refused.
+int connectLoopback(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) return fd;
+    ::close(fd);
+    return -1;
+}
+
 // Holds `count` connections spread over `sources`, each sending its header
 // a byte at a time, and reopens every one the server closes, until destroyed.
 class Slowloris {
@@ -139,12 +151,8 @@ TEST_F(HttpSlowlorisTest, ProbesAreAnsweredWhileFiftyAddressesHoldFiveHundredSlo
 // client still sends, for a while: that while used to restart at every
 // byte, so a client trickling bytes kept its place forever.
 TEST_F(HttpSlowlorisTest, TricklingAfterTheAnswerDoesNotKeepTheConnection) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server_->port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    int fd = connectLoopback(server_->port());
+    ASSERT_GE(fd, 0);
     std::string req = "GET /var/modules/farm/ready.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
     ASSERT_EQ(::send(fd, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
     auto start = Clock::now();
@@ -172,12 +180,8 @@ protected:
 };
 
 TEST_F(HttpHeaderDeadlineTest, AHeaderSentAByteAtATimeIsCutAtItsDeadline) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(server_->port());
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0);
+    int fd = connectLoopback(server_->port());
+    ASSERT_GE(fd, 0);
     std::string head = "GET /var/modules/farm/ready.txt HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaa";
     auto start = Clock::now();
     bool closed = false;
