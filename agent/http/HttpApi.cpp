@@ -177,9 +177,19 @@ HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRe
       warnings_(hooks_.clock, std::chrono::seconds(10)),
       files_(options_.webRoot) {
     auto peers = hooks_.peers;
-    if (!peers.transport && !peers.key.empty()) {
-        transport_ = makeBeastTransport(executor_, !options_.tlsCertFile.empty() && !options_.tlsKeyFile.empty());
-        peers.transport = transport_.get();
+    if (peers.key.size() >= 16) {
+        auto identity = PeerIdentity::fromClusterKey(peers.key);
+        auto client = identity ? peerClientContext(identity.value()) : identity.error();
+        if (client) {
+            identity_ = identity.value();
+            if (!peers.transport) {
+                transport_ = makeBeastTransport(executor_, client.value());
+                peers.transport = transport_.get();
+            }
+        } else {
+            peers.key.clear();
+            peers.keyProblem = client.error().message();
+        }
     }
     relay_ = std::make_unique<PeerRelay>(executor_, std::move(peers), registry_);
 }
@@ -256,6 +266,8 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
     std::string path(target.substr(0, qm));
     std::string query(qm == std::string_view::npos ? std::string_view() : target.substr(qm + 1));
     try {
+        if (!peer.tls && servesTls() && !plainAllowed(path))
+            return respond(toHttps(req));
         if (path == "/api/openapi.json") {
             if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
             return respond(textResponse(200, "application/json", openApiDocument(registry_, roles_).dump(2)));
@@ -279,6 +291,31 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
         spdlog::error("http: {} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
         respond(errorResponse(500, "internal error (safed's log says more)"));
     }
+}
+
+// With TLS, plain HTTP answers only what health checks and Prometheus read
+// without credentials; the rest is sent to https (a password or a session
+// cookie must not travel in clear, and a console opened on http:// finds
+// its way).
+bool HttpApi::servesTls() const { return !options_.tlsCertFile.empty() && !options_.tlsKeyFile.empty(); }
+
+bool HttpApi::plainAllowed(std::string_view path) const {
+    constexpr std::string_view kModules = "/var/modules/", kReady = "/ready.txt";
+    if (path.starts_with(kModules) && path.ends_with(kReady)) return true;
+    return path == "/metrics" && !options_.metricsNeedAuth;
+}
+
+HttpResponse HttpApi::toHttps(const HttpRequest& req) const {
+    auto host = req[field::host];
+    bool fine = !host.empty() && host.size() <= 255;
+    for (char c : host)
+        fine = fine && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                        c == '[' || c == ']');
+    if (!fine) return errorResponse(400, "this API speaks HTTPS only (plain HTTP: ready.txt and /metrics)");
+    auto res = errorResponse(308, "this API speaks HTTPS: use https://" + std::string(host) +
+                                      std::string(req.target()));
+    res.set(field::location, "https://" + std::string(host) + std::string(req.target()));
+    return res;
 }
 
 // A login is checked before its body is parsed (the server capped it at
@@ -476,10 +513,18 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
 // caller's login there; the role is checked here again all the same.
 void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const Peer& peer, Respond respond) {
     if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
+    if (peer.peerChannel.empty()) {
+        if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
+            spdlog::warn("http: peer call from {} refused: not on the cluster's TLS channel{}", peer.address,
+                         heldBack(held));
+        return respond(errorResponse(401, "a peer call is taken only over the cluster's TLS channel (a safed older "
+                                          "than this one calls over plain HTTP: upgrade it)"));
+    }
     auto header = req.find(kPeerHeader);
     if (header == req.end()) return respond(errorResponse(401, "a peer call needs its X-Safefarm-Peer signature"));
     std::string target = "POST " + std::string(kPeerCommandsPrefix) + name;
-    auto claims = relay_->verify(std::string_view(header->value().data(), header->value().size()), target, req.body());
+    auto claims = relay_->verify(std::string_view(header->value().data(), header->value().size()), target, req.body(),
+                                 peer.peerChannel);
     if (!claims) {
         if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
             spdlog::warn("http: peer call from {} refused: {}{}", peer.address, claims.error().message(), heldBack(held));

@@ -46,6 +46,7 @@
 #include "http/HttpHooks.h"
 #include "http/HttpOptions.h"
 #include "http/LoginThrottle.h"
+#include "http/PeerTls.h"
 #include "http/SessionStore.h"
 #include "http/StaticFiles.h"
 #include "http/UserStore.h"
@@ -67,6 +68,10 @@ inline constexpr const char* kSessionCookie = "safefarm_session";
 struct Peer {
     std::string address;  // the client's IP, for the login throttle and the audit log
     bool tls = false;
+    // The connection's channelBinding() when it is the cluster's TLS channel
+    // (the caller showed the cluster's certificate, PeerTls.h); "" otherwise.
+    // Only such a connection may carry a peer call.
+    std::string peerChannel;
 };
 
 class HttpApi {
@@ -82,6 +87,9 @@ public:
     // Replaces the users; sessions of users no longer there end.
     void setUsers(UserStore users);
     CommandRoles& roles() { return roles_; }
+    // The cluster's TLS identity (from hooks.peers.key), or null without a
+    // key: HttpServer answers peer connections with it.
+    std::shared_ptr<const PeerIdentity> peerIdentity() const { return identity_; }
 
     void handle(HttpRequest request, const Peer& peer, Respond respond);
 
@@ -103,6 +111,9 @@ private:
     void ready(const std::string& module, const HttpRequest& req, Respond respond);
     void staticFile(const std::string& path, const HttpRequest& req, Respond respond);
     std::string dummyHash() const;
+    bool servesTls() const;
+    bool plainAllowed(std::string_view path) const;
+    HttpResponse toHttps(const HttpRequest& req) const;
 
     boost::asio::any_io_executor executor_;
     const control::CommandRegistry& registry_;
@@ -114,6 +125,7 @@ private:
     LoginThrottle throttle_;
     WarnLimiter warnings_;  // what an unauthenticated sender can make us log: a line per sender per 10 s
     StaticFiles files_;
+    std::shared_ptr<const PeerIdentity> identity_;
     std::unique_ptr<PeerTransport> transport_;  // when hooks_.peers brings none
     std::unique_ptr<PeerRelay> relay_;
     boost::asio::thread_pool hasher_{1};

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -26,6 +27,7 @@
 
 #include "http/ConnectionSlots.h"
 #include "http/HttpApi.h"
+#include "http/PeerTls.h"
 
 namespace safefarm::http {
 
@@ -78,15 +80,18 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
 public:
+    // buffer: what was read before the connection knew it was TLS or not.
     template <class... Args>
     Connection(std::weak_ptr<HttpApi> api, Limits limits, std::string address,
-               std::weak_ptr<ConnectionSlots> slots, ConnectionSlots::Id id, Args&&... args)
+               std::weak_ptr<ConnectionSlots> slots, ConnectionSlots::Id id, beast::flat_buffer buffer,
+               Args&&... args)
         : stream_(std::forward<Args>(args)...),
           api_(std::move(api)),
           limits_(limits),
           slots_(std::move(slots)),
           id_(id),
-          born_(std::chrono::steady_clock::now()) {
+          born_(std::chrono::steady_clock::now()),
+          buffer_(std::move(buffer)) {
         peer_.address = std::move(address);
         peer_.tls = kTls;
     }
@@ -96,11 +101,16 @@ public:
 
     void start() {
         if constexpr (kTls) {
-            lowest().expires_after(limits_.headerTimeout);
-            stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](beast::error_code e) {
-                if (e) return self->close();
-                self->readRequest();
-            });
+            // The deadline of the first header, set when the connection was
+            // accepted, covers the handshake too.
+            stream_.async_handshake(ssl::stream_base::server, buffer_.data(),
+                                    [self = this->shared_from_this()](beast::error_code e, std::size_t used) {
+                                        if (e) return self->close();
+                                        self->buffer_.consume(used);
+                                        SSL* ssl = self->stream_.native_handle();
+                                        if (isPeerChannel(ssl)) self->peer_.peerChannel = channelBinding(ssl);
+                                        self->readRequest();
+                                    });
         } else {
             readRequest();
         }
@@ -244,8 +254,8 @@ private:
     std::weak_ptr<ConnectionSlots> slots_;
     ConnectionSlots::Id id_;
     std::chrono::steady_clock::time_point born_;
-    Peer peer_;
     beast::flat_buffer buffer_;
+    Peer peer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::size_t bodyLimit_ = 0;  // of the request being read
     std::shared_ptr<HttpResponse> res_;
@@ -254,6 +264,70 @@ private:
     bool head_ = false;
     std::array<char, 4096> drain_{};
     std::size_t lingered_ = 0;
+};
+
+using Connections = std::map<ConnectionSlots::Id, std::weak_ptr<ConnectionBase>>;
+
+// A new connection, before we know whether it speaks TLS (its first byte
+// says: a ClientHello starts with 0x16): browsers, curl and the other nodes
+// all come to one port. The first header's deadline runs from here.
+class Detector : public ConnectionBase, public std::enable_shared_from_this<Detector> {
+public:
+    Detector(std::weak_ptr<HttpApi> api, Limits limits, std::string address, std::weak_ptr<ConnectionSlots> slots,
+             ConnectionSlots::Id id, tcp::socket socket, std::shared_ptr<ssl::context> tls,
+             std::weak_ptr<Connections> connections)
+        : api_(std::move(api)),
+          limits_(limits),
+          address_(std::move(address)),
+          slots_(std::move(slots)),
+          id_(id),
+          stream_(std::move(socket)),
+          tls_(std::move(tls)),
+          connections_(std::move(connections)) {}
+    ~Detector() override {
+        if (!handedOff_)
+            if (auto s = slots_.lock()) s->release(id_);
+    }
+
+    void start() {
+        stream_.expires_after(limits_.headerTimeout);
+        if (!tls_) return handOff(false);
+        beast::async_detect_ssl(stream_, buffer_, [self = shared_from_this()](beast::error_code ec, bool isTls) {
+            if (ec) return self->close();
+            self->handOff(isTls);
+        });
+    }
+
+    void close() override { stream_.close(); }
+
+private:
+    void handOff(bool isTls) {
+        std::shared_ptr<ConnectionBase> c;
+        handedOff_ = true;
+        if (isTls) {
+            auto t = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(
+                api_, limits_, address_, slots_, id_, std::move(buffer_), std::move(stream_), *tls_);
+            c = t;
+            t->start();
+        } else {
+            auto p = std::make_shared<Connection<beast::tcp_stream>>(api_, limits_, address_, slots_, id_,
+                                                                      std::move(buffer_), std::move(stream_));
+            c = p;
+            p->start();
+        }
+        if (auto all = connections_.lock()) (*all)[id_] = c;
+    }
+
+    std::weak_ptr<HttpApi> api_;
+    Limits limits_;
+    std::string address_;
+    std::weak_ptr<ConnectionSlots> slots_;
+    ConnectionSlots::Id id_;
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::shared_ptr<ssl::context> tls_;
+    std::weak_ptr<Connections> connections_;
+    bool handedOff_ = false;
 };
 
 }  // namespace
@@ -275,31 +349,43 @@ struct HttpServer::Impl {
     std::shared_ptr<HttpApi> api;
     tcp::acceptor acceptor;
     asio::steady_timer retry;
-    std::optional<ssl::context> tls;
+    // The TLS front: the API's certificate (or none), and the cluster's
+    // behind the peer server name (PeerTls.h). Null: plain HTTP only.
+    std::shared_ptr<ssl::context> tls;
+    std::shared_ptr<ssl::context> peerTls;
     // Who holds a place (shared with the connections as weak pointers, as the API).
     std::shared_ptr<ConnectionSlots> slots;
-    std::map<ConnectionSlots::Id, std::weak_ptr<ConnectionBase>> connections;
+    std::shared_ptr<Connections> connections = std::make_shared<Connections>();
     ConnectionSlots::Id nextId = 0;
     uint16_t port = 0;
 };
 
 Result<void> HttpServer::Impl::loadTls() {
-    if (options.tlsCertFile.empty() && options.tlsKeyFile.empty()) return success();
-    if (options.tlsCertFile.empty() || options.tlsKeyFile.empty())
+    if (options.tlsCertFile.empty() != options.tlsKeyFile.empty())
         return badInput("TLS needs both a certificate file and a key file");
-    ssl::context ctx(ssl::context::tls_server);
+    auto identity = api->peerIdentity();
+    if (options.tlsCertFile.empty() && !identity) return success();
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     // TLS 1.2 and later only; no compression (CRIME).
-    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
-                    ssl::context::single_dh_use);
-    boost::system::error_code ec;
-    ctx.use_certificate_chain_file(options.tlsCertFile, ec);
-    if (ec) return badInput("TLS certificate " + options.tlsCertFile + ": " + ec.message());
-    ctx.use_private_key_file(options.tlsKeyFile, ssl::context::pem, ec);
-    if (ec) return badInput("TLS key " + options.tlsKeyFile + ": " + ec.message());
-    if (SSL_CTX_check_private_key(ctx.native_handle()) != 1)
-        return badInput("TLS key " + options.tlsKeyFile + " does not match " + options.tlsCertFile);
-    tls.emplace(std::move(ctx));
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                     ssl::context::single_dh_use);
+    if (!options.tlsCertFile.empty()) {
+        boost::system::error_code ec;
+        ctx->use_certificate_chain_file(options.tlsCertFile, ec);
+        if (ec) return badInput("TLS certificate " + options.tlsCertFile + ": " + ec.message());
+        ctx->use_private_key_file(options.tlsKeyFile, ssl::context::pem, ec);
+        if (ec) return badInput("TLS key " + options.tlsKeyFile + ": " + ec.message());
+        if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+            return badInput("TLS key " + options.tlsKeyFile + " does not match " + options.tlsCertFile);
+    }
+    if (identity) {
+        auto peer = peerServerContext(identity);
+        if (!peer) return peer.error();
+        peerTls = peer.value();
+        routePeerServerName(*ctx, *peerTls);
+    }
+    tls = std::move(ctx);
     return success();
 }
 
@@ -315,7 +401,7 @@ void HttpServer::Impl::acceptNext() {
             return;
         }
         closeOnExec(socket.native_handle());
-        std::erase_if(connections, [](const auto& c) { return c.second.expired(); });
+        std::erase_if(*connections, [](const auto& c) { return c.second.expired(); });
         boost::system::error_code epError;
         auto ep = socket.remote_endpoint(epError);
         if (epError) {
@@ -334,24 +420,15 @@ void HttpServer::Impl::acceptNext() {
             return acceptNext();
         }
         if (admission.evict) {
-            if (auto it = connections.find(*admission.evict); it != connections.end()) {
+            if (auto it = connections->find(*admission.evict); it != connections->end()) {
                 if (auto victim = it->second.lock()) victim->close();
-                connections.erase(it);
+                connections->erase(it);
             }
         }
-        Limits limits(options);
-        std::shared_ptr<ConnectionBase> c;
-        if (tls) {
-            auto t = std::make_shared<Connection<beast::ssl_stream<beast::tcp_stream>>>(api, limits, address, slots, id,
-                                                                                        std::move(socket), *tls);
-            c = t;
-            t->start();
-        } else {
-            auto p = std::make_shared<Connection<beast::tcp_stream>>(api, limits, address, slots, id, std::move(socket));
-            c = p;
-            p->start();
-        }
-        connections[id] = c;
+        auto d = std::make_shared<Detector>(api, Limits(options), address, slots, id, std::move(socket), tls,
+                                            connections);
+        (*connections)[id] = d;
+        d->start();
         acceptNext();
     });
 }
@@ -389,7 +466,11 @@ Result<void> HttpServer::start() {
         return osError(ec.value(), "listening on " + where);
     }
     impl_->port = acceptor.local_endpoint().port();
-    spdlog::info("http: control API on {} port {}{}", o.address, impl_->port, impl_->tls ? " (TLS)" : "");
+    spdlog::info("http: control API on {} port {}{}{}", o.address, impl_->port,
+                 o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
+                 impl_->peerTls ? ", calls between nodes over TLS as the cluster " +
+                                      impl_->api->peerIdentity()->fingerprint().substr(0, 16)
+                                : ", no calls between nodes (no cluster key)");
     impl_->acceptNext();
     return success();
 }
@@ -398,9 +479,12 @@ void HttpServer::stop() {
     boost::system::error_code ignored;
     impl_->acceptor.close(ignored);
     impl_->retry.cancel();
-    for (auto& [id, w] : impl_->connections)
+    // A copy: a detector closed here may hand off (and write the map) later,
+    // but never while we walk it.
+    auto all = *impl_->connections;
+    for (auto& [id, w] : all)
         if (auto c = w.lock()) c->close();
-    impl_->connections.clear();
+    impl_->connections->clear();
 }
 
 uint16_t HttpServer::port() const { return impl_->port; }

@@ -18,8 +18,10 @@ long long unixSeconds(std::chrono::system_clock::time_point t) {
 }
 
 // Every field on its own line: no field can run into the next.
-std::string requestText(const PeerClaims& c, std::string_view target, std::string_view body) {
-    std::string s = "safefarm-peer-v1\n";
+std::string requestText(const PeerClaims& c, std::string_view target, std::string_view body,
+                        std::string_view channel) {
+    std::string s = "safefarm-peer-v2\n";
+    s.append(channel).push_back('\n');
     for (std::string_view f : {std::string_view(c.from), std::string_view(c.to), std::string_view(c.user),
                                std::string_view(roleName(c.role))})
         s.append(f).push_back('\n');
@@ -52,18 +54,22 @@ std::string PeerAuth::mac(std::string_view data) const {
     return toHex(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
-std::string PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body) const {
+std::string PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,
+                           std::string_view channel) const {
     c.time = unixSeconds(clock_());
     c.nonce = randomHex(16);
-    return "v1;from=" + c.from + ";to=" + c.to + ";user=" + c.user + ";role=" + roleName(c.role) +
-           ";t=" + std::to_string(c.time) + ";nonce=" + c.nonce + ";sig=" + mac(requestText(c, target, body));
+    return "v2;from=" + c.from + ";to=" + c.to + ";user=" + c.user + ";role=" + roleName(c.role) +
+           ";t=" + std::to_string(c.time) + ";nonce=" + c.nonce + ";sig=" + mac(requestText(c, target, body, channel));
 }
 
 Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view self, std::string_view target,
-                                    std::string_view body) {
+                                    std::string_view body, std::string_view channel) {
     std::map<std::string, std::string, std::less<>> f;
-    if (!header.starts_with("v1;")) return badInput("peer call: not a v1 signature");
-    header.remove_prefix(3);
+    if (header.starts_with("v1;"))
+        return badInput("peer call: a v1 signature (a safed older than this one, calling over plain HTTP); "
+                        "upgrade it, calls between nodes are TLS now");
+    if (!header.starts_with("v2;")) return badInput("peer call: not a v2 signature");
+    header.remove_prefix(3);  // "v2;"
     while (!header.empty()) {
         auto semi = header.find(';');
         auto pair = header.substr(0, semi);
@@ -92,8 +98,10 @@ Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view se
         return badInput("peer call: malformed time");
     }
     // The signature first: nothing else is believed from a stranger.
-    if (!constantTimeEqual(mac(requestText(c, target, body)), f["sig"]))
-        return badInput("peer call: bad signature (not signed with this cluster's key)");
+    if (channel.empty()) return badInput("peer call: not on the cluster's TLS channel");
+    if (!constantTimeEqual(mac(requestText(c, target, body, channel)), f["sig"]))
+        return badInput("peer call: bad signature (not signed with this cluster's key, or for another "
+                        "connection: a recorded call replayed)");
     if (c.to != self) return badInput("peer call: meant for " + c.to + ", this is " + std::string(self));
     long long now = unixSeconds(clock_()), skew = now - c.time;
     if (skew > window_.count() || -skew > window_.count())

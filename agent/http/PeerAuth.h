@@ -6,10 +6,13 @@
 // signature, that it is the node named, that the time is within the window
 // (the nodes keep their clocks in step, as NTP does) and that the nonce is
 // new, so a captured call can be replayed neither later, nor to another
-// node. The answer is signed over the same nonce: a forged answer is not
-// believed either.
+// node. The signature also covers the TLS connection the call travels on
+// (its RFC 5705 exporter, PeerTls.h): a call is good on that connection
+// only, so a recording replayed after the receiver restarted (its nonces
+// forgotten) is refused too. The answer is signed over the same nonce: a
+// forged answer is not believed either.
 //
-//   X-Safefarm-Peer: v1;from=n1;to=n2;user=adm;role=admin;t=1764383000;nonce=<32 hex>;sig=<64 hex>
+//   X-Safefarm-Peer: v2;from=n1;to=n2;user=adm;role=admin;t=1764383000;nonce=<32 hex>;sig=<64 hex>
 //   X-Safefarm-Peer-Reply: <64 hex>
 #pragma once
 
@@ -48,12 +51,14 @@ public:
              std::chrono::seconds window = std::chrono::seconds(60));
 
     // Fills claims.time and claims.nonce; returns the X-Safefarm-Peer value
-    // for a request of `target` (method and path) carrying `body`.
-    std::string sign(PeerClaims& claims, std::string_view target, std::string_view body) const;
-    // The claims if the header is well formed, signed with our key, for
-    // `self`, within the window, and never seen; else why not.
+    // for a request of `target` (method and path) carrying `body` on the
+    // connection whose channelBinding() is `channel`.
+    std::string sign(PeerClaims& claims, std::string_view target, std::string_view body,
+                     std::string_view channel) const;
+    // The claims if the header is well formed, signed with our key for this
+    // connection, for `self`, within the window, and never seen; else why not.
     Result<PeerClaims> verify(std::string_view header, std::string_view self, std::string_view target,
-                              std::string_view body);
+                              std::string_view body, std::string_view channel);
 
     std::string signReply(std::string_view nonce, unsigned status, std::string_view body) const;
     bool verifyReply(std::string_view signature, std::string_view nonce, unsigned status,

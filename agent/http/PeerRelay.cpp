@@ -15,7 +15,7 @@ using nlohmann::json;
 PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup,
                      const control::CommandRegistry& registry)
     : executor_(std::move(executor)), setup_(std::move(setup)), registry_(registry) {
-    if (setup_.key.size() >= 16) auth_ = std::make_unique<PeerAuth>(setup_.key, setup_.wallClock);
+    if (setup_.key.size() >= 16) auth_ = std::make_shared<PeerAuth>(setup_.key, setup_.wallClock);
 }
 
 std::optional<std::string> PeerRelay::unavailable() const {
@@ -53,10 +53,15 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
     c.node = node;
     c.target = std::string(kPeerCommandsPrefix) + request.command;
     c.body = control::toJson(request).dump();
-    c.headers.emplace_back(kPeerHeader, auth_->sign(claims, "POST " + c.target, c.body));
     c.timeout = readOnly ? setup_.readTimeout : setup_.actionTimeout;
-    auto nonce = claims.nonce;
-    auto* auth = auth_.get();
+    // Signed by the transport once the TLS connection is up (the signature
+    // covers it); the nonce is kept to check the answer's signature.
+    auto signedClaims = std::make_shared<PeerClaims>(std::move(claims));
+    // Shared: the transport may sign after the relay is gone (a server being stopped).
+    std::shared_ptr<const PeerAuth> auth = auth_;
+    c.sign = [auth, signedClaims, target = "POST " + c.target, body = c.body](std::string_view channel) {
+        return auth->sign(*signedClaims, target, body, channel);
+    };
     std::weak_ptr<int> alive = alive_;
     setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
         if (alive.expired()) return;
@@ -69,7 +74,7 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
         unsigned status = res.result_int();
         auto sig = res.find(kPeerReplyHeader);
         if (sig == res.end() || !auth->verifyReply(std::string_view(sig->value().data(), sig->value().size()),
-                                                   nonce, status, res.body())) {
+                                                   signedClaims->nonce, status, res.body())) {
             // Its refusal of our signature is unsigned (it could not check
             // ours): say what it said, but believe nothing else.
             auto j = json::parse(res.body(), nullptr, false);
@@ -152,9 +157,10 @@ void PeerRelay::callAll(const Identity& who, const control::Request& request, bo
     });
 }
 
-Result<PeerClaims> PeerRelay::verify(std::string_view signature, std::string_view target, std::string_view body) {
+Result<PeerClaims> PeerRelay::verify(std::string_view signature, std::string_view target, std::string_view body,
+                                     std::string_view channel) {
     if (auto why = unavailable()) return badInput(*why);
-    return auth_->verify(signature, setup_.self, target, body);
+    return auth_->verify(signature, setup_.self, target, body, channel);
 }
 
 std::string PeerRelay::signReply(std::string_view nonce, unsigned status, std::string_view body) const {

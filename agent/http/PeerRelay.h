@@ -67,8 +67,10 @@ public:
     void gatherAll(const Identity& who, const control::Request& request, bool readOnly,
                    std::function<void(std::vector<NodeReply>)> done);
 
-    // The receiving side: the claims of a signed call, or why it is refused.
-    Result<PeerClaims> verify(std::string_view signature, std::string_view target, std::string_view body);
+    // The receiving side: the claims of a call signed for the connection
+    // whose channelBinding() is `channel`, or why it is refused.
+    Result<PeerClaims> verify(std::string_view signature, std::string_view target, std::string_view body,
+                              std::string_view channel);
     std::string signReply(std::string_view nonce, unsigned status, std::string_view body) const;
 
 private:
@@ -78,7 +80,7 @@ private:
     boost::asio::any_io_executor executor_;
     PeerSetup setup_;
     const control::CommandRegistry& registry_;
-    std::unique_ptr<PeerAuth> auth_;
+    std::shared_ptr<PeerAuth> auth_;
     // Answers that arrive after the relay is gone (a peer's answer to a
     // server being stopped) find this expired and are dropped.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);

@@ -11,8 +11,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <optional>
-#include <type_traits>
+#include "http/PeerAuth.h"
+#include "http/PeerTls.h"
 
 namespace safefarm::http {
 
@@ -24,14 +24,13 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-template <class Stream>
-class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
-    static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
-
+// One call: connect, TLS as the cluster (PeerTls.h), sign for this
+// connection, send, read the answer.
+class Exchange : public std::enable_shared_from_this<Exchange> {
 public:
-    template <class... Args>
-    Exchange(PeerCall call, PeerDone done, std::size_t maxReply, Args&&... args)
-        : stream_(std::forward<Args>(args)...), call_(std::move(call)), done_(std::move(done)) {
+    Exchange(PeerCall call, PeerDone done, std::size_t maxReply, asio::any_io_executor executor,
+             std::shared_ptr<ssl::context> tls)
+        : tls_(std::move(tls)), stream_(executor, *tls_), call_(std::move(call)), done_(std::move(done)) {
         parser_.body_limit(maxReply);
     }
 
@@ -41,7 +40,7 @@ public:
         if (ec) return fail("address '" + call_.node.address + "': " + ec.message());
         lowest().expires_after(call_.timeout);
         lowest().async_connect(tcp::endpoint(address, call_.node.port),
-                               [self = this->shared_from_this()](beast::error_code e) {
+                               [self = shared_from_this()](beast::error_code e) {
                                    if (e) return self->fail("connect: " + e.message());
                                    // Not inherited by the scripts safed starts.
                                    int fd = self->lowest().socket().native_handle();
@@ -54,14 +53,17 @@ private:
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
     void handshake() {
-        if constexpr (kTls) {
-            stream_.async_handshake(ssl::stream_base::client, [self = this->shared_from_this()](beast::error_code e) {
-                if (e) return self->fail("TLS handshake: " + e.message());
-                self->write();
-            });
-        } else {
-            write();
-        }
+        // The name that makes the other node answer as the cluster.
+        if (SSL_set_tlsext_host_name(stream_.native_handle(), kPeerServerName) != 1)
+            return fail("TLS: cannot set the server name");
+        stream_.async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code e) {
+            if (e && SSL_get_verify_result(self->stream_.native_handle()) == X509_V_ERR_CERT_REJECTED)
+                return self->fail("TLS handshake: its certificate is not this cluster's (another cluster.key?)");
+            if (e)
+                return self->fail("TLS handshake: " + e.message() +
+                                  " (a safed older than this one, or another cluster.key?)");
+            self->write();
+        });
     }
 
     void write() {
@@ -72,10 +74,15 @@ private:
         req_.set(bhttp::field::content_type, "application/json");
         req_.set(bhttp::field::user_agent, "safed-peer");
         for (const auto& [k, v] : call_.headers) req_.set(k, v);
+        if (call_.sign) {
+            auto channel = channelBinding(stream_.native_handle());
+            if (channel.empty()) return fail("TLS: no keying material to sign the call with");
+            req_.set(kPeerHeader, call_.sign(channel));
+        }
         req_.body() = call_.body;
         req_.keep_alive(false);
         req_.prepare_payload();
-        bhttp::async_write(stream_, req_, [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+        bhttp::async_write(stream_, req_, [self = shared_from_this()](beast::error_code e, std::size_t) {
             if (e) return self->fail("sending: " + e.message());
             bhttp::async_read(self->stream_, self->buffer_, self->parser_,
                               [self](beast::error_code e2, std::size_t) {
@@ -98,7 +105,8 @@ private:
                             "): " + what});
     }
 
-    Stream stream_;
+    std::shared_ptr<ssl::context> tls_;  // outlives the stream
+    beast::ssl_stream<beast::tcp_stream> stream_;
     PeerCall call_;
     PeerDone done_;
     beast::flat_buffer buffer_;
@@ -108,34 +116,24 @@ private:
 
 class BeastTransport : public PeerTransport {
 public:
-    BeastTransport(asio::any_io_executor executor, bool tls, std::size_t maxReply)
-        : executor_(std::move(executor)), maxReply_(maxReply) {
-        if (tls) {
-            tls_.emplace(ssl::context::tls_client);
-            tls_->set_verify_mode(ssl::verify_none);
-        }
-    }
+    BeastTransport(asio::any_io_executor executor, std::shared_ptr<ssl::context> tls, std::size_t maxReply)
+        : executor_(std::move(executor)), tls_(std::move(tls)), maxReply_(maxReply) {}
 
     void post(PeerCall call, PeerDone done) override {
-        if (tls_)
-            std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(std::move(call), std::move(done),
-                                                                              maxReply_, executor_, *tls_)
-                ->start();
-        else
-            std::make_shared<Exchange<beast::tcp_stream>>(std::move(call), std::move(done), maxReply_, executor_)
-                ->start();
+        std::make_shared<Exchange>(std::move(call), std::move(done), maxReply_, executor_, tls_)->start();
     }
 
 private:
     asio::any_io_executor executor_;
+    std::shared_ptr<ssl::context> tls_;
     std::size_t maxReply_;
-    std::optional<ssl::context> tls_;
 };
 
 }  // namespace
 
-std::unique_ptr<PeerTransport> makeBeastTransport(asio::any_io_executor executor, bool tls, std::size_t maxReply) {
-    return std::make_unique<BeastTransport>(std::move(executor), tls, maxReply);
+std::unique_ptr<PeerTransport> makeBeastTransport(asio::any_io_executor executor, std::shared_ptr<ssl::context> tls,
+                                                  std::size_t maxReply) {
+    return std::make_unique<BeastTransport>(std::move(executor), std::move(tls), maxReply);
 }
 
 }  // namespace safefarm::http

@@ -1,10 +1,11 @@
 // How one node's control API reaches another's: an HTTP POST to the peer's
-// port 9010, plain or TLS, the whole exchange bounded in time. Behind an
-// interface so the forwarding logic is tested with a fake, and end to end
-// with two real servers on loopback.
+// port 9010 over the cluster's TLS channel (PeerTls.h), the whole exchange
+// bounded in time. Behind an interface so the forwarding logic is tested
+// with a fake, and end to end with real servers on loopback.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -31,6 +33,9 @@ struct PeerCall {
     std::string target;  // "/api/v1/peer/commands/stop"
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // The X-Safefarm-Peer value, signed once the connection is up: the
+    // signature covers the connection's channelBinding() (PeerAuth.h).
+    std::function<std::string(std::string_view channel)> sign;
     std::chrono::seconds timeout{30};  // the whole call, connect to last byte
 };
 
@@ -44,9 +49,10 @@ public:
     virtual void post(PeerCall call, PeerDone done) = 0;
 };
 
-// The real one, on Beast. tls: talk TLS to the peers (their certificate is
-// not checked: the reply's HMAC proves who answered).
-std::unique_ptr<PeerTransport> makeBeastTransport(boost::asio::any_io_executor executor, bool tls,
+// The real one, on Beast, always TLS: `tls` is peerClientContext() (the
+// other node must show the cluster's certificate, and is shown ours).
+std::unique_ptr<PeerTransport> makeBeastTransport(boost::asio::any_io_executor executor,
+                                                  std::shared_ptr<boost::asio::ssl::context> tls,
                                                   std::size_t maxReplyBytes = 64u << 20);
 
 }  // namespace safefarm::http

@@ -39,9 +39,22 @@ TEST_F(HttpTlsTest, LoginAndCommandsOverTlsWithASecureCookie) {
     EXPECT_EQ(results[1].status, 200u);
 }
 
-TEST_F(HttpTlsTest, PlainHttpGetsNoAnswer) {
-    auto plain = TestClient(server_->port()).get("/");
-    EXPECT_EQ(plain.status, 0u);
+// One port for both: plain HTTP answers health checks and Prometheus, and
+// sends the rest to https (a password never gets an answer in clear).
+TEST_F(HttpTlsTest, PlainHttpAnswersReadyAndMetricsAndSendsTheRestToHttps) {
+    TestClient plain(server_->port());
+    auto page = plain.get("/index.html?x=1", {{"Host", "web1:9010"}});
+    EXPECT_EQ(page.status, 308u) << page.body;
+    EXPECT_EQ(page.header("location"), "https://web1:9010/index.html?x=1");
+    auto login = plain.post("/api/v1/login", R"({"user": "ctl", "password": "ctl-password"})",
+                            {{"Host", "127.0.0.1:9010"}, {"Content-Type", "application/json"}});
+    EXPECT_EQ(login.status, 308u) << login.body;
+    EXPECT_EQ(login.header("set-cookie"), "");
+    auto key = plain.post("/api/v1/commands/start", "{}", {{"Authorization", "Bearer " + keyOf_.at(Role::Admin)}});
+    EXPECT_EQ(key.status, 308u) << key.body;
+    EXPECT_EQ(plain.get("/x", {{"Host", "evil/path\"x"}}).status, 400u);
+    EXPECT_EQ(plain.get("/var/modules/farm/ready.txt").status, 200u);
+    EXPECT_EQ(plain.get("/metrics").status, 200u);
 }
 
 TEST_F(HttpTlsTest, AClientThatDoesNotTrustTheCertificateRefusesIt) {

@@ -25,6 +25,7 @@
 #include "TestClient.h"
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
+#include "http/PeerTls.h"
 #include "http/UserStore.h"
 #include "http/ZipArchive.h"
 
@@ -135,6 +136,25 @@ protected:
     }
 
     TestClient client(const std::string& node) { return TestClient(ports_.at(node), clientTls_); }
+
+    // A peer call as another node of this cluster makes it: over the
+    // cluster's TLS channel to `port`; `sign` gives the X-Safefarm-Peer
+    // value for the connection's channel binding.
+    Result<PeerResponse> peerCall(uint16_t port, std::function<std::string(std::string_view channel)> sign,
+                                  const std::string& command = "stop") {
+        auto identity = PeerIdentity::fromClusterKey(std::vector<uint8_t>(32, 0x5a));
+        auto tls = peerClientContext(identity.value());
+        auto transport = makeBeastTransport(io_.get_executor(), tls.value());
+        std::promise<Result<PeerResponse>> done;
+        PeerCall c;
+        c.node = PeerNode{"n2", "127.0.0.1", port};
+        c.target = "/api/v1/peer/commands/" + command;
+        c.body = "{}";
+        c.sign = std::move(sign);
+        c.timeout = std::chrono::seconds(5);
+        onIo([&] { transport->post(std::move(c), [&](Result<PeerResponse> r) { done.set_value(std::move(r)); }); });
+        return done.get_future().get();
+    }
     HttpResult post(const std::string& node, const std::string& command, const json& body,
                     Role role = Role::Admin) {
         return client(node).post("/api/v1/commands/" + command, body.dump(),
@@ -255,41 +275,90 @@ TEST_F(PeerRelayTest, ADeployOneNodeRefusesIsWrittenNowhere) {
     }
 }
 
-TEST_F(PeerRelayTest, ANodeWithAnotherKeyRefusesAndItsAnswerIsNotBelieved) {
+// Another cluster.key is another TLS identity: the connection is refused
+// before anything is sent, and the caller says why.
+TEST_F(PeerRelayTest, ANodeWithAnotherKeyIsNotTalkedTo) {
     start({{"n2", std::vector<uint8_t>(32, 0x11)}});
     auto r = post("n1", "stop", {{"node", "n2"}}, Role::Control);
     EXPECT_EQ(r.status, 502u) << r.body;
-    EXPECT_NE(r.body.find("without a valid cluster-key signature"), std::string::npos) << r.body;
-    EXPECT_NE(r.body.find("bad signature"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("its certificate is not this cluster's (another cluster.key?)"), std::string::npos) << r.body;
     EXPECT_EQ(calls_["n2:stop"], 0);
 }
 
 TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) {
     start();
-    auto unsignedCall = client("n2").post("/api/v1/peer/commands/stop", "{}");
-    EXPECT_EQ(unsignedCall.status, 401u);
+    auto unsignedCall = peerCall(ports_.at("n2"), nullptr);
+    ASSERT_TRUE(unsignedCall.ok()) << unsignedCall.error().message();
+    EXPECT_EQ(unsignedCall.value().result_int(), 401u);
     EXPECT_EQ(client("n2").get("/api/v1/peer/commands/stop").status, 405u);
 
     PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
-    auto signedCall = [&](Role role, const std::string& to, std::string& header) {
-        PeerClaims c{"n1", to, "someone", role, 0, ""};
-        header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}");
-        return client(to).post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
-    };
     std::string header;
-    auto ok = signedCall(Role::Control, "n2", header);
-    EXPECT_EQ(ok.status, 200u) << ok.body;
-    EXPECT_EQ(ok.header("x-safefarm-peer-reply").size(), 64u);
-    auto replay = client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
-    EXPECT_EQ(replay.status, 401u);
-    EXPECT_NE(replay.body.find("replayed"), std::string::npos) << replay.body;
+    auto signedCall = [&](Role role, const std::string& to) {
+        return peerCall(ports_.at(to), [&, role, to](std::string_view channel) {
+                   PeerClaims c{"n1", to, "someone", role, 0, ""};
+                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+                   return header;
+               }).value();
+    };
+    auto ok = signedCall(Role::Control, "n2");
+    EXPECT_EQ(ok.result_int(), 200u) << ok.body();
+    EXPECT_EQ(std::string(ok[kPeerReplyHeader]).size(), 64u);
+    // The same header again, on a new connection: refused.
+    auto replay = peerCall(ports_.at("n2"), [&](std::string_view) { return header; }).value();
+    EXPECT_EQ(replay.result_int(), 401u);
     // Sent to n3 with n2's name: refused there.
-    auto elsewhere = client("n3").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, header}});
-    EXPECT_EQ(elsewhere.status, 401u);
-    auto monitor = signedCall(Role::Monitor, "n2", header);
-    EXPECT_EQ(monitor.status, 403u) << monitor.body;
+    auto elsewhere = peerCall(ports_.at("n3"), [&](std::string_view channel) {
+                         PeerClaims c{"n1", "n2", "someone", Role::Control, 0, ""};
+                         return auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+                     }).value();
+    EXPECT_EQ(elsewhere.result_int(), 401u);
+    EXPECT_NE(elsewhere.body().find("meant for n2"), std::string::npos) << elsewhere.body();
+    auto monitor = signedCall(Role::Monitor, "n2");
+    EXPECT_EQ(monitor.result_int(), 403u) << monitor.body();
     EXPECT_EQ(calls_["n2:stop"], 1);
     EXPECT_EQ(calls_["n3:stop"], 0);
+}
+
+// Issue 14: a forwarded call captured on the wire was run again by its
+// target after the target restarted (its nonces forgotten). Now the call
+// is good on its own TLS connection only, and plain HTTP carries none.
+TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted) {
+    start();
+    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    std::string recorded;
+    auto first = peerCall(ports_.at("n2"), [&](std::string_view channel) {
+        PeerClaims c{"n1", "n2", "someone", Role::Control, 0, ""};
+        return recorded = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+    });
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    EXPECT_EQ(first.value().result_int(), 200u);
+
+    // n2 restarts: a new server, nothing remembered.
+    HttpOptions o;
+    o.address = "127.0.0.1";
+    o.port = 0;
+    o.webRoot = "";
+    o.usersFile = (dir_ / "users.json").string();
+    HttpHooks hooks;
+    hooks.peers.self = "n2";
+    hooks.peers.key = std::vector<uint8_t>(32, 0x5a);
+    control::CommandRegistry reg;
+    addCommands("n2", reg);
+    std::unique_ptr<HttpServer> restarted;
+    onIo([&] {
+        restarted = std::make_unique<HttpServer>(io_, reg, o, hooks);
+        ASSERT_TRUE(restarted->start().ok());
+    });
+    auto overTls = peerCall(restarted->port(), [&](std::string_view) { return recorded; });
+    ASSERT_TRUE(overTls.ok()) << overTls.error().message();
+    EXPECT_EQ(overTls.value().result_int(), 401u);
+    EXPECT_NE(overTls.value().body().find("for another connection"), std::string::npos) << overTls.value().body();
+    auto plain = TestClient(restarted->port()).post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, recorded}});
+    EXPECT_EQ(plain.status, 401u);
+    EXPECT_NE(plain.body.find("only over the cluster's TLS channel"), std::string::npos) << plain.body;
+    EXPECT_EQ(calls_["n2:stop"], 1);
+    onIo([&] { restarted.reset(); });
 }
 
 // A flood of refused peer calls writes one line per sender and period,
@@ -300,9 +369,13 @@ TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
     auto previous = spdlog::default_logger();
     spdlog::set_default_logger(
         std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out)));
-    for (int i = 0; i < 30; ++i)
-        EXPECT_EQ(client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, "forged-" + std::to_string(i)}}).status,
-                  401u);
+    for (int i = 0; i < 30; ++i) {
+        auto r = peerCall(ports_.at("n2"), [i](std::string_view) { return "forged-" + std::to_string(i); });
+        ASSERT_TRUE(r.ok()) << r.error().message();
+        EXPECT_EQ(r.value().result_int(), 401u);
+        // And over plain HTTP: refused, and told once too.
+        EXPECT_EQ(client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, "x"}}).status, 401u);
+    }
     spdlog::set_default_logger(previous);
     std::string text = out.str();
     size_t lines = 0;
@@ -348,7 +421,7 @@ protected:
     PeerRelayTlsTest() { tls_ = true; }
 };
 
-TEST_F(PeerRelayTlsTest, NodesThatServeTlsTalkTlsToEachOther) {
+TEST_F(PeerRelayTlsTest, NodesWhoseApiServesTlsStillTalkAsTheCluster) {
     start();
     auto r = post("n1", "status", {{"node", "all"}}, Role::Monitor);
     ASSERT_EQ(r.status, 200u) << r.body;

@@ -1,4 +1,4 @@
-// A self-signed certificate made in the test (OpenSSL APIs, P-256), for
+// A self-signed certificate made in the test (http/Certificate.h, P-256), for
 // 127.0.0.1: nothing is read from or left outside the test's folder.
 #pragma once
 
