@@ -28,6 +28,11 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     app.add_flag("!--no-http", o.http, "no control API and console (safectl keeps the UNIX socket)");
     app.add_option("--users-file", api.usersFile, "the console's users and API keys (default: <config-dir>/users.json)");
     app.add_option("--web-root", api.webRoot, "the console's files")->capture_default_str();
+    app.add_option("--tls", o.tls,
+                   "auto: the API and console over HTTPS, with --tls-cert/--tls-key or a certificate made once in "
+                   "<config-dir>/tls/; off: plain HTTP (calls between nodes are TLS either way)")
+        ->check(CLI::IsMember({"auto", "off"}))
+        ->capture_default_str();
     app.add_option("--tls-cert", api.tlsCertFile, "PEM certificate chain: the API and console over TLS (with --tls-key)");
     app.add_option("--tls-key", api.tlsKeyFile, "PEM private key of --tls-cert");
     app.add_flag("--metrics-need-auth", api.metricsNeedAuth, "/metrics asks for a monitor's API key");
@@ -68,6 +73,11 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
         result.exitCode = app.exit(e, out, err);
         result.out = out.str();
         result.err = err.str();
+        return result;
+    }
+    if (o.tls == "off" && (!o.api.tlsCertFile.empty() || !o.api.tlsKeyFile.empty())) {
+        result.exitCode = 2;
+        result.err = "--tls off with --tls-cert or --tls-key: say which one you mean\n";
         return result;
     }
     result.options = std::move(o);

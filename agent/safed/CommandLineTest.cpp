@@ -96,6 +96,7 @@ std::vector<std::string> differences(const Options& a, const Options& b) {
     SAFEFARM_FIELD(foreground);
     SAFEFARM_FIELD(http);
     SAFEFARM_FIELD(rtPriority);
+    SAFEFARM_FIELD(tls);
     compare(d, "api.", a.api, b.api);
     return d.list;
 }
@@ -164,6 +165,7 @@ INSTANTIATE_TEST_SUITE_P(
         OneOption{"WebRoot", {"--web-root", "/srv/web"}, [](Options& o) { o.api.webRoot = "/srv/web"; }},
         OneOption{"TlsCert", {"--tls-cert", "/srv/c.pem"}, [](Options& o) { o.api.tlsCertFile = "/srv/c.pem"; }},
         OneOption{"TlsKey", {"--tls-key", "/srv/k.pem"}, [](Options& o) { o.api.tlsKeyFile = "/srv/k.pem"; }},
+        OneOption{"TlsOff", {"--tls", "off"}, [](Options& o) { o.tls = "off"; }},
         OneOption{"MetricsNeedAuth", {"--metrics-need-auth"}, [](Options& o) { o.api.metricsNeedAuth = true; }},
         OneOption{"HttpHeaderTimeout", {"--http-header-timeout", "7"},
                   [](Options& o) { o.api.headerTimeout = seconds(7); }},
@@ -251,6 +253,9 @@ TEST(CommandLineTest, OtherBadCommandLinesAreRefused) {
     expectRefused({"--http-port", "web"});
     expectRefused({"--http-bogus", "1"});
     expectRefused({"--http-io-timeout"});
+    expectRefused({"--tls", "on"});
+    // Plain HTTP and a certificate: which one is meant?
+    expectRefused({"--tls", "off", "--tls-cert", "/srv/c.pem"});
 }
 
 // Whether the text after an option's name in --help shows "=<value>".

@@ -3,13 +3,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
 #include "common/FileModes.h"
+#include "http/Certificate.h"
+#include "http/PeerAuth.h"
 #include "config/ModuleConfig.h"
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
+#include "module/FarmPlan.h"
 #include "module/HashKey.h"
 #include "module/MembershipDriver.h"
 #include "safed/BootFlag.h"
@@ -277,6 +281,13 @@ void Daemon::publishBoard() {
 Result<void> Daemon::startHttp() {
     http::HttpOptions o = options_.api;
     if (o.usersFile.empty()) o.usersFile = options_.configDir + "/users.json";
+    if (options_.tls == "auto" && o.tlsCertFile.empty()) {
+        o.tlsCertFile = options_.configDir + "/tls/api.crt";
+        o.tlsKeyFile = options_.configDir + "/tls/api.key";
+        if (auto r = http::ensureSelfSignedPair(o.tlsCertFile, o.tlsKeyFile, certificateFields()); !r)
+            return Error{0, "the control API's certificate (--tls-cert/--tls-key to give one, --tls off for plain "
+                            "HTTP): " + r.error().message()};
+    }
     // Both answered on the transports' thread, from what the modules'
     // thread published (StatusBoard.h).
     metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] { return board_.statuses(); });
@@ -288,8 +299,40 @@ Result<void> Daemon::startHttp() {
     if (auto r = http_->start(); !r)
         return Error{0, "the control API on " + o.address + ":" + std::to_string(o.port) + ": " + r.error().message()};
     std::cerr << "safed: control API and console on " << o.address << ":" << http_->port()
-              << (o.tlsCertFile.empty() ? "" : " (TLS)") << "\n";
+              << (o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS, certificate " + o.tlsCertFile + ")") << "\n";
     return success();
+}
+
+// The API's own certificate, made once when the operator gives none: for
+// this node's names and its addresses in cluster.xml, so a client that
+// trusts it (curl --cacert, a browser's exception) finds the name it used.
+http::CertificateFields Daemon::certificateFields() const {
+    http::CertificateFields f;
+    char host[256] = {};
+    std::string hostname = ::gethostname(host, sizeof host - 1) == 0 ? host : "";
+    f.commonName = !options_.node.empty() ? options_.node : !hostname.empty() ? hostname : "safed";
+    std::vector<std::string> names = {"DNS:localhost", "IP:127.0.0.1", "IP:::1"};
+    auto add = [&names](std::string n) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(std::move(n));
+    };
+    for (const auto& n : {options_.node, hostname})
+        if (http::PeerAuth::validName(n)) add("DNS:" + n);
+    // Our addresses in cluster.xml: by name, or (no --node) those this machine has.
+    auto local = module::localAddresses();
+    auto ours = [&](const config::ClusterNode& n) {
+        if (!options_.node.empty()) return n.name == options_.node;
+        return std::any_of(local.begin(), local.end(), [&](const auto& l) { return l.addr == n.addr; });
+    };
+    auto parsed = config::parseClusterFile(options_.configDir + "/cluster.xml");
+    if (parsed.config)
+        for (const auto& lan : parsed.config->lans)
+            for (const auto& n : lan.nodes)
+                if (ours(n)) add("IP:" + formatIp(n.addr));
+    boost::system::error_code ec;
+    auto listen = boost::asio::ip::make_address(options_.api.address, ec);
+    if (!ec && !listen.is_unspecified()) add("IP:" + listen.to_string());
+    f.altNames = std::move(names);
+    return f;
 }
 
 // The other nodes' APIs, for a console that acts on every node through

@@ -29,6 +29,7 @@
 #include "control/CommandRegistry.h"
 #include "control/ModuleLog.h"
 #include "control/UnixServer.h"
+#include "http/Certificate.h"
 #include "http/HttpServer.h"
 #include "module/Module.h"
 #include "net/Announcer.h"
@@ -94,6 +95,7 @@ private:
     void noteCommand(const std::string& module, const control::Request& r);
     void resumeModules();
     Result<void> startHttp();
+    http::CertificateFields certificateFields() const;
     http::PeerSetup peerSetup();
     void waitForHangup();
     void publishBoard();

@@ -23,6 +23,11 @@ struct Options {
 
     // The control API and web console (agent/http), SafeKit's port 9010.
     bool http = true;
+    // auto: HTTPS with api.tlsCertFile/tlsKeyFile, or without them with a
+    // certificate made once in <config-dir>/tls/ (docs/security.md
+    // "Defaults"); off: plain HTTP (behind a TLS proxy). Calls between
+    // nodes are TLS either way (http/PeerTls.h).
+    std::string tls = "auto";
     // SCHED_RR priority of the modules' thread (Realtime.h), taken once the
     // modules are resumed: a start that loads and verifies BPF programs at
     // RT priority starved the whole node (the lab's restart waits of 512-967
