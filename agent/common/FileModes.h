@@ -25,7 +25,7 @@ namespace safefarm::files {
 inline constexpr mode_t kFolderMode = 0750;  // root:safefarm rwxr-x---
 inline constexpr mode_t kFileMode = 0640;    // root:safefarm rw-r-----
 inline constexpr mode_t kScriptMode = 0750;  // a module's bin/: root runs it
-inline constexpr mode_t kSecretMode = 0600;  // cluster.key, users.json: root only
+inline constexpr mode_t kSecretMode = 0600;  // cluster.key, users.json, tls/api.key: root only
 inline constexpr const char* kGroupName = "safefarm";
 
 // The group's id; nullopt when it does not exist (an install not made by

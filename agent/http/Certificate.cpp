@@ -116,7 +116,7 @@ Result<void> ensureSelfSignedPair(const std::string& certFile, const std::string
         if (auto r = files::makeFolders(folder); !r) return r;
     if (!haveKey)
         if (auto r = files::replaceFile(keyFile, privateKeyPem(key.get()), files::kSecretMode); !r) return r;
-    return files::replaceFile(certFile, certificatePem(cert.value().get()), 0644);
+    return files::replaceFile(certFile, certificatePem(cert.value().get()), files::kFileMode);
 }
 
 }  // namespace safefarm::http

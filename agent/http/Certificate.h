@@ -49,7 +49,8 @@ std::string privateKeyPem(EVP_PKEY* key);
 // key, 10 years) and kept, so a browser's exception holds across restarts.
 // Both files there: nothing done. A certificate without its key: an error.
 // A key without its certificate (a crash between the two writes): its
-// certificate is made. The key is written 0600, the certificate 0644, each
+// certificate is made. The key is written 0600, the certificate 0640 (as
+// the rest of the configuration, FileModes.h), each
 // through a temporary file and a rename: a crash leaves no half file.
 Result<void> ensureSelfSignedPair(const std::string& certFile, const std::string& keyFile,
                                   const CertificateFields& fields);

@@ -105,7 +105,8 @@ build_deb() {
 # when it is missing). perms_problems GID DIR...: one line per path under
 # the folders that breaks the rule (a folder not 0750 root:GID; a file that
 # others may touch, that the group may write, not root's, or not of GID;
-# cluster.key and users.json stay root:root 0600), nothing when all holds.
+# cluster.key, users.json and the API's tls/api.key stay root:root 0600),
+# nothing when all holds.
 farm_gid() { awk -F: '$1 == "safefarm" {print $3}' "$1/etc/group"; }
 perms_problems() {
   local gid=$1
@@ -114,7 +115,7 @@ perms_problems() {
   [[ -n $gid ]] || { echo "no group safefarm"; gid=2147483646; }
   find "$@" -xdev ! -type l \( \
     \( -type d \( ! -perm 0750 -o ! -group "$gid" \) \) -o \
-    \( \( -name cluster.key -o -name users.json \) ! -perm 0600 ! -perm 0400 \) -o \
-    \( ! -type d ! -name cluster.key ! -name users.json \( ! -group "$gid" -o -perm /g=w \) \) -o \
+    \( \( -name cluster.key -o -name users.json -o -name api.key \) ! -perm 0600 ! -perm 0400 \) -o \
+    \( ! -type d ! -name cluster.key ! -name users.json ! -name api.key \( ! -group "$gid" -o -perm /g=w \) \) -o \
     -perm /o=rwx -o ! -user 0 \) -printf '%m %U:%G %p\n'
 }

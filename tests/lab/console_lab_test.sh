@@ -41,7 +41,7 @@ sleep 0.3
 shots=$build/artifacts/console
 rm -rf "$shots"
 nsenter --net="/run/netns/${P}cl" -- timeout 300 node "$top/tests/web/console.test.mjs" \
-  --url http://198.18.0.11:9010 --user admin --password "$password" --node n1 --shots "$shots" >"$tmp/browser" 2>&1
+  --url https://198.18.0.11:9010 --cacert "/run/safefarm-lab/$P/safed/n1/etc/tls/api.crt" --user admin --password "$password" --node n1 --shots "$shots" >"$tmp/browser" 2>&1
 rc=$?
 cat "$tmp/browser"
 check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(ls "$shots" 2>/dev/null | tr '\n' ' ')"

@@ -60,10 +60,18 @@ check "safectl status on n1: every node's connections and packets" \
   "$(echo "$traffic" | python3 -c "import sys; t=sys.stdin.read().split(); print(1 if len(t)==3 and all(x.split(':')[1].split('/')[1] not in ('-','0') for x in t) else 0)")" "$traffic"
 
 # --- the control API on port 9010 (issue 6), from the client namespace -------
-api() { nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 5 "$@"; }
+# HTTPS by default (issue 14): n1 made its own certificate at first start,
+# for its cluster.xml address; curl checks it against that file.
+n1cert=/run/safefarm-lab/$P/safed/n1/etc/tls/api.crt
+api() { nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 5 --cacert "$n1cert" "$@"; }
 code() { api -o /dev/null -w '%{http_code}' "$@"; }
-n1api=http://198.18.0.11:9010
+n1api=https://198.18.0.11:9010
 check "port 9010: ready.txt answers 200 on an UP node" "$([[ $(code "$n1api/var/modules/apache_farm/ready.txt") == 200 ]] && echo 1 || echo 0)" ""
+check "port 9010: HTTPS by default, n1's own certificate names 198.18.0.11 (checked by curl), key 0600" \
+  "$([[ $(code "$n1api/") == 200 && $(stat -c %a "${n1cert%.crt}.key") == 600 ]] && echo 1 || echo 0)" ""
+check "port 9010: plain HTTP answers ready.txt, sends the console and API to https (308)" \
+  "$([[ $(code "http://198.18.0.11:9010/var/modules/apache_farm/ready.txt") == 200 && \
+        $(code "http://198.18.0.11:9010/api/v1/commands/status") == 308 ]] && echo 1 || echo 0)" ""
 check "port 9010: no change without authentication (401)" \
   "$([[ $(code -X POST -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/stop") == 401 ]] && echo 1 || echo 0)" ""
 users1=/run/safefarm-lab/$P/safed/n1/etc/users.json
@@ -187,7 +195,7 @@ print(1 if {'n1/status.json', 'n1/logs/module.log', 'n1/conf/userconfig.xml'} <=
   "$(head -c 120 "$tmp/local_snapshot.out")"
 # An action for every node at once: the application restarted everywhere
 # (stop_both, start_both; the nodes stay in the farm), an answer each.
-restart_code=$(nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 60 -o "$tmp/restart_all" -w '%{http_code}' \
+restart_code=$(nsenter --net="/run/netns/${P}cl" -- curl -s --max-time 60 --cacert "$n1cert" -o "$tmp/restart_all" -w '%{http_code}' \
   -H "Authorization: Bearer $admin_key" -H 'Content-Type: application/json' \
   -d '{"module":"apache_farm","node":"all"}' "$n1api/api/v1/commands/restart")
 ok=1

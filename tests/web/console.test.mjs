@@ -2,7 +2,7 @@
 // Debian's chromium, headless, against one node's console in the netns lab
 // (tests/lab/console_lab_test.sh runs it inside the client namespace).
 //
-//   node console.test.mjs --url http://ADDR:9010 --user U --password P --node n1 --shots DIR
+//   node console.test.mjs --url https://ADDR:9010 --cacert CERT --user U --password P --node n1 --shots DIR
 //
 // --node is the node whose console is opened. Logs in, sees every node green
 // and the bucket map; from this one console: stops another node (chosen in
@@ -14,6 +14,7 @@
 // Prints PASS/FAIL lines; exit 1 on the first failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { X509Certificate, createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
 const { values: opt } = parseArgs({
@@ -21,8 +22,16 @@ const { values: opt } = parseArgs({
     url: { type: 'string' }, user: { type: 'string' }, password: { type: 'string' },
     node: { type: 'string' }, shots: { type: 'string', default: '.' },
     chromium: { type: 'string', default: '/usr/bin/chromium' },
+    // The node's own certificate (made by safed at its first start): the
+    // browser trusts exactly its key, as an operator's exception does.
+    cacert: { type: 'string' },
   },
 });
+const trust = [];
+if (opt.cacert) {
+  const spki = new X509Certificate(readFileSync(opt.cacert)).publicKey.export({ type: 'spki', format: 'der' });
+  trust.push(`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`);
+}
 mkdirSync(opt.shots, { recursive: true });
 
 let step = 0;
@@ -97,7 +106,7 @@ async function deployOutcome(what, outcome) {
 }
 
 const browser = await chromium.launch({
-  executablePath: opt.chromium, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  executablePath: opt.chromium, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', ...trust],
 });
 try {
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });

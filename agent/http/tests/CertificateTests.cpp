@@ -47,7 +47,7 @@ TEST_F(CertificateTest, APairIsMadeOnceWithItsModesAndNames) {
     ASSERT_EQ(::stat(key.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     ASSERT_EQ(::stat(cert.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0644u);
+    EXPECT_EQ(st.st_mode & 0777, 0640u);
     auto first = slurp(cert);
     ASSERT_TRUE(ensureSelfSignedPair(cert.string(), key.string(), fields_).ok());
     EXPECT_EQ(slurp(cert), first);  // kept: a browser's exception holds
