@@ -335,6 +335,7 @@ private:
 struct HttpServer::Impl {
     Impl(asio::io_context& io, const control::CommandRegistry& registry, HttpOptions opts, HttpHooks hooks)
         : options(opts),
+          serviceAddress(hooks.serviceAddress),
           api(std::make_shared<HttpApi>(io.get_executor(), registry, std::move(opts), std::move(hooks))),
           acceptor(io),
           retry(io),
@@ -344,6 +345,7 @@ struct HttpServer::Impl {
     Result<void> loadTls();
 
     HttpOptions options;
+    std::function<bool(const std::string&)> serviceAddress;
     // Shared with the connections as weak pointers: a connection that
     // outlives the server (its command still running) finds it gone.
     std::shared_ptr<HttpApi> api;
@@ -408,10 +410,19 @@ void HttpServer::Impl::acceptNext() {
             socket.close(epError);  // the client is already gone
             return acceptNext();
         }
-        auto a = ep.address();
         // A v4 client of a dual-stack listener: throttled and counted as itself.
-        if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-        std::string address = a.to_string();
+        auto unmapped = [](asio::ip::address a) {
+            return a.is_v6() && a.to_v6().is_v4_mapped() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()))
+                                                          : a;
+        };
+        std::string address = unmapped(ep.address()).to_string();
+        if (serviceAddress) {
+            auto local = socket.local_endpoint(epError);
+            if (epError || serviceAddress(unmapped(local.address()).to_string())) {
+                socket.close(epError);  // a web client on the VIP: not the operators' door
+                return acceptNext();
+            }
+        }
         auto id = nextId++;
         auto admission = slots->admit(ConnectionSlots::clientKey(address), id);
         if (!admission.admitted) {

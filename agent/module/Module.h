@@ -125,6 +125,7 @@ public:
     // returns); up, it is ready again after ModuleTiming::linkSettle.
     void linkChanged(const std::string& ifname, bool up);
     const std::string& interfaceName() const { return plan_.ifname; }
+    const std::vector<IpAddr>& vips() const { return plan_.vips; }
 
     ModuleState state() const { return state_; }
     const std::vector<farm_bucket>& table() const { return table_; }  // as installed (empty: not started)

@@ -257,10 +257,14 @@ void Daemon::shutdown() {
 // ready.txt and /metrics, for the transports' thread (StatusBoard.h): which
 // modules are UP every 100 ms, the statuses once a second.
 void Daemon::publishBoard() {
-    std::set<std::string> up;
-    for (const auto& [name, s] : slots_)
+    std::set<std::string> up, vips;
+    for (const auto& [name, s] : slots_) {
         if (s.module && s.module->state() == module::ModuleState::Up) up.insert(name);
+        if (s.module)
+            for (const auto& v : s.module->vips()) vips.insert(formatIp(v));
+    }
     board_.publishUp(std::move(up));
+    board_.publishVips(std::move(vips));
     if (boardTicks_++ % 10 == 0) {
         std::vector<nlohmann::json> out;
         for (const auto& name : installedModules()) {
@@ -293,6 +297,7 @@ Result<void> Daemon::startHttp() {
     metrics_ = std::make_unique<StatusMetrics>(options_.node, [this] { return board_.statuses(); });
     http::HttpHooks hooks;
     hooks.moduleUp = [this](const std::string& name) { return board_.up(name); };
+    hooks.serviceAddress = [this](const std::string& address) { return board_.isVip(address); };
     hooks.metrics = metrics_.get();
     hooks.peers = peerSetup();
     http_ = std::make_unique<http::HttpServer>(controlIo_, controlRegistry_, o, hooks);

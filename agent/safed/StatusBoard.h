@@ -21,6 +21,15 @@ public:
         std::lock_guard lock(mutex_);
         up_ = std::move(up);
     }
+    void publishVips(std::set<std::string> vips) {
+        std::lock_guard lock(mutex_);
+        vips_ = std::move(vips);
+    }
+    // Is this one of the modules' virtual addresses (what web clients reach)?
+    bool isVip(const std::string& address) const {
+        std::lock_guard lock(mutex_);
+        return vips_.contains(address);
+    }
     void publishStatuses(std::vector<nlohmann::json> statuses) {
         std::lock_guard lock(mutex_);
         statuses_ = std::move(statuses);
@@ -37,6 +46,7 @@ public:
 private:
     mutable std::mutex mutex_;
     std::set<std::string> up_;
+    std::set<std::string> vips_;
     std::vector<nlohmann::json> statuses_;
 };
 

@@ -72,6 +72,8 @@ check "port 9010: HTTPS by default, n1's own certificate names 198.18.0.11 (chec
 check "port 9010: plain HTTP answers ready.txt, sends the console and API to https (308)" \
   "$([[ $(code "http://198.18.0.11:9010/var/modules/apache_farm/ready.txt") == 200 && \
         $(code "http://198.18.0.11:9010/api/v1/commands/status") == 308 ]] && echo 1 || echo 0)" ""
+vip_code=$(code --max-time 3 "http://$VIP4:9010/var/modules/apache_farm/ready.txt")
+check "port 9010: not on the VIP (a web client of the farm gets no answer)" "$([[ $vip_code == 000 ]] && echo 1 || echo 0)" "$vip_code"
 check "port 9010: no change without authentication (401)" \
   "$([[ $(code -X POST -H 'Content-Type: application/json' -d '{"module":"apache_farm"}' "$n1api/api/v1/commands/stop") == 401 ]] && echo 1 || echo 0)" ""
 users1=/run/safefarm-lab/$P/safed/n1/etc/users.json

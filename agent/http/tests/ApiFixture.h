@@ -77,6 +77,7 @@ protected:
         HttpHooks hooks;
         hooks.moduleUp = [](const std::string& m) { return m == "farm"; };
         hooks.metrics = &metrics_;
+        hooks.serviceAddress = [this](const std::string& a) { return loopbackIsAVip_ && a == "127.0.0.1"; };
         hooks.clock = [this] { return steadyNow() + std::chrono::seconds(offset_.load()); };
         server_ = std::make_unique<HttpServer>(io_, registry_, o, hooks);
         auto started = server_->start();
@@ -190,6 +191,7 @@ protected:
     std::thread thread_;
     std::atomic<long long> offset_{0};
     std::atomic<int> calls_{0};
+    std::atomic<bool> loopbackIsAVip_{false};  // 127.0.0.1 taken for a module's VIP
     std::map<Role, std::string> keyOf_;
     std::shared_ptr<boost::asio::ssl::context> clientTls_;
 };

@@ -92,6 +92,19 @@ TEST_F(HttpCapTest, ConnectionsPastTheCapAreClosedAndTheOthersGoOn) {
     EXPECT_EQ(client().get("/var/modules/farm/ready.txt").status, 200u);
 }
 
+// The API listens on every address by default, the VIPs included: a web
+// client of the farm must not reach the operators' API through the VIP.
+class HttpVipTest : public ApiFixture {};
+
+TEST_F(HttpVipTest, AConnectionToAVipIsClosedUnanswered) {
+    EXPECT_EQ(client().get("/var/modules/farm/ready.txt").status, 200u);
+    loopbackIsAVip_ = true;
+    auto onVip = client().get("/var/modules/farm/ready.txt");
+    EXPECT_EQ(onVip.status, 0u) << onVip.body;
+    loopbackIsAVip_ = false;
+    EXPECT_EQ(client().get("/var/modules/farm/ready.txt").status, 200u);
+}
+
 class HttpPipelineTest : public ApiFixture {};
 
 TEST_F(HttpPipelineTest, PipelinedRequestsAreAnsweredInOrder) {
