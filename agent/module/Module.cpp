@@ -869,7 +869,11 @@ Result<void> Module::resume() {
     table_.clear();
     tableFromView_ = false;
     if (dataPath_->leaseDeadline() > now()) {
-        if (auto t = dataPath_->installedBuckets(); t && t->size() == FARM_BUCKETS) {
+        // A table that gives this node no bucket carries nothing on (a node
+        // blocked by misconfigured peers renewed its lease on a view of
+        // itself alone): its first view with the others is a join, its
+        // buckets come in transition from them (install()).
+        if (auto t = dataPath_->installedBuckets(); t && t->size() == FARM_BUCKETS && bucketsOwned(t.value(), plan_.self)) {
             table_ = std::move(t.value());
             tableFromView_ = true;
         } else if (!t) {

@@ -679,6 +679,26 @@ TEST_F(ModuleTest, ResumeWithinTheLeaseCarriesOnFromTheTableInForce) {
     EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
 }
 
+// A node that served nothing within its lease (issue 14's wrong-key node:
+// blocked, it renewed its lease on a view of itself alone, not ready) is
+// restarted once fixed: the table in force gives it no bucket, so there is
+// nothing to carry on and its first view with the others must give it its
+// buckets in transition from them, as any join. Before, it took them
+// outright and reset the others' connections in them (lab scenario 5).
+TEST_F(ModuleTest, ResumeWithinTheLeaseOfATableWithoutItsBucketsJoinsThroughTransitions) {
+    EpochSpec before;
+    before.epoch = 3;
+    before.buckets = computeBuckets({});  // a view of this node alone, not ready: no owner
+    ASSERT_EQ(before.buckets.size(), static_cast<size_t>(FARM_BUCKETS));
+    ASSERT_EQ(before.buckets[0].owner, FARM_NODE_NONE);
+    adopt_ = before;
+    adoptLease_ = std::chrono::steady_clock::now().time_since_epoch() + 10s;
+    ASSERT_TRUE(module_->resume().ok());
+    commit(8, {{1, MemberState::Ready}, {2, MemberState::Ready}});
+    EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
+    EXPECT_EQ(inTransitionFrom(dp_->installed_->buckets, 1, 2), FARM_BUCKETS / 2);
+}
+
 // The coordinator's own join (the lowest id starting while the others run)
 // can commit a first view that already has it ready: its buckets must still
 // come in transition from the others, who hold connections in them.
