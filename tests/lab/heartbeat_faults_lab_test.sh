@@ -18,12 +18,15 @@
 #   5. a node started with another cluster.key (issue 14): n3 stopped
 #      (module, then safed), its key replaced by a new valid one and its
 #      <farm quorum="none"> (where a lone node serves), safed started with
-#      boot on: 10 s next to a farm it cannot authenticate,
-#      then the right key back and safed restarted. n3 never UP and holds no
+#      boot on: 10 s next to a farm it cannot authenticate, then the right
+#      key and configuration back and n3 restarted (HF_WK_FIX, see
+#      heartbeat_faults_lib.sh: stopstart by default; restart, safed alone
+#      restarted, resets connections today). n3 never UP and holds no
 #      bucket meanwhile, says why (safectl status "!!" lines, refused_peers,
 #      SF_PEER_REFUSED naming the senders, a few lines, not one a datagram),
 #      n1 and n2 count n3's refused heartbeats in /metrics; fixed, n3 comes
-#      UP and answers its clients again; no failed request throughout
+#      UP and answers its clients again; no failed request throughout, and
+#      n3's join resets none of the keep-alive connections open on n1 and n2
 # Each checks what a client would notice: no handshake answered by two
 # nodes, no wait over one SYN retransmission (1500 ms); where the node is
 # heard (30% loss), no reset from the VIP and no failed request. A node
@@ -170,10 +173,28 @@ wrong_key_checks() { # SECONDS of the probe
   check "right key back: n3 UP, answers its clients again" \
     "$( ((HF_WK_UP_MS >= 0 && last3 > 0)) && ! grep -q 'SF_PEER_REFUSED' "$tmp/hf_wk.n3.after" && echo 1 || echo 0)" \
     "UP ${HF_WK_UP_MS} ms after the fix; last answer per client $lastall"
+  local kaf=$tmp/hf_wk.ka
+  ((${HF_WK_KEEPALIVE:-4} > 0)) &&
+  check "right key back: n3's join resets no keep-alive connection" \
+    "$(ka_clean "$kaf" && (($(ka "$kaf" "['connections']") >= ${HF_WK_KEEPALIVE:-4} * ${#HF_SRCS[@]})) && echo 1 || echo 0)" \
+    "HF_WK_FIX=${HF_WK_FIX:-stopstart}; $(head -c 600 "$kaf" 2>/dev/null) $(tail -c 300 "$tmp/hf_wk.ka.err" 2>/dev/null)"
+  # SYNs a client had to send again (its 1 s RTO): when, against the events.
+  local resent
+  resent=$(python3 - "$tmp/hf_wrong_key_n3.wire" "$HF_WK_T_STOP" "$HF_WK_T_START" "$HF_WK_T_FIX" "$HF_WK_T_UP" <<'PY' 2>/dev/null
+import json, sys
+d = json.load(open(sys.argv[1]))
+t0 = d['start_wall_ms'] / 1000
+ev = dict(zip(('stop', 'wrong_key_start', 'fix', 'up'), (int(x) / 1000 - t0 for x in sys.argv[2:])))
+print('events (s on the wire clock): ' + ' '.join('%s %.2f' % kv for kv in ev.items()) + '; SYNs sent again: %d' % d['syns_retransmitted'] +
+      ''.join(' [%s:%d first %.2f x%d %s]' % (r['client'], r['cport'], r['first_at'], r['copies'], '/'.join(r['nodes']) or '-')
+              for r in d['retransmissions']))
+PY
+)
+  echo "MEASURED wrong_key_n3 $resent"
   check "wrong key: the probe covered the whole scenario" \
     "$( ((HF_WK_ELAPSED_MS > 0 && HF_WK_ELAPSED_MS <= $1 * 1000)) && echo 1 || echo 0)" \
     "injection $HF_WK_ELAPSED_MS ms, probe $1 s"
-  echo "MEASURED wrong_key_n3 {\"quorum_n3\":\"${HF_WK_QUORUM:-none}\",\"requests\":$HF_ATTEMPTS,\"failed\":$HF_FAILED,\"longest_wait_ms\":$HF_WAIT,\"double_answers\":$HF_DOUBLE,\"resets\":$HF_RESETS,\"n3_up_after_fix_ms\":$HF_WK_UP_MS,\"peer_refused_lines\":{\"n1\":$lines_n1,\"n2\":$lines_n2,\"n3\":$lines3},\"n3_refused_datagrams\":$refused_n3,\"view_changes\":$HF_VIEWS}"
+  echo "MEASURED wrong_key_n3 {\"quorum_n3\":\"${HF_WK_QUORUM:-none}\",\"requests\":$HF_ATTEMPTS,\"failed\":$HF_FAILED,\"longest_wait_ms\":$HF_WAIT,\"double_answers\":$HF_DOUBLE,\"resets\":$HF_RESETS,\"n3_up_after_fix_ms\":$HF_WK_UP_MS,\"fix\":\"${HF_WK_FIX:-stopstart}\",\"keepalive_resets\":$(ka "$kaf" "['resets']"),\"peer_refused_lines\":{\"n1\":$lines_n1,\"n2\":$lines_n2,\"n3\":$lines3},\"n3_refused_datagrams\":$refused_n3,\"view_changes\":$HF_VIEWS}"
 }
 
 for s in $SCENARIOS; do
