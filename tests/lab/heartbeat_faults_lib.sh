@@ -202,7 +202,11 @@ hf_wrong_key_n3() {
   HF_WK_T_STOP=$t0
   pid=$(cat "$d/run/safed.pid" 2>/dev/null)
   if [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null; then
-    for ((t = 0; t < 200; t++)); do [[ -r /proc/$pid/stat ]] || break; sleep 0.05; done
+    # Gone, or a zombie nobody reaped yet (≤ 10 s).
+    for ((t = 0; t < 200; t++)); do
+      [[ -r /proc/$pid/stat && $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) != Z ]] || break
+      sleep 0.05
+    done
   fi
   install -m 0600 "$d/etc/cluster.key" "$tmp/hf_wk.key.good"
   "$sctl" cluster genkey --force "$d/etc/cluster.key" >/dev/null 2>"$tmp/hf_wk.genkey.err"
