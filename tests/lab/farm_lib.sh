@@ -11,10 +11,27 @@ for b in agent/safed/safed agent/safectl/safectl modules/apache_farm.safe; do
   [[ -e $build/$b ]] || { echo "FAIL: $build/$b not built"; exit 1; }
 done
 
-lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
+# The clean-up takes down only a lab this run brought up: a lab with the
+# same prefix that exists already is another run's (a CI's scripts/test
+# next to a developer's run), and `lab up` refuses it.
+LAB_OURS=0
+lab() {
+  if [[ $1 == up ]]; then
+    if ip netns list 2>/dev/null | awk '{print $1}' | grep -qxE "${P}(sw|cl|n[0-9]+)"; then
+      echo "lab: a lab with prefix '$P' is up already (another run's?): left alone; SAFEFARM_LAB_TEST_PREFIX=... to run beside it" >&2
+      return 1
+    fi
+    LAB_OURS=1
+  fi
+  "$top/scripts/lab" --prefix "$P" --build "$build" "$@"
+}
 tmp=$(mktemp -d /tmp/safefarm-farmtest.XXXXXX)
 cleanup() {
   local rc=$?
+  if ((!LAB_OURS)); then
+    rm -rf -- "$tmp"
+    exit "$rc"
+  fi
   if ((rc)); then
     for d in /run/safefarm-lab/"$P"/safed/n*; do
       [[ -d $d ]] || continue

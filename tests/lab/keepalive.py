@@ -12,7 +12,9 @@ request it carried is sent again on the new one: that is what HTTP clients
 do (RFC 9112 9.3.1), and no broken connection; they are counted as "closed"
 and "retried". Counted as broken: a reset (ECONNRESET, EPIPE), a request
 without a complete answer within 2 s, a retried request closed again, a
-connection that could not be opened, any other socket error. Prints one
+connection that could not be opened, any other socket error. SIGINT or
+SIGTERM ends it early, as --seconds would (requests in flight are waited
+for, up to 2 s). Prints one
 JSON line: {"connections":…, "requests":…, "answers":…, "closed":…,
 "retried":…, "resets":…, "timeouts":…, "errors":…, "connect_failures":…,
 "first_nodes":{node: count}, "last_nodes":{node: count}, "failures":[…]}
@@ -24,6 +26,7 @@ import argparse
 import errno
 import json
 import selectors
+import signal
 import socket
 import time
 
@@ -94,6 +97,9 @@ def main():
         open_conn(c)
         c.next_at = start + a.every * i / len(conns)  # spread the requests over the period
     end = start + a.seconds
+    stop_at = []
+    signal.signal(signal.SIGINT, lambda *_: stop_at.append(time.monotonic()))
+    signal.signal(signal.SIGTERM, lambda *_: stop_at.append(time.monotonic()))
 
     def complete(c):
         """A whole answer in c.buf (Content-Length framing)."""
@@ -112,6 +118,8 @@ def main():
 
     while True:
         now = time.monotonic()
+        if stop_at:
+            end = min(end, stop_at[0])
         if now >= end and all(c.sent_at is None for c in conns):
             break
         for c in conns:

@@ -38,6 +38,9 @@ Counted, for the VIP (IPv4 and, with --vip6, IPv6), on the server ports
   synacks_repeated     handshakes answered more than once by the same node
                        (retransmitted SYN-ACKs: not a fault in themselves)
   syns_unanswered      distinct SYNs (addr, port, ISN) no SYN-ACK acked
+  syns_retransmitted   distinct SYNs seen more than once (the client
+                       waited for its RTO, 1 s at first: lost, or not
+                       answered in time)
   rsts_from_vip        RST segments from the VIP to a client
   rsts_to_vip          RST segments from a client to the VIP (a client
                        resets a second, unwanted handshake)
@@ -45,6 +48,9 @@ Counted, for the VIP (IPv4 and, with --vip6, IPv6), on the server ports
   capture_drops        frames the kernel dropped for this socket (should be
                        0; the counts are a lower bound otherwise)
   duplicates           the first 10 double answers: key, nodes, times (s)
+  retransmissions      the first 10 retransmitted SYNs: key, times (s) of
+                       the first and last copy, copies, who answered
+  start_wall_ms        the wall clock at the start (times above count from it)
 One JSON object on stdout."""
 import argparse
 import ctypes
@@ -204,6 +210,8 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     print("wire_watch: capturing (%s mode) for %.1f s" % (a.mode, a.duration), file=sys.stderr, flush=True)
     start = time.monotonic()
+    start_wall_ms = int(time.time() * 1000)
+    syn_times = {}
     end = start + a.duration
     while not stop[0]:
         now = time.monotonic()
@@ -257,7 +265,10 @@ def main():
                 caddr = socket.inet_ntop(socket.AF_INET if len(src) == 4 else socket.AF_INET6, src)
                 if syn and not ackf:
                     syns += 1
-                    syn_keys.add((caddr, sport, dport, seq))
+                    k = (caddr, sport, dport, seq)
+                    syn_keys.add(k)
+                    at = round(time.monotonic() - start, 3)
+                    syn_times.setdefault(k, []).append(at)
                 elif rst:
                     rsts_to += 1
             elif src in vips and sport in ports:
@@ -280,6 +291,7 @@ def main():
     twice = [k for k, d in answers.items() if len(d) > 1]
     repeated = sum(1 for d in answers.values() if any(n > 1 for n in d.values()))
     answered = {(k[0], k[1], k[2], k[3]) for k in answers}
+    resent = sorted((k for k, t in syn_times.items() if len(t) > 1), key=lambda k: syn_times[k][0])
     out = {
         "mode": a.mode,
         "seconds": round(time.monotonic() - start, 3),
@@ -295,6 +307,10 @@ def main():
         "capture_drops": drops,
         "duplicates": [dict(client=k[0], cport=k[1], sport=k[2], isn=k[3], nodes=answers[k], first_at=first_at[k])
                        for k in twice[:10]],
+        "syns_retransmitted": len(resent),
+        "retransmissions": [dict(client=k[0], cport=k[1], sport=k[2], first_at=syn_times[k][0], last_at=syn_times[k][-1],
+                                 copies=len(syn_times[k]), nodes=answers.get(k, {})) for k in resent[:10]],
+        "start_wall_ms": start_wall_ms,
     }
     print(json.dumps(out, sort_keys=True))
 
