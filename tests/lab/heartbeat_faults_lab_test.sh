@@ -19,9 +19,9 @@
 #      (module, then safed), its key replaced by a new valid one and its
 #      <farm quorum="none"> (where a lone node serves), safed started with
 #      boot on: 10 s next to a farm it cannot authenticate, then the right
-#      key and configuration back and n3 restarted (HF_WK_FIX, see
-#      heartbeat_faults_lib.sh: stopstart by default; restart, safed alone
-#      restarted, resets connections today). n3 never UP and holds no
+#      key and configuration back and safed restarted on n3 (HF_WK_FIX, see
+#      heartbeat_faults_lib.sh: restart by default; stopstart stops and
+#      starts the module around it). n3 never UP and holds no
 #      bucket meanwhile, says why (safectl status "!!" lines, refused_peers,
 #      SF_PEER_REFUSED naming the senders, a few lines, not one a datagram),
 #      n1 and n2 count n3's refused heartbeats in /metrics; fixed, n3 comes
@@ -177,7 +177,7 @@ wrong_key_checks() { # SECONDS of the probe
   ((${HF_WK_KEEPALIVE:-4} > 0)) &&
   check "right key back: n3's join resets no keep-alive connection" \
     "$(ka_clean "$kaf" && (($(ka "$kaf" "['connections']") >= ${HF_WK_KEEPALIVE:-4} * ${#HF_SRCS[@]})) && echo 1 || echo 0)" \
-    "HF_WK_FIX=${HF_WK_FIX:-stopstart}; $(head -c 600 "$kaf" 2>/dev/null) $(tail -c 300 "$tmp/hf_wk.ka.err" 2>/dev/null)"
+    "HF_WK_FIX=${HF_WK_FIX:-restart}; $(head -c 600 "$kaf" 2>/dev/null) $(tail -c 300 "$tmp/hf_wk.ka.err" 2>/dev/null)"
   # SYNs a client had to send again (its 1 s RTO): when, against the events.
   local resent
   resent=$(python3 - "$tmp/hf_wrong_key_n3.wire" "$HF_WK_T_STOP" "$HF_WK_T_START" "$HF_WK_T_FIX" "$HF_WK_T_UP" <<'PY' 2>/dev/null
@@ -194,7 +194,7 @@ PY
   check "wrong key: the probe covered the whole scenario" \
     "$( ((HF_WK_ELAPSED_MS > 0 && HF_WK_ELAPSED_MS <= $1 * 1000)) && echo 1 || echo 0)" \
     "injection $HF_WK_ELAPSED_MS ms, probe $1 s"
-  echo "MEASURED wrong_key_n3 {\"quorum_n3\":\"${HF_WK_QUORUM:-none}\",\"requests\":$HF_ATTEMPTS,\"failed\":$HF_FAILED,\"longest_wait_ms\":$HF_WAIT,\"double_answers\":$HF_DOUBLE,\"resets\":$HF_RESETS,\"n3_up_after_fix_ms\":$HF_WK_UP_MS,\"fix\":\"${HF_WK_FIX:-stopstart}\",\"keepalive_resets\":$(ka "$kaf" "['resets']"),\"peer_refused_lines\":{\"n1\":$lines_n1,\"n2\":$lines_n2,\"n3\":$lines3},\"n3_refused_datagrams\":$refused_n3,\"view_changes\":$HF_VIEWS}"
+  echo "MEASURED wrong_key_n3 {\"quorum_n3\":\"${HF_WK_QUORUM:-none}\",\"requests\":$HF_ATTEMPTS,\"failed\":$HF_FAILED,\"longest_wait_ms\":$HF_WAIT,\"double_answers\":$HF_DOUBLE,\"resets\":$HF_RESETS,\"n3_up_after_fix_ms\":$HF_WK_UP_MS,\"fix\":\"${HF_WK_FIX:-restart}\",\"keepalive_resets\":$(ka "$kaf" "['resets']"),\"peer_refused_lines\":{\"n1\":$lines_n1,\"n2\":$lines_n2,\"n3\":$lines3},\"n3_refused_datagrams\":$refused_n3,\"view_changes\":$HF_VIEWS}"
 }
 
 for s in $SCENARIOS; do

@@ -157,14 +157,15 @@ hf_api_flood() {
 # owns no bucket anyway). HF_WK_SECONDS (default 10) with the wrong key,
 # n3's state polled all along; then the right key and configuration are put
 # back and n3 restarted, HF_WK_FIX:
-#   stopstart  (default) the module stopped first, safed restarted, the
-#              module started again: a plain join
-#   restart    safed restarted as systemd does (SIGTERM, a new one at once):
-#              it resumes the waiting module "within the lease" of its own
-#              view of one and joins without taking its buckets in
-#              transition: every connection n1 and n2 held in them is reset
-#              (24 to 44 of the 96 keep-alive connections in every run, on
-#              the code of 2026-12-03). Not the default until that is fixed.
+#   restart    (default) safed restarted as systemd does (SIGTERM, a new
+#              one at once): it resumes the waiting module within the lease
+#              of its own view of one, which gives it no bucket, so it joins
+#              as any node does, its buckets in transition. Before the fix
+#              (ModuleTest.ResumeWithinTheLeaseOfATableWithoutItsBuckets...)
+#              it took them outright and reset 24 to 44 of the 96
+#              keep-alive connections n1 and n2 held in them, in every run.
+#   stopstart  the module stopped first, safed restarted, the module
+#              started again: a plain join
 # and n3 must come UP. From half way through the wrong-key phase until 3 s
 # after n3 is UP, keepalive.py holds HF_WK_KEEPALIVE (default 4; 0: none)
 # keep-alive connections from every
@@ -189,7 +190,7 @@ hf_wk_states() { # FILE -> "WAIT:n UP:m" (a count of each polled state)
   awk '{c[$1]++} END {for (k in c) printf "%s:%d ", k, c[k]}' "$1" 2>/dev/null | sed 's/ $//'
 }
 hf_wrong_key_n3() {
-  local d=/run/safefarm-lab/$P/safed/n3 t0 pid t st i half wrong=${HF_WK_SECONDS:-10} ka="" fix=${HF_WK_FIX:-stopstart}
+  local d=/run/safefarm-lab/$P/safed/n3 t0 pid t st i half wrong=${HF_WK_SECONDS:-10} ka="" fix=${HF_WK_FIX:-restart}
   local uc=/run/safefarm-lab/$P/safed/n3/etc/modules/apache_farm/conf/userconfig.xml
   local sctl=$build/agent/safectl/safectl
   local -a lines
