@@ -10,7 +10,8 @@
 // it again (green, buckets back); reads a third node's logs (#logs-node);
 // checks userconfig.xml, deploys an edit to every node (each node checks it
 // first) and sees a bad edit refused everywhere; downloads the snapshot
-// .zip to DIR/snapshot.zip. A screenshot of each step goes to --shots.
+// .zip to DIR/snapshot.zip; shows the warning of a node that hears peers it
+// cannot authenticate (its status answered as such a node's). A screenshot of each step goes to --shots.
 // Prints PASS/FAIL lines; exit 1 on the first failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -260,7 +261,30 @@ try {
   }
   pass('the snapshot downloads as a .zip', `${download.suggestedFilename()}, ${bytes.length} bytes`);
 
-  // 8. Nothing went wrong in the page's scripts.
+  // 8. A node that hears peers it cannot authenticate says so (issue 14):
+  // this node's status answered as a node with another cluster.key would
+  // (the real answer, with the two fields a blocked node has), the console
+  // shows the warning; the real answers again, it goes away.
+  const injected = '198.18.0.99';
+  const statusOfThisNode = /\/api\/v1\/commands\/status\?module=[^&]*$/;
+  await page.route(statusOfThisNode, async (route) => {
+    const res = await route.fetch();
+    const body = await res.json();
+    body.arguments.blocked_by_misconfigured_peers = true;
+    body.arguments.refused_peers = [{ id: 9, name: 'n9', address: injected, reason: 'key', why: 'its heartbeats fail authentication (another cluster.key?)', refused: 42, current: true }];
+    await route.fulfill({ response: res, json: body });
+  });
+  const warning = await until('a blocked node warns: no bucket, which peer, why', () => {
+    const t = document.querySelector('#module-state .refused-peers')?.textContent || '';
+    return t.includes('takes no bucket') && t.includes('n9 (198.18.0.99) refused') && t.includes('42 datagrams') ? t : '';
+  });
+  pass('a blocked node warns: no bucket, which peer, why', warning.slice(0, 160));
+  await shot('refused-peer-warning');
+  await page.unroute(statusOfThisNode);
+  await until('the warning goes once the peers are heard again', () => !document.querySelector('#module-state .refused-peers'));
+  pass('the warning goes once the peers are heard again');
+
+  // 9. Nothing went wrong in the page's scripts.
   if (errors.length) await fail('no script error in the page', errors.slice(0, 3).join(' | '));
   pass('no script error in the page');
 } finally {
