@@ -226,6 +226,35 @@ void Module::onStartBoth(const app::ScriptOutcome& o) {
 
 // --- views, epochs, lease ------------------------------------------------
 
+// SF_NODE_JOINED / SF_NODE_LOST for what an operator alerts on: a node in
+// the new view that was not in the previous one (or came back as a new
+// incarnation: it restarted), and one that is no longer in it (after its
+// drain: it left; otherwise it was no longer heard). This node's own first
+// view says nothing: the others did not join, it did.
+void Module::logMembershipChanges(const membership::View& before, const membership::View& after) {
+    auto nameOf = [this](uint8_t id) {
+        for (const auto& n : plan_.nodes)
+            if (n.id == id) return n.name + " (id " + std::to_string(id) + ")";
+        return "node " + std::to_string(id);
+    };
+    for (const auto& m : before.members) {
+        if (m.id == plan_.self || after.contains(m.id)) continue;
+        deps_.log(m.state == membership::MemberState::Draining ? 'I' : 'W', "SF_NODE_LOST",
+                  paths_.name + ": " + nameOf(m.id) +
+                      (m.state == membership::MemberState::Draining ? " left the farm after its drain"
+                                                                    : " is no longer heard: out of the farm") +
+                      " (view " + after.describe() + ")");
+    }
+    for (const auto& m : after.members) {
+        if (m.id == plan_.self) continue;
+        const auto* old = before.find(m.id);
+        if (old && old->incarnation == m.incarnation) continue;
+        deps_.log('I', "SF_NODE_JOINED",
+                  paths_.name + ": " + nameOf(m.id) + (old ? " restarted and joined again" : " joined the farm") +
+                      " (view " + after.describe() + ")");
+    }
+}
+
 void Module::onView(const membership::View& view, bool quorate) {
     if (!dataPath_) return;
     bool member = view.contains(plan_.self);
@@ -239,6 +268,7 @@ void Module::onView(const membership::View& view, bool quorate) {
     bool memberLeft = view_ && std::any_of(view_->members.begin(), view_->members.end(), [&](const auto& m) {
                           return !view.contains(m.id);
                       });
+    if (view_) logMembershipChanges(*view_, view);
     view_ = view;
     quorate_ = quorate;
     viewChanges_++;

@@ -143,6 +143,7 @@ private:
     void runStartBoth();
     void onStartBoth(const app::ScriptOutcome& outcome);
     void runStopBoth(bool force, std::function<void()> then);
+    void logMembershipChanges(const membership::View& before, const membership::View& after);
     void onView(const membership::View& view, bool quorate);
     void install(bool drain, bool keepTable = false);
     void refreshPeerMacs();

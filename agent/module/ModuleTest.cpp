@@ -721,6 +721,47 @@ TEST_F(ModuleTest, StoppedHereTheOthersStateIsUnknown) {
     EXPECT_EQ(module_->status()["nodes"][1]["state"], "UP");
 }
 
+// An operator alerting on SF_NODE_LOST was never paged: the ids were
+// documented, never logged (issue 15). A node no longer heard is a warning,
+// one that left after its drain is not; a node back, or restarted (a new
+// incarnation), is told as joined. This node's own first view says nothing.
+TEST_F(ModuleTest, NodesLostAndJoinedAreLogged) {
+    startUp();
+    auto lines = [&](const std::string& text) {
+        std::vector<std::string> out;
+        for (const auto& l : log_)
+            if (l.find(text) != std::string::npos) out.push_back(l);
+        return out;
+    };
+    EXPECT_TRUE(lines("SF_NODE_").empty());  // the first view: nobody joined us
+    commit(2, {{1, MemberState::Ready}});
+    auto lost = lines("SF_NODE_LOST");
+    ASSERT_EQ(lost.size(), 1u);
+    EXPECT_TRUE(lost[0].starts_with("W SF_NODE_LOST web: n2 (id 2) is no longer heard")) << lost[0];
+    commit(3, {{1, MemberState::Ready}, {2, MemberState::NotReady}});
+    auto joined = lines("SF_NODE_JOINED");
+    ASSERT_EQ(joined.size(), 1u);
+    EXPECT_TRUE(joined[0].starts_with("I SF_NODE_JOINED web: n2 (id 2) joined the farm")) << joined[0];
+    commit(4, {{1, MemberState::Ready}, {2, MemberState::Ready}});  // a state change only
+    EXPECT_EQ(lines("SF_NODE_").size(), 2u);
+    commit(5, {{1, MemberState::Ready}, {2, MemberState::Draining}});
+    commit(6, {{1, MemberState::Ready}});
+    auto left = lines("SF_NODE_LOST");
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_TRUE(left[1].starts_with("I SF_NODE_LOST web: n2 (id 2) left the farm after its drain")) << left[1];
+    View restarted;
+    restarted.id = {7, 1, 1};
+    restarted.members = {ViewMember{1, 1, 1, MemberState::Ready}, ViewMember{2, 1, 1, MemberState::Ready}};
+    (*port_->handler)(restarted, true);
+    View again = restarted;
+    again.id = {8, 1, 1};
+    again.members[1].incarnation = 2;
+    (*port_->handler)(again, true);
+    auto back = lines("SF_NODE_JOINED");
+    ASSERT_EQ(back.size(), 3u);
+    EXPECT_NE(back[2].find("n2 (id 2) restarted and joined again"), std::string::npos) << back[2];
+}
+
 // A peer with another cluster key (issue 14): the operator is told in the
 // module log (SF_PEER_REFUSED, once a minute per peer, and when this node
 // stops and resumes taking buckets) and in the status (safectl status,

@@ -229,6 +229,10 @@ check "n2 back: every client answered" "$([[ $(answered "$tmp/s3") == "$CLIENTS"
 # Its new buckets drain first (transitions): new connections of its share
 # go to it at once, so it answers again.
 check "n2 back: n2 answers its share" "$([[ $(count_of "$tmp/s3" n2) -ge 15 ]] && echo 1 || echo 0)" "n2=$(count_of "$tmp/s3" n2)"
+modlog1=/run/safefarm-lab/$P/safed/n1/log/apache_farm/module.log
+check "n1's module log: n2 lost at the kill, joined again (what operators alert on)" \
+  "$(grep -q 'W SF_NODE_LOST apache_farm: n2 (id 2) is no longer heard' "$modlog1" && grep -q 'SF_NODE_JOINED apache_farm: n2 (id 2)' "$modlog1" && echo 1 || echo 0)" \
+  "$(grep -m2 SF_NODE_ "$modlog1" | cut -c1-110 | tr '\n' ' ')"
 
 # --- safed restarted (upgrade, systemd restart) while UP ---------------------
 # The new safed adopts the pinned filter within the lease: no client waits
@@ -376,6 +380,9 @@ survey "$tmp/s8"
 check "n2 stopped: every client answered by n1/n3" "$([[ $(answered "$tmp/s8") == "$CLIENTS" && $(count_of "$tmp/s8" n2) == 0 ]] && echo 1 || echo 0)" "$(answered "$tmp/s8")/$CLIENTS, n2=$(count_of "$tmp/s8" n2)"
 left=$(ip -n "$(node_ns 2)" -br addr show | grep -c "$VIP4"; ip -n "$(node_ns 2)" link show dev eth0 | grep -c 'prog/xdp')
 check "n2 stopped: no VIP, no XDP program left" "$([[ $(echo "$left" | paste -sd+ | bc) == 0 ]] && echo 1 || echo 0)" "$(echo "$left" | tr '\n' ' ')"
+check "n2 stopped: n1's module log says it left after its drain" \
+  "$(grep -q 'I SF_NODE_LOST apache_farm: n2 (id 2) left the farm after its drain' "$modlog1" && echo 1 || echo 0)" \
+  "$(grep SF_NODE_LOST "$modlog1" | tail -1 | cut -c1-120)"
 check "n2 stopped: its ready.txt answers 404" "$([[ $(code "http://198.18.0.12:9010/var/modules/apache_farm/ready.txt") == 404 ]] && echo 1 || echo 0)" ""
 
 # --- the application dies: the checker restarts it; past maxloop, STOP ------
