@@ -14,14 +14,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A raw loopback connection the test holds open.
+// A raw loopback connection the test holds open, reads bounded to 3 s.
 int connectTo(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    int fd = connectLoopback(port);
+    EXPECT_GE(fd, 0);
     timeval tv{3, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return fd;

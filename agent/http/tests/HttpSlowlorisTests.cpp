@@ -24,18 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// A plain connection to the server on 127.0.0.1; -1 if refused.
-int connectLoopback(uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(port);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) return fd;
-    ::close(fd);
-    return -1;
-}
-
 // Holds `count` connections spread over `sources`, each sending its header
 // a byte at a time, and reopens every one the server closes, until destroyed.
 class Slowloris {

@@ -1,5 +1,9 @@
 #include "TestClient.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -120,6 +124,17 @@ HttpResult TestClient::get(const std::string& target, std::vector<std::pair<std:
 HttpResult TestClient::post(const std::string& target, const std::string& body,
                             std::vector<std::pair<std::string, std::string>> headers) {
     return call(HttpCall{bhttp::verb::post, target, body, std::move(headers)});
+}
+
+int connectLoopback(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) return fd;
+    ::close(fd);
+    return -1;
 }
 
 std::string TestClient::raw(const std::string& bytes, std::chrono::milliseconds wait) {

@@ -38,6 +38,10 @@ struct HttpResult {
     nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
+// A raw plain connection to 127.0.0.1:port the test holds open (a
+// descriptor), or -1 if it was refused.
+int connectLoopback(uint16_t port);
+
 class TestClient {
 public:
     // tls: a client context (trusting the test certificate), or null for plain HTTP.
