@@ -46,16 +46,15 @@ Result<std::string> DiskModuleStore::stage(const std::string& file, const std::s
     std::string staging = folder() + "/." + module + ".new" + std::to_string(++installs_);
     std::error_code ec;
     fs::remove_all(staging, ec);  // a crash's leftover
-    auto staged = module::stageModule(file, staging, [&](const std::string& dir) {
-        auto cluster = readCluster(options_.configDir + "/cluster.xml");  // read afresh, on this thread
-        config::ParseContext ctx;
-        ctx.cluster = cluster ? cluster.value().get() : nullptr;
-        ctx.moduleDir = dir;
-        auto parsed = config::parseUserConfigFile(dir + "/conf/userconfig.xml", ctx);
-        if (parsed.config) return success();
-        std::string all;
-        for (const auto& e : parsed.errors) all += "\n  " + e.format();
-        return Result<void>(badInput(module + ".safe refused:" + all));
+    auto staged = module::stageModule(file, staging, [&](const std::string& dir) -> Result<void> {
+        // Its userconfig.xml as text, as config-check reads an installed
+        // module's: the same errors, named the same.
+        auto files = readModuleFiles(dir, kMaxFileBytes);
+        auto text = files.find("conf/userconfig.xml");
+        auto loaded = check(dir, Scope::AnyNode,
+                            text == files.end() ? std::nullopt : std::optional<std::string>(text->second));
+        if (loaded.ok()) return success();
+        return badInput(loaded.refusal(module + ".safe"));
     });
     if (!staged) return staged.error();
     return staging;

@@ -1,6 +1,6 @@
 // module-install: NAME.safe unpacked and checked apart (ModuleStore::stage:
-// each entry streamed to disk within limits, issue 14; its configuration
-// parsed), then put in place in one rename: a broken
+// each entry streamed to disk within limits, issue 14; checked as
+// ModuleLoad's Scope::AnyNode), then put in place in one rename: a broken
 // archive or configuration changes nothing; a running module is never
 // replaced under its feet (checked before unpacking and again at the
 // rename, on the modules' thread). The unpacking runs on the transports'

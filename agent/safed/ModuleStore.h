@@ -37,9 +37,10 @@ public:
                                                         const std::map<std::string, std::string>& files) = 0;
 
     // An install in two steps (module/ModuleInstall.h): NAME.safe unpacked
-    // beside the modules and its userconfig.xml parsed, then put in place of
-    // `module` in one rename. stage returns the staged folder, which
-    // `discard` removes when it is not put in place.
+    // beside the modules and checked as `module install` checks it (Scope::
+    // AnyNode), then put in place of `module` in one rename. Both return
+    // the message the operator reads on an error; stage returns the staged
+    // folder, which `discard` removes when it is not put in place.
     virtual Result<std::string> stage(const std::string& file, const std::string& module) = 0;
     virtual Result<void> replace(const std::string& staged, const std::string& module) = 0;
     virtual void discard(const std::string& staged) = 0;
