@@ -13,7 +13,8 @@ std::optional<std::string> resolveModule(const ModuleStore& store, const control
         return std::nullopt;
     }
     if (names.size() == 1) return names[0];
-    respond(control::Reply::error(names.empty() ? "no module installed" : "several modules installed: name one with -m"));
+    respond(
+        control::Reply::error(names.empty() ? "no module installed" : "several modules installed: name one with -m"));
     return std::nullopt;
 }
 

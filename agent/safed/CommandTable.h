@@ -54,17 +54,17 @@ void addCommands(control::CommandRegistry& registry, Commands& commands, const M
                  std::span<const CommandRow<Commands>> rows,
                  std::function<void(const std::string&, const control::Request&)> note = {}) {
     for (const auto& row : rows)
-        (void)registry.add(row.name, row.help,
-                           [&commands, &store, row, note](const control::Request& r, control::Responder respond) {
-                               std::string module;
-                               if (row.target != Target::None && (row.target != Target::Optional || !r.module.empty())) {
-                                   auto name = resolveModule(store, r, respond);
-                                   if (!name) return;
-                                   module = *name;
-                                   if (row.target == Target::ActOn && note) note(module, r);
-                               }
-                               (commands.*row.handler)(module, r, respond);
-                           });
+        (void)registry.add(
+            row.name, row.help, [&commands, &store, row, note](const control::Request& r, control::Responder respond) {
+                std::string module;
+                if (row.target != Target::None && (row.target != Target::Optional || !r.module.empty())) {
+                    auto name = resolveModule(store, r, respond);
+                    if (!name) return;
+                    module = *name;
+                    if (row.target == Target::ActOn && note) note(module, r);
+                }
+                (commands.*row.handler)(module, r, respond);
+            });
 }
 
 }  // namespace safefarm::safed

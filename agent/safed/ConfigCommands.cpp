@@ -166,8 +166,8 @@ json ConfigCommands::snapshotFiles(const std::string& module, const json& status
 }
 
 void ConfigCommands::logs(const std::string& module, const Request& r, const Responder& respond) {
-    std::string path = r.args.value("app", false) ? appLogPath(options_.logDir, module)
-                                                  : moduleLogPath(options_.logDir, module);
+    std::string path =
+        r.args.value("app", false) ? appLogPath(options_.logDir, module) : moduleLogPath(options_.logDir, module);
     json out{{"path", path}};
     if (r.args.contains("lines")) {
         if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > kMaxLogLines)

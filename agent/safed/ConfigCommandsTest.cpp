@@ -17,9 +17,7 @@ using control::MessageId;
 using control::Reply;
 using control::ResultCode;
 using nlohmann::json;
-using testing::FakeModuleManager;
-using testing::FakeModuleStore;
-using testing::InPlaceThreads;
+using namespace testing;  // the fakes (FakeModules.h)
 
 const std::string kUserConfig = "<safe><service mode=\"farm\"/></safe>\n";
 
@@ -37,15 +35,8 @@ protected:
     void TearDown() override { fs::remove_all(logDir_); }
 
     Reply call(const std::string& command, const std::string& module = "farm", json args = json::object()) {
-        std::optional<Reply> got;
-        registry_.dispatch(control::Request{command, module, std::move(args), "adm (admin) from 198.18.1.1"},
-                           [&](Reply r) {
-                               EXPECT_FALSE(got) << "answered twice";
-                               got = std::move(r);
-                               answeredOn_ = threads_.where;
-                           });
-        EXPECT_TRUE(got) << command << ": no answer";
-        return got.value_or(Reply::error("no answer"));
+        return callOnce(registry_, {command, module, std::move(args), "adm (admin) from 198.18.1.1"}, threads_,
+                                 &answeredOn_);
     }
     void refuse(std::vector<std::string> errors) {
         LoadedModule refused;

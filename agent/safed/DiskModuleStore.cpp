@@ -29,7 +29,8 @@ LoadedModule DiskModuleStore::check(const std::string& dir, Scope scope, std::op
     return loadModule(dir, checks);
 }
 
-LoadedModule DiskModuleStore::load(const std::string& module, Scope scope, std::optional<std::string> userconfig) const {
+LoadedModule DiskModuleStore::load(const std::string& module, Scope scope,
+                                   std::optional<std::string> userconfig) const {
     return check(dir(module), scope, std::move(userconfig));
 }
 
@@ -51,8 +52,8 @@ Result<std::string> DiskModuleStore::stage(const std::string& file, const std::s
         // module's: the same errors, named the same.
         auto files = readModuleFiles(dir, kMaxFileBytes);
         auto text = files.find("conf/userconfig.xml");
-        auto loaded = check(dir, Scope::AnyNode,
-                            text == files.end() ? std::nullopt : std::optional<std::string>(text->second));
+        auto loaded =
+            check(dir, Scope::AnyNode, text == files.end() ? std::nullopt : std::optional<std::string>(text->second));
         if (loaded.ok()) return success();
         return badInput(loaded.refusal(module + ".safe"));
     });

@@ -41,10 +41,10 @@ protected:
     // NAME.safe holding this userconfig.xml and the scripts.
     std::string archive(const std::string& name, const std::string& userconfig) const {
         auto file = folder_.root() / (name + ".safe");
-        std::ofstream(file, std::ios::binary) << ::safefarm::testing::zipOf(
-            {::safefarm::testing::storedEntry("conf/userconfig.xml", userconfig),
-             ::safefarm::testing::storedEntry("bin/start_both", "#!/bin/sh\n", 0100755),
-             ::safefarm::testing::storedEntry("bin/stop_both", "#!/bin/sh\n", 0100755)});
+        std::ofstream(file, std::ios::binary)
+            << ::safefarm::testing::zipOf({::safefarm::testing::storedEntry("conf/userconfig.xml", userconfig),
+                                           ::safefarm::testing::storedEntry("bin/start_both", "#!/bin/sh\n", 0100755),
+                                           ::safefarm::testing::storedEntry("bin/stop_both", "#!/bin/sh\n", 0100755)});
         return file.string();
     }
     std::vector<std::string> hidden() const {
@@ -117,10 +117,7 @@ TEST_F(DiskModuleStoreTest, InstallRefusesWhatConfigCheckRefusesWithTheSameLines
     config.registerIn(registry);
     install.registerIn(registry);
     auto call = [&](const std::string& command, json args) {
-        std::optional<Reply> got;
-        registry.dispatch(control::Request{command, "farm", std::move(args), ""}, [&](Reply r) { got = r; });
-        EXPECT_TRUE(got);
-        return got.value_or(Reply::error("no answer"));
+        return testing::callOnce(registry, {command, "farm", std::move(args), ""}, threads);
     };
     const std::string goodCluster = testing::kClusterXml;
     struct Case {

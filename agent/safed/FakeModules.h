@@ -4,7 +4,10 @@
 // files. Each records what it was asked.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -69,7 +72,8 @@ public:
         const_cast<FakeModuleManager*>(this)->whoPort = port;
         return who;
     }
-    Result<void> log(const std::string& m, control::Level level, control::MessageId id, const std::string& text) override {
+    Result<void> log(const std::string& m, control::Level level, control::MessageId id,
+                     const std::string& text) override {
         if (logError) return *logError;
         lines.push_back({m, level, id, text});
         return success();
@@ -86,9 +90,9 @@ public:
 class FakeModuleStore : public ModuleStore {
 public:
     std::map<std::string, std::map<std::string, std::string>> modules;  // name -> its files
-    std::map<std::string, LoadedModule> loads;                         // what load answers (default: loaded)
+    std::map<std::string, LoadedModule> loads;                          // what load answers (default: loaded)
     std::optional<Error> stageError, replaceError, setAsideError, writeError;
-    std::function<void()> onStage;  // runs while an archive "unpacks"
+    std::function<void()> onStage;   // runs while an archive "unpacks"
     std::vector<std::string> calls;  // "stage FILE farm", "replace STAGED farm", "discard STAGED", ...
     struct Load {
         std::string module;
@@ -163,5 +167,20 @@ struct InPlaceThreads {
         return Threads{on("modules"), on("transports")};
     }
 };
+
+// The one reply to `request` through `registry`, with the thread it came on
+// (threads.where) in `answeredOn`.
+inline control::Reply callOnce(const control::CommandRegistry& registry, control::Request request,
+                               const InPlaceThreads& threads, std::string* answeredOn = nullptr) {
+    std::optional<control::Reply> got;
+    std::string command = request.command;
+    registry.dispatch(std::move(request), [&](control::Reply r) {
+        EXPECT_FALSE(got) << command << ": answered twice";
+        got = std::move(r);
+        if (answeredOn) *answeredOn = threads.where;
+    });
+    EXPECT_TRUE(got) << command << ": no answer";
+    return got.value_or(control::Reply::error("no answer"));
+}
 
 }  // namespace safefarm::safed::testing

@@ -10,24 +10,15 @@ namespace {
 using control::Reply;
 using control::ResultCode;
 using nlohmann::json;
-using testing::FakeModuleManager;
-using testing::FakeModuleStore;
-using testing::InPlaceThreads;
+using namespace testing;  // the fakes (FakeModules.h)
 
 class InstallCommandTest : public ::testing::Test {
 protected:
     void SetUp() override { command_.registerIn(registry_); }
 
     Reply install(const std::string& file) {
-        std::optional<Reply> got;
-        registry_.dispatch(control::Request{"module-install", "", {{"file", file}}, "safectl (pid 7, uid 0)"},
-                           [&](Reply r) {
-                               EXPECT_FALSE(got) << "answered twice";
-                               got = std::move(r);
-                               answeredOn_ = threads_.where;
-                           });
-        EXPECT_TRUE(got) << "no answer";
-        return got.value_or(Reply::error("no answer"));
+        return callOnce(registry_, {"module-install", "", {{"file", file}}, "safectl (pid 7, uid 0)"},
+                                 threads_, &answeredOn_);
     }
 
     FakeModuleManager manager_;
@@ -42,8 +33,8 @@ TEST_F(InstallCommandTest, UnpacksOffTheModulesThreadAndReplacesOnIt) {
     Reply r = install("/tmp/farm.safe");
     EXPECT_EQ(r.result, ResultCode::Success);
     EXPECT_EQ(r.text, "farm installed in /etc/safefarm/modules/farm");
-    EXPECT_EQ(store_.calls, (std::vector<std::string>{"stage /tmp/farm.safe farm",
-                                                      "replace /etc/safefarm/modules/.farm.new1 farm"}));
+    EXPECT_EQ(store_.calls,
+              (std::vector<std::string>{"stage /tmp/farm.safe farm", "replace /etc/safefarm/modules/.farm.new1 farm"}));
     EXPECT_EQ(manager_.calls, std::vector<std::string>{"forget farm"});  // the next start reads the new files
     // Busy? (modules'), unpack (transports'), busy again and rename (modules'), answer (transports').
     EXPECT_EQ(threads_.hops, (std::vector<std::string>{"modules", "transports", "modules", "transports"}));
@@ -71,8 +62,8 @@ TEST_F(InstallCommandTest, AModuleStartedWhileItUnpackedIsNotReplaced) {
     store_.onStage = [this] { manager_.starting.insert("farm"); };
     Reply r = install("/tmp/farm.safe");
     EXPECT_EQ(r.text, "farm is running: stop it before installing it again");
-    EXPECT_EQ(store_.calls, (std::vector<std::string>{"stage /tmp/farm.safe farm",
-                                                      "discard /etc/safefarm/modules/.farm.new1"}));
+    EXPECT_EQ(store_.calls,
+              (std::vector<std::string>{"stage /tmp/farm.safe farm", "discard /etc/safefarm/modules/.farm.new1"}));
     EXPECT_TRUE(manager_.calls.empty());
 }
 

@@ -12,9 +12,7 @@ using control::MessageId;
 using control::Reply;
 using control::ResultCode;
 using nlohmann::json;
-using testing::FakeModuleManager;
-using testing::FakeModuleStore;
-using testing::InPlaceThreads;
+using namespace testing;  // the fakes (FakeModules.h)
 
 constexpr auto kWait = module::ModuleState::Wait;
 constexpr auto kUp = module::ModuleState::Up;
@@ -28,15 +26,8 @@ protected:
 
     // The reply, and on which thread it came (every step runs in place).
     Reply call(const std::string& command, const std::string& module = "", json args = json::object()) {
-        std::optional<Reply> got;
-        registry_.dispatch(control::Request{command, module, std::move(args), "safectl (pid 7, uid 0)"},
-                           [&](Reply r) {
-                               EXPECT_FALSE(got) << "answered twice";
-                               got = std::move(r);
-                               answeredOn_ = threads_.where;
-                           });
-        EXPECT_TRUE(got) << command << ": no answer";
-        return got.value_or(Reply::error("no answer"));
+        return callOnce(registry_, {command, module, std::move(args), "safectl (pid 7, uid 0)"}, threads_,
+                                 &answeredOn_);
     }
     void build(const std::string& module, module::ModuleState state,
                module::Activity activity = module::Activity::Idle) {
@@ -74,7 +65,8 @@ TEST_F(ModuleCommandsTest, NoModuleNamedWithSeveralOrNoneInstalledIsAnError) {
 }
 
 TEST_F(ModuleCommandsTest, EveryCommandThatNeedsAModuleAnswersTheSameError) {
-    for (const char* c : {"start", "stop", "restart", "stopstart", "status", "buckets", "who", "print", "module-remove"})
+    for (const char* c :
+         {"start", "stop", "restart", "stopstart", "status", "buckets", "who", "print", "module-remove"})
         EXPECT_EQ(call(c, "nosuch").text, "no module 'nosuch' installed (/etc/safefarm/modules)") << c;
 }
 
@@ -175,7 +167,8 @@ TEST_F(ModuleCommandsTest, StateOfOneModuleOrOfEvery) {
               json::parse(R"([{"module":"web","state":"WAIT","activity":"start_both","reason":"start_both runs"}])"));
     Reply all = call("state");
     ASSERT_EQ(all.arguments["modules"].size(), 2u);
-    EXPECT_EQ(all.arguments["modules"][0], json::parse(R"({"module":"farm","state":"STOP","activity":"","reason":""})"));
+    EXPECT_EQ(all.arguments["modules"][0],
+              json::parse(R"({"module":"farm","state":"STOP","activity":"","reason":""})"));
     EXPECT_EQ(call("state", "nosuch").result, ResultCode::Error);
     EXPECT_TRUE(manager_.lines.empty());  // asking is not acting: nothing noted
 }

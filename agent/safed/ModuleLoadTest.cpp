@@ -50,12 +50,14 @@ TEST_F(ModuleLoadTest, LoadsAsFarAsItIsAsked) {
 }
 
 TEST_F(ModuleLoadTest, ABrokenClusterXmlRefusesEveryScope) {
-    folder_.writeCluster("<cluster><lans><lan name=\"default\"><node name=\"n\" addr=\"nowhere\"/></lan></lans></cluster>");
+    folder_.writeCluster(
+        "<cluster><lans><lan name=\"default\"><node name=\"n\" addr=\"nowhere\"/></lan></lans></cluster>");
     for (Scope s : {Scope::Parse, Scope::AnyNode, Scope::ThisNode}) {
         auto r = load(s, kUserConfigXml);
         EXPECT_EQ(r.refusedAt, LoadedModule::Step::Cluster);
         ASSERT_EQ(r.errors.size(), 1u);
-        EXPECT_EQ(r.errors[0].rfind("cluster configuration refused:\n  " + (folder_.root() / "cluster.xml").string() + ":", 0),
+        EXPECT_EQ(r.errors[0].rfind(
+                      "cluster configuration refused:\n  " + (folder_.root() / "cluster.xml").string() + ":", 0),
                   0u)
             << r.errors[0];
     }
@@ -69,7 +71,7 @@ TEST_F(ModuleLoadTest, EveryErrorOfTheFileOneLineEach) {
     ASSERT_EQ(r.errors.size(), 2u);
     std::string file = (folder_.module("farm") / "conf/userconfig.xml").string();
     for (const auto& e : r.errors) EXPECT_EQ(e.rfind(file + ":", 0), 0u) << e;
-    EXPECT_NE((r.errors[0] + r.errors[1]).find(file + ":4: "), std::string::npos);
+    EXPECT_NE((r.errors[0] + r.errors[1]).find(file + ":5: "), std::string::npos);
     EXPECT_NE((r.errors[0] + r.errors[1]).find("lan 'elsewhere' is not declared in"), std::string::npos);
     EXPECT_EQ(r.refusal("farm.safe"), "farm.safe refused:\n  " + r.errors[0] + "\n  " + r.errors[1]);
 }
@@ -80,7 +82,7 @@ TEST_F(ModuleLoadTest, AnEditIsCheckedInPlaceOfTheFileAndNamedUserconfigXml) {
     c.userconfig = replaced(kUserConfigXml, "<lan name=\"default\"/>", "<lan name=\"elsewhere\"/>");
     auto r = loadModule(folder_.module("farm").string(), c);
     ASSERT_EQ(r.errors.size(), 1u);
-    EXPECT_EQ(r.errors[0].rfind("userconfig.xml:4: ", 0), 0u) << r.errors[0];
+    EXPECT_EQ(r.errors[0].rfind("userconfig.xml:5: ", 0), 0u) << r.errors[0];
 }
 
 // The plan's own rules hold on any node: `module install` refuses them too.
@@ -100,10 +102,12 @@ TEST_F(ModuleLoadTest, APlanNoNodeCouldMakeIsRefusedByAnyNode) {
 TEST_F(ModuleLoadTest, ThisMachinesNetworkIsCheckedByThisNodeAlone) {
     local_ = {{"eth0", parseIp("10.0.0.5").value(), 24}};
     auto subnet = load(Scope::ThisNode, kUserConfigXml);
-    EXPECT_EQ(subnet.errors, std::vector<std::string>{"none of the farm's node addresses is configured on this machine"});
+    EXPECT_EQ(subnet.errors,
+              std::vector<std::string>{"none of the farm's node addresses is configured on this machine"});
     local_ = {{"eth0", parseIp("192.168.1.11").value(), 32}, {"eth1", parseIp("10.0.0.5").value(), 24}};
-    EXPECT_EQ(load(Scope::ThisNode, kUserConfigXml).errors,
-              std::vector<std::string>{"<interface> has no name and no interface here holds the subnet of 192.168.1.99"});
+    EXPECT_EQ(
+        load(Scope::ThisNode, kUserConfigXml).errors,
+        std::vector<std::string>{"<interface> has no name and no interface here holds the subnet of 192.168.1.99"});
     auto named = replaced(kUserConfigXml, "<interface>", "<interface name=\"eth9\">");
     auto missing = load(Scope::ThisNode, named);
     EXPECT_EQ(missing.refusedAt, LoadedModule::Step::Config);

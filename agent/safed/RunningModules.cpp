@@ -180,11 +180,11 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
     // A new runner for each start; the old one's children (if any) stay
     // alive, as they would across a restart of safed.
     s.scripts.reset();
-    auto appLog = app::AppLog::open(deps_.io, appLogPath(options_.logDir, name), uint64_t{cfg->user.userlogsize} * 1024);
+    auto appLog =
+        app::AppLog::open(deps_.io, appLogPath(options_.logDir, name), uint64_t{cfg->user.userlogsize} * 1024);
     if (!appLog) return appLog.error();
     s.appLog = std::move(appLog.value());
-    s.scripts =
-        std::make_unique<app::ProcessRunner>(deps_.io, cfg->user.logging == "none" ? nullptr : s.appLog.get());
+    s.scripts = std::make_unique<app::ProcessRunner>(deps_.io, cfg->user.logging == "none" ? nullptr : s.appLog.get());
 
     auto ms = membershipSettings(*cfg, keyFile, varDir);
     BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
@@ -218,7 +218,9 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
             log->log(control::levelFromLetter(level), known.value_or(MessageId::SF_MODULE_STATE),
                      known ? text : "(" + std::string(id) + ") " + text);
         },
-        [&io, cfg, scriptPaths](app::VerdictHandler onVerdict) { return makeCheckers(io, *cfg, scriptPaths, onVerdict); },
+        [&io, cfg, scriptPaths](app::VerdictHandler onVerdict) {
+            return makeCheckers(io, *cfg, scriptPaths, onVerdict);
+        },
         // The traffic (flow table, bucket counters) is read on the
         // transports' thread (safed joins it before any module is
         // destroyed).
@@ -254,7 +256,9 @@ void RunningModules::resumeAll() {
         } else if (startsAtBoot(options_.varDir, name, m->bootStart())) {
             deps_.log.info(MessageId::SF_AGENT_RESUME, name + ": starting (boot on)");
             m->start([this, name](Result<void> r) {
-                if (!r) deps_.log.error(MessageId::SF_AGENT_RESUME, "starting " + name + " at boot: " + r.error().message());
+                if (!r)
+                    deps_.log.error(MessageId::SF_AGENT_RESUME,
+                                    "starting " + name + " at boot: " + r.error().message());
             });
         }
     }
@@ -287,7 +291,8 @@ std::set<std::string> RunningModules::vips() const {
 
 std::vector<nlohmann::json> RunningModules::statuses(const std::vector<std::string>& installed) const {
     std::vector<nlohmann::json> out;
-    for (const auto& name : installed) out.push_back(status(name).value_or(nlohmann::json{{"module", name}, {"state", "STOP"}}));
+    for (const auto& name : installed)
+        out.push_back(status(name).value_or(nlohmann::json{{"module", name}, {"state", "STOP"}}));
     return out;
 }
 

@@ -91,7 +91,7 @@ private:
     };
 
     Result<Slot*> slot(const std::string& name);
-    module::Module* built(const std::string& name) const;  // started, or stopped since; or null
+    module::Module* built(const std::string& name) const;      // started, or stopped since; or null
     Result<Recipe> readModule(const std::string& name) const;  // any thread
     Result<module::Module*> buildModule(Recipe recipe);
 

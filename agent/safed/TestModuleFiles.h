@@ -1,5 +1,5 @@
 // A config folder in /tmp for the tests that read real files (ModuleLoad,
-// DiskModuleStore): cluster.xml with three nodes, and modules made from a
+// DiskModuleStore): docs/samples/cluster.xml, and modules made from a
 // userconfig.xml with their bin/start_both and bin/stop_both.
 #pragma once
 
@@ -9,44 +9,23 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 namespace safefarm::safed::testing {
 
-inline const std::string kClusterXml = R"(<cluster>
-  <lans>
-    <lan name="default">
-      <node name="node1" addr="192.168.1.11"/>
-      <node name="node2" addr="192.168.1.12"/>
-      <node name="node3" addr="192.168.1.13"/>
-    </lan>
-  </lans>
-</cluster>
-)";
-
-// docs/samples/minimal.xml: one VIP, one rule.
-inline const std::string kUserConfigXml = R"(<safe>
-  <service mode="farm">
-    <farm>
-      <lan name="default"/>
-    </farm>
-    <vip>
-      <interface_list>
-        <interface>
-          <virtual_interface>
-            <virtual_addr addr="192.168.1.99"/>
-          </virtual_interface>
-        </interface>
-      </interface_list>
-      <loadbalancing_list>
-        <group name="web">
-          <rule port="80"/>
-        </group>
-      </loadbalancing_list>
-    </vip>
-  </service>
-</safe>
-)";
+// docs/samples: cluster.xml (node1..node3 on the lan "default") and
+// minimal.xml (one VIP, one rule). Read from where the tests run, as the
+// other sample tests do (build/tests/unit).
+inline std::string sample(const std::string& name) {
+    auto repo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+    std::ifstream in(repo / "docs" / "samples" / name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+inline const std::string kClusterXml = sample("cluster.xml");
+inline const std::string kUserConfigXml = sample("minimal.xml");
 
 inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
     auto at = text.find(from);
