@@ -49,7 +49,7 @@ struct LoadedModule {
     std::vector<std::string> errors;
     std::shared_ptr<const config::ClusterConfig> cluster;
     std::shared_ptr<const config::ModuleConfig> config;
-    std::optional<module::FarmPlan> plan;  // AnyNode and ThisNode
+    std::optional<module::FarmPlan> plan;  // ThisNode: this node's; AnyNode: the farm's first node's
 
     bool ok() const { return errors.empty(); }
     // "WHAT refused:" then each error on its own indented line.
