@@ -44,7 +44,15 @@ namespace safefarm::control {
     X(SF_PEER_MAC, "vmac_directed: a peer's MAC, heard from its heartbeats, is where relays to it go")      \
     X(SF_CONFIG, "the module's configuration was loaded or reloaded, or was refused")                       \
     X(SF_COMMAND, "an operator's command arrived (safectl, the console): who and what")                    \
-    X(SF_PEER_REFUSED, "a configured peer's heartbeats are refused (another cluster key, wire or bucket algorithm version): once per peer a minute")
+    X(SF_PEER_REFUSED, "a configured peer's heartbeats are refused (another cluster key, wire or bucket algorithm version): once per peer a minute") \
+    X(SF_AGENT_START, "safed serves: its control socket and the modules installed (safed's own line, not a module's)") \
+    X(SF_AGENT_START_FAILED, "safed could not start (netlink, the link watch, the control socket or API): why; it exits 1") \
+    X(SF_AGENT_CONFIG, "cluster.xml was refused when safed started: each error with file:line; it exits 1")         \
+    X(SF_AGENT_STOP, "safed stops (SIGTERM, SIGINT); the modules that run keep serving, for the next safed to adopt") \
+    X(SF_AGENT_RESUME, "safed started: a module the previous safed left running was adopted, or one with boot on started, or could not be") \
+    X(SF_AGENT_API, "the control API and console listen: address, port, HTTPS and its certificate, or plain HTTP")   \
+    X(SF_AGENT_USERS, "SIGHUP: the console's users file was read again, or refused (the users stay as they were)")  \
+    X(SF_AGENT_SCHEDULING, "a thread of safed runs without its scheduling policy (SCHED_RR for the modules', normal for the transports')")
 
 #define SAFEFARM_MESSAGE_ENUMERATOR(id, meaning) id,
 enum class MessageId : uint16_t { SAFEFARM_MESSAGE_IDS(SAFEFARM_MESSAGE_ENUMERATOR) };

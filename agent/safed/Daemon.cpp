@@ -1,40 +1,47 @@
 #include "safed/Daemon.h"
 
-#include <sys/stat.h>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
 
-#include "common/FileModes.h"
+#include "control/ThreadHop.h"
 #include "http/Certificate.h"
 #include "http/PeerAuth.h"
-#include "config/ModuleConfig.h"
-#include "dataplane/BpfDataPath.h"
+#include "http/PrometheusText.h"
 #include "membership/Persist.h"
 #include "module/FarmPlan.h"
-#include "module/HashKey.h"
-#include "module/MembershipDriver.h"
-#include "safed/BootFlag.h"
-#include "control/ThreadHop.h"
-#include "safed/Checkers.h"
-#include "safed/Realtime.h"
 #include "net/NetlinkSetup.h"
+#include "safed/Realtime.h"
 
 namespace safefarm::safed {
 
 namespace fs = std::filesystem;
-using control::Reply;
-using control::Request;
-using control::Responder;
 using namespace std::chrono_literals;
+
+namespace {
+
+// The modules folder as a start sees this node (ModuleLoad.h).
+DiskStoreOptions storeOptions(const Options& o) {
+    DiskStoreOptions d;
+    d.configDir = o.configDir;
+    d.machine.node = o.node;
+    return d;
+}
+
+}  // namespace
 
 Daemon::Daemon(Options options)
     : options_(std::move(options)),
+      log_(std::cerr),
       controlWork_(boost::asio::make_work_guard(controlIo_)),
       signals_(io_, SIGTERM, SIGINT),
       hangup_(controlIo_, SIGHUP),
+      store_(storeOptions(options_)),
       boardTimer_(io_) {
     if (options_.safeDir.empty()) {
         std::error_code ec;
@@ -49,184 +56,26 @@ Daemon::~Daemon() {
     }
 }
 
-Result<std::shared_ptr<const config::ClusterConfig>> Daemon::readCluster() const {
-    auto parsed = config::parseClusterFile(options_.configDir + "/cluster.xml");
-    if (!parsed.config) {
-        std::string all;
-        for (const auto& e : parsed.errors) all += "\n  " + e.format();
-        return badInput("cluster configuration refused:" + all);
-    }
-    return std::shared_ptr<const config::ClusterConfig>(parsed.config);
-}
+void Daemon::onModules(std::function<void()> work) { boost::asio::post(io_, std::move(work)); }
+void Daemon::onTransports(std::function<void()> work) { boost::asio::post(controlIo_, std::move(work)); }
 
-std::vector<std::string> Daemon::installedModules() const {
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(options_.configDir + "/modules", ec))
-        // .NAME.new / .NAME.old / .NAME.removedN: a module being installed or removed
-        if (e.path().filename().string()[0] != '.' && fs::exists(e.path() / "conf" / "userconfig.xml"))
-            names.push_back(e.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-std::string Daemon::moduleDir(const std::string& name) const { return options_.configDir + "/modules/" + name; }
-
-Result<Daemon::Slot*> Daemon::slot(const std::string& name) {
-    auto& s = slots_[name];
-    if (!s.log) {
-        control::ModuleLogOptions o;
-        o.logDir = options_.logDir;
-        o.module = name;
-        auto log = control::ModuleLog::open(o);
-        if (!log) return log.error();
-        s.log = std::move(log.value());
-        s.appLogPath = appLogPath(name);
-    }
-    return &s;
-}
-
-// A module is built from its configuration as it is on disk when it starts:
-// parsed and checked whole first, so a broken file changes nothing. Only
-// files and the interfaces' addresses are read here: it runs on the
-// transports' thread (a start), or before the modules' thread serves.
-Result<Daemon::ModuleRecipe> Daemon::readModule(const std::string& name) const {
-    auto names = installedModules();
-    if (std::find(names.begin(), names.end(), name) == names.end())
-        return badInput("no module '" + name + "' in " + options_.configDir + "/modules");
-    auto cluster = readCluster();
-    if (!cluster) return cluster.error();
-
-    config::ParseContext ctx;
-    ctx.cluster = cluster.value().get();
-    ctx.moduleDir = moduleDir(name);
-    ctx.interfaceFamilies = config::systemInterfaceFamilies;
-    auto parsed = config::parseUserConfigFile(moduleDir(name) + "/conf/userconfig.xml", ctx);
-    if (!parsed.config) {
-        std::string all;
-        for (const auto& e : parsed.errors) all += "\n  " + e.format();
-        return badInput("configuration of " + name + " refused:" + all);
-    }
-    auto cfg = parsed.config;
-    auto plan = module::makeFarmPlan(*cfg, *cluster.value(), options_.node, module::localAddresses());
-    if (!plan) return badInput(name + ": " + plan.error().message());
-
-    // The key file of the module; the default one lives in the config folder.
-    std::string keyFile = cfg->farm.keyfile;
-    if (keyFile == "/etc/safefarm/cluster.key") keyFile = options_.configDir + "/cluster.key";
-    auto key = membership::loadClusterKey(keyFile);
-    if (!key) return key.error();
-    auto hashKey = module::bucketHashKey(key.value(), name);
-    if (!hashKey) return hashKey.error();
-
-    std::string varDir = options_.varDir + "/modules/" + name;
-    // 0750 root:safefarm, also when an older safed made it 0755.
-    if (auto made = files::makeFolders(varDir); !made) return made.error();
-    if (auto set = files::setMode(varDir, files::kFolderMode); !set) return set.error();
-    return ModuleRecipe{name, cfg, std::move(plan.value()), keyFile, hashKey.value(), varDir};
-}
-
-// The module, with the real kernel-facing pieces, from what readModule read.
-Result<module::Module*> Daemon::buildModule(ModuleRecipe recipe) {
-    const std::string& name = recipe.name;
-    const std::string& keyFile = recipe.keyFile;
-    const std::string& varDir = recipe.varDir;
-    auto cfg = recipe.config;
-    auto sr = slot(name);
-    if (!sr) return sr.error();
-    Slot& s = *sr.value();
-    // A new runner for each start; the old one's children (if any) stay
-    // alive, as they would across a restart of safed.
-    s.scripts.reset();
-    auto appLog = app::AppLog::open(io_, s.appLogPath, uint64_t{cfg->user.userlogsize} * 1024);
-    if (!appLog) return appLog.error();
-    s.appLog = std::move(appLog.value());
-    s.scripts = std::make_unique<app::ProcessRunner>(io_, cfg->user.logging == "none" ? nullptr : s.appLog.get());
-
-    module::MembershipSettings ms;
-    ms.keyFile = keyFile;
-    ms.incarnationFile = varDir + "/incarnation";
-    ms.pulse = cfg->farm.pulse;
-    ms.slostCount = cfg->farm.slostCount;
-    ms.mlostCount = cfg->farm.mlostCount;
-    ms.quorum = cfg->farm.quorum == config::Quorum::Majority ? membership::QuorumPolicy::Majority
-                                                             : membership::QuorumPolicy::None;
-    // The stall guard: the lease ends a pulse before the others may declare
-    // this node dead, so a dead or frozen agent's node is fenced before its
-    // buckets move; the peers' echoes bound it too (docs/design.md "Leases").
-    module::ModuleTiming timing;
-    timing.pulse = cfg->farm.pulse;
-    timing.lease = cfg->farm.pulse * std::max<uint32_t>(1, cfg->farm.slostCount - 1);
-    timing.linkSettle = cfg->farm.pulse * cfg->farm.slostCount;
-
-    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
-    if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
-    if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
-
-    module::ModulePaths paths{name, moduleDir(name), varDir, options_.safeDir, options_.varDir};
-    app::ScriptPaths scriptPaths{options_.safeDir, options_.safeDir, options_.varDir, name, moduleDir(name), varDir};
-    auto* log = s.log.get();
-    auto planCopy = recipe.plan;
-    module::ModuleDeps deps{
-        io_,
-        *net_,
-        *announcer_,
-        *s.scripts,
-        [dp]() -> Result<std::unique_ptr<DataPath>> {
-            auto r = BpfDataPath::open(dp);
-            if (!r) return r.error();
-            return std::unique_ptr<DataPath>(std::move(r.value()));
-        },
-        [dp]() { return BpfDataPath::remove(dp); },
-        [this, planCopy, ms]() -> std::unique_ptr<module::MembershipPort> {
-            return std::make_unique<module::MembershipDriver>(io_, planCopy, ms);
-        },
-        [log](char level, const char* id, const std::string& text) {
-            // ModuleTest checks every id is known; should one slip through,
-            // the line still says which it was.
-            auto known = control::messageIdFromName(id);
-            log->log(control::levelFromLetter(level), known.value_or(control::MessageId::SF_MODULE_STATE),
-                     known ? text : "(" + std::string(id) + ") " + text);
-        },
-        [this, cfg, scriptPaths](app::VerdictHandler onVerdict) { return makeCheckers(io_, *cfg, scriptPaths, onVerdict); },
-        // The traffic (flow table, bucket counters) is read on the
-        // transports' thread (stopTransports joins it before any module is
-        // destroyed).
-        [this](std::function<void()> job) { onTransports(std::move(job)); },
-    };
-    s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,
-                                                timing);
-    if (links_) {
-        auto up = links_->watch(s.module->interfaceName());
-        if (up && !up.value()) s.module->linkChanged(s.module->interfaceName(), false);
-    }
-    return s.module.get();
-}
-
-// Modules a previous safed left running (crash, upgrade) carry on; modules
-// with <service boot="on"> start.
-void Daemon::resumeModules() {
-    for (const auto& name : installedModules()) {
-        // Before the modules' thread serves anything: read here, at once.
-        auto recipe = readModule(name);
-        auto built = recipe ? buildModule(std::move(recipe.value())) : Result<module::Module*>(recipe.error());
-        if (!built) {
-            std::cerr << "safed: " << name << ": " << built.error().message() << "\n";
-            continue;
-        }
-        module::Module* m = built.value();
-        if (m->wasRunning()) {
-            if (auto r = m->resume(); !r) {
-                std::cerr << "safed: resuming " << name << ": " << r.error().message() << "\n";
-                slots_[name].log->error(control::MessageId::SF_MODULE_START_FAILED,
-                                        name + ": resuming after a restart of safed: " + r.error().message());
-            }
-        } else if (startsAtBoot(options_.varDir, name, m->bootStart())) {
-            m->start([this, name](Result<void> r) {
-                if (!r) std::cerr << "safed: starting " << name << " at boot: " << r.error().message() << "\n";
-            });
-        }
-    }
+// Three tables of commands: those that act on a running module answer on
+// the modules' thread (registry_, reached through controlRegistry_), the
+// configuration's and the install's on the transports'.
+void Daemon::registerCommands() {
+    Threads threads{[this](std::function<void()> w) { onModules(std::move(w)); },
+                    [this](std::function<void()> w) { onTransports(std::move(w)); }};
+    moduleCommands_ = std::make_unique<ModuleCommands>(*modules_, store_, threads, options_.node);
+    ConfigCommandsOptions config{options_.node, options_.logDir, [this]() -> std::optional<std::string> {
+                                     if (!metrics_) return std::nullopt;
+                                     return http::formatPrometheus(metrics_->collect());
+                                 }};
+    configCommands_ = std::make_unique<ConfigCommands>(*modules_, store_, threads, std::move(config));
+    installCommand_ = std::make_unique<InstallCommand>(*modules_, store_, threads);
+    configCommands_->registerIn(controlRegistry_);
+    installCommand_->registerIn(controlRegistry_);
+    moduleCommands_->registerIn(registry_);
+    control::hopTo(registry_, io_.get_executor(), controlIo_.get_executor(), controlRegistry_);
 }
 
 // On the transports' thread: no new request, then the thread ends. Called
@@ -244,12 +93,9 @@ void Daemon::stopTransports() {
 }
 
 void Daemon::shutdown() {
+    log_.info(control::MessageId::SF_AGENT_STOP, "stopping; the modules that run keep serving for the next safed");
     stopTransports();
-    // Modules stay as they are: the filter and the application keep serving
-    // within the lease, and a safed started again adopts them. `safectl stop`
-    // is how a module is stopped.
-    for (auto& [name, s] : slots_)
-        if (s.module && s.module->state() != module::ModuleState::Stop) s.module->detach();
+    if (modules_) modules_->detachAll();
     boardTimer_.cancel();
     io_.stop();
 }
@@ -257,22 +103,9 @@ void Daemon::shutdown() {
 // ready.txt and /metrics, for the transports' thread (StatusBoard.h): which
 // modules are UP every 100 ms, the statuses once a second.
 void Daemon::publishBoard() {
-    std::set<std::string> up, vips;
-    for (const auto& [name, s] : slots_) {
-        if (s.module && s.module->state() == module::ModuleState::Up) up.insert(name);
-        if (s.module)
-            for (const auto& v : s.module->vips()) vips.insert(formatIp(v));
-    }
-    board_.publishUp(std::move(up));
-    board_.publishVips(std::move(vips));
-    if (boardTicks_++ % 10 == 0) {
-        std::vector<nlohmann::json> out;
-        for (const auto& name : installedModules()) {
-            auto* m = builtModule(name);
-            out.push_back(m ? m->status() : nlohmann::json{{"module", name}, {"state", "STOP"}});
-        }
-        board_.publishStatuses(std::move(out));
-    }
+    board_.publishUp(modules_->upModules());
+    board_.publishVips(modules_->vips());
+    if (boardTicks_++ % 10 == 0) board_.publishStatuses(modules_->statuses(store_.list()));
     boardTimer_.expires_after(100ms);
     boardTimer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) publishBoard();
@@ -303,8 +136,9 @@ Result<void> Daemon::startHttp() {
     http_ = std::make_unique<http::HttpServer>(controlIo_, controlRegistry_, o, hooks);
     if (auto r = http_->start(); !r)
         return Error{0, "the control API on " + o.address + ":" + std::to_string(o.port) + ": " + r.error().message()};
-    std::cerr << "safed: control API and console on " << o.address << ":" << http_->port()
-              << (o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS, certificate " + o.tlsCertFile + ")") << "\n";
+    log_.info(control::MessageId::SF_AGENT_API,
+              "control API and console on " + o.address + ":" + std::to_string(http_->port()) +
+                  (o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS, certificate " + o.tlsCertFile + ")"));
     return success();
 }
 
@@ -368,71 +202,61 @@ void Daemon::waitForHangup() {
         if (ec) return;
         if (http_) {
             if (auto r = http_->reloadUsers(); !r)
-                std::cerr << "safed: SIGHUP: " << r.error().message() << " (the users stay as they were)\n";
+                log_.error(control::MessageId::SF_AGENT_USERS,
+                           "SIGHUP: " + r.error().message() + " (the users stay as they were)");
             else
-                std::cerr << "safed: SIGHUP: users file read again\n";
+                log_.info(control::MessageId::SF_AGENT_USERS, "SIGHUP: users file read again");
         }
         waitForHangup();
     });
 }
 
 int Daemon::run() {
-    auto nl = net::NetlinkSetup::open();
-    if (!nl) {
-        std::cerr << "safed: " << nl.error().message() << "\n";
+    auto failed = [this](const Error& e) {
+        log_.error(control::MessageId::SF_AGENT_START_FAILED, e.message());
         return 1;
-    }
+    };
+    auto nl = net::NetlinkSetup::open();
+    if (!nl) return failed(nl.error());
     net_ = std::move(nl.value());
     auto ann = net::PacketAnnouncer::open();
-    if (!ann) {
-        std::cerr << "safed: " << ann.error().message() << "\n";
-        return 1;
-    }
+    if (!ann) return failed(ann.error());
     announcer_ = std::move(ann.value());
-    if (auto r = readCluster(); !r) {
-        std::cerr << "safed: " << r.error().message() << "\n";
+    if (auto r = readCluster(options_.configDir + "/cluster.xml"); !r) {
+        log_.error(control::MessageId::SF_AGENT_CONFIG, r.error().message());
         return 1;
     }
     // Link state of the modules' interfaces, from netlink (not sysfs).
     links_ = std::make_unique<net::LinkWatcher>(io_, [this](const std::string& ifname, bool up) {
-        for (auto& [name, s] : slots_)
-            if (s.module) s.module->linkChanged(ifname, up);
+        if (modules_) modules_->linkChanged(ifname, up);
     });
-    if (auto r = links_->start(); !r) {
-        std::cerr << "safed: " << r.error().message() << "\n";
-        return 1;
-    }
+    if (auto r = links_->start(); !r) return failed(r.error());
+    modules_ = std::make_unique<RunningModules>(
+        RunningDeps{io_, *net_, *announcer_, links_.get(), store_,
+                    [this](std::function<void()> w) { onTransports(std::move(w)); }, log_},
+        options_);
     registerCommands();
-    registerControlCommands();
-    control::hopTo(registry_, io_.get_executor(), controlIo_.get_executor(), controlRegistry_);
-    resumeModules();
+    modules_->resumeAll();
     server_ = std::make_unique<control::UnixServer>(controlIo_, controlRegistry_, options_.socket);
-    if (auto r = server_->start(); !r) {
-        std::cerr << "safed: " << r.error().message() << "\n";
-        return 1;
-    }
-    if (options_.http) {
-        if (auto r = startHttp(); !r) {
-            std::cerr << "safed: " << r.error().message() << "\n";
-            return 1;
-        }
-    }
+    if (auto r = server_->start(); !r) return failed(r.error());
+    if (options_.http)
+        if (auto r = startHttp(); !r) return failed(r.error());
     signals_.async_wait([this](const boost::system::error_code& ec, int) {
         if (!ec) shutdown();
     });
     waitForHangup();
     publishBoard();
     controlThread_ = std::thread([this] {
-        if (auto r = useNormalScheduling(); !r) std::cerr << "safed: warning: " << r.error().message() << "\n";
+        if (auto r = useNormalScheduling(); !r) log_.warn(control::MessageId::SF_AGENT_SCHEDULING, r.error().message());
         controlIo_.run();
     });
     // The modules' thread only (Options::rtPriority); not fatal: without
     // CAP_SYS_NICE safed runs, only more easily starved.
     if (auto r = useRealtimeScheduling(options_.rtPriority); !r)
-        std::cerr << "safed: warning: " << r.error().message() << "; running under the normal policy\n";
-    std::cerr << "safed: serving " << options_.socket << " (modules: ";
-    for (const auto& m : installedModules()) std::cerr << m << " ";
-    std::cerr << ")\n";
+        log_.warn(control::MessageId::SF_AGENT_SCHEDULING, r.error().message() + "; running under the normal policy");
+    std::string modules;
+    for (const auto& m : store_.list()) modules += m + " ";
+    log_.info(control::MessageId::SF_AGENT_START, "serving " + options_.socket + " (modules: " + modules + ")");
     io_.run();
     stopTransports();  // io_ stopped some other way: never leave the thread running
     return 0;
