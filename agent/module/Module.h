@@ -43,6 +43,7 @@
 #include "module/FarmPlan.h"
 #include "module/MembershipPort.h"
 #include "module/ModuleState.h"
+#include "module/ModuleTiming.h"
 #include "module/RefusedPeerReport.h"
 #include "net/Announcer.h"
 #include "net/NetSetup.h"
@@ -76,25 +77,6 @@ struct ModuleDeps {
     // takes ~65 ms when full); required. The module posts the result back
     // to `io` itself.
     std::function<void(std::function<void()>)> offload;
-};
-
-struct ModuleTiming {
-    std::chrono::nanoseconds pulse = std::chrono::milliseconds(50);
-    std::chrono::nanoseconds lease = std::chrono::milliseconds(150);  // < slost_count x pulse
-    std::chrono::nanoseconds joinDrain = std::chrono::seconds(30);    // transitions of a join
-    // A graceful stop waits at least this long for a flow to show a packet
-    // in the drain (Module::drainingFlows), and counts a flow idle longer
-    // than flowIdle as over.
-    std::chrono::nanoseconds drainGrace = std::chrono::seconds(2);
-    std::chrono::nanoseconds flowIdle = std::chrono::seconds(5);
-    // How often a drain reads the flow table (up to 131072 entries, ~65 ms
-    // on a busy node, read off the modules' thread: Module::scanTraffic), and
-    // the heartbeats' connection count (Module::localTraffic).
-    std::chrono::nanoseconds drainCheck = std::chrono::seconds(1);
-    std::chrono::nanoseconds flowCount = std::chrono::seconds(10);
-    // After the farm interface comes back, the node stays not ready this
-    // long (slost_count x pulse: every live peer has been heard by then).
-    std::chrono::nanoseconds linkSettle = std::chrono::milliseconds(200);
 };
 
 class Module {

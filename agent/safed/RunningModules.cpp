@@ -32,17 +32,6 @@ module::MembershipSettings membershipSettings(const config::ModuleConfig& cfg, c
     return ms;
 }
 
-// The stall guard: the lease ends a pulse before the others may declare
-// this node dead, so a dead or frozen agent's node is fenced before its
-// buckets move; the peers' echoes bound it too (docs/design.md "Leases").
-module::ModuleTiming timingOf(const config::ModuleConfig& cfg) {
-    module::ModuleTiming timing;
-    timing.pulse = cfg.farm.pulse;
-    timing.lease = cfg.farm.pulse * std::max<uint32_t>(1, cfg.farm.slostCount - 1);
-    timing.linkSettle = cfg.farm.pulse * cfg.farm.slostCount;
-    return timing;
-}
-
 }  // namespace
 
 module::Module* RunningModules::built(const std::string& name) const {
@@ -227,7 +216,7 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
         [onTransports = deps_.onTransports](std::function<void()> job) { onTransports(std::move(job)); },
     };
     s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,
-                                                timingOf(*cfg));
+                                                module::moduleTiming(cfg->farm));
     if (deps_.links) {
         auto up = deps_.links->watch(s.module->interfaceName());
         if (up && !up.value()) s.module->linkChanged(s.module->interfaceName(), false);
