@@ -1,8 +1,11 @@
 // The module lifecycle against fakes of everything kernel- and
 // process-facing: what start sets up and in which order, that a failure
 // leaves nothing behind, that a view makes it UP, that a stop drains, runs
-// stop_both (then force) and removes everything.
+// stop_both (then force) and removes everything. Time is a fake clock's:
+// runFor() moves it on and runs the pulses due, nothing sleeps.
 #include "module/Module.h"
+#include "module/EpochBuilder.h"
+#include "module/ModuleStatusJson.h"
 
 #include <gtest/gtest.h>
 
@@ -13,9 +16,12 @@
 
 #include "FakeAnnouncer.h"
 #include "buckets/BucketTable.h"
+#include "FakeChecker.h"
+#include "FakeClock.h"
 #include "FakeDataPath.h"
 #include "FakeMembershipPort.h"
 #include "FakeNetSetup.h"
+#include "FakeRunningMark.h"
 #include "FakeScriptRunner.h"
 
 using namespace safefarm;
@@ -52,23 +58,31 @@ const char* kDirectedModule = R"(<safe><service mode="farm"><farm><lan name="lab
   <user nicestoptimeout="5s" forcestoptimeout="2s"/>
 </service></safe>)";
 
+// The fake network, with a vMAC the unicast filter refuses on demand.
+class TestNet : public test::FakeNetSetup {
+public:
+    Result<void> addUnicastMac(const std::string& ifname, const Mac& mac) override {
+        if (failVmac) return *failVmac;
+        return FakeNetSetup::addUnicastMac(ifname, mac);
+    }
+    std::optional<Error> failVmac;
+};
+
 class ModuleTest : public ::testing::Test {
 protected:
-    void SetUp() override { build(kModule); }
-    // Every id the module logs is in docs/messages.md's table: safed would
-    // log an unknown one under another id (it took SF_PEER_MAC that way).
-    void TearDown() override {
-        for (const auto& l : log_) {
-            auto id = l.substr(2, l.find(' ', 2) - 2);
-            EXPECT_TRUE(control::messageIdFromName(id).has_value()) << id << " is not in MessageIds.h: " << l;
-        }
+    // The module logs control::MessageId values: an id missing from
+    // docs/messages.md's table does not compile (safed once logged an
+    // unknown one under another id, and took SF_PEER_MAC that way).
+    void SetUp() override {
+        record_.lease = clock_->now() + std::chrono::hours(1);  // what the peers confirm
+        build(kModule);
     }
     void build(const char* moduleText, const char* clusterText = kCluster) {
         cluster_ = config::parseClusterText(clusterText, "cluster.xml").config;
         config::ParseContext ctx;
         ctx.cluster = cluster_.get();
         auto parsed = config::parseUserConfigText(moduleText, "userconfig.xml", ctx);
-        ASSERT_TRUE(parsed.config);
+        ASSERT_TRUE(parsed.config) << (parsed.errors.empty() ? "" : parsed.errors[0].format());
         config_ = parsed.config;
         auto plan = makeFarmPlan(*config_, *cluster_, "n1", {});
         ASSERT_TRUE(plan.ok()) << plan.error().message();
@@ -108,14 +122,28 @@ protected:
                             port_ = p.get();
                             return p;
                         },
-                        [this](char level, const char* id, const std::string& text) {
-                            log_.push_back(std::string(1, level) + " " + id + " " + text);
+                        [this](control::Level level, control::MessageId id, const std::string& text) {
+                            const char* letter = level == control::Level::Error  ? "E"
+                                                 : level == control::Level::Warn ? "W"
+                                                                                 : "I";
+                            log_.push_back(letter + (" " + std::string(control::messageName(id))) + " " + text);
                         },
-                        {},
+                        [this](app::VerdictHandler onVerdict) {
+                            std::vector<std::unique_ptr<app::Checker>> made;
+                            checkers_.clear();
+                            for (const auto& ident : checkerIdents_) {
+                                auto c = std::make_unique<test::FakeChecker>(ident, onVerdict);
+                                checkers_.push_back(c.get());
+                                made.push_back(std::move(c));
+                            }
+                            return made;
+                        },
                         [this](std::function<void()> job) {
                             if (holdScans_) heldScans_.push_back(std::move(job));
                             else boost::asio::post(io_, std::move(job));
-                        }};
+                        },
+                        clock_,
+                        std::make_unique<test::FakeRunningMark>(mark_)};
         module_ = std::make_unique<Module>(std::move(deps), ModulePaths{"web", "/m/web", "/var/web", "/usr/lib/safefarm"},
                                            config_, plan.value(), std::array<uint64_t, 2>{1, 2}, timing);
     }
@@ -126,10 +154,19 @@ protected:
         for (auto [id, st] : members) v.members.push_back(ViewMember{id, 1, 1, st});
         (*port_->handler)(v, true);
     }
+    // d passes: every pulse due meanwhile runs at its time, and whatever the
+    // module posted (traffic scans and their results) after each.
     void runFor(std::chrono::milliseconds d) {
-        io_.restart();
-        io_.run_for(d);
+        poll();
+        clock_->advance(d, [this] { poll(); });
+        poll();
     }
+    void poll() {
+        io_.restart();
+        io_.poll();
+    }
+    std::chrono::nanoseconds now() const { return clock_->now(); }
+    nlohmann::json status() const { return statusJson(module_->snapshot()); }
     // start, start_both ok, view with both nodes ready: UP.
     void startUp() {
         module_->start([this](Result<void> r) { startResult_ = r.ok(); });
@@ -145,7 +182,9 @@ protected:
     }
 
     boost::asio::io_context io_;
-    test::FakeNetSetup net_;
+    std::shared_ptr<test::FakeClock> clock_ = std::make_shared<test::FakeClock>();
+    std::optional<std::string> mark_;  // the running mark: arp_announce to restore
+    TestNet net_;
     test::FakeAnnouncer announcer_;
     test::FakeScriptRunner scripts_;
     test::FakeMembershipPort::Record record_;
@@ -158,6 +197,10 @@ protected:
     std::vector<std::function<void()>> heldScans_;
     std::chrono::nanoseconds adoptLease_{0};
     std::optional<bool> startResult_;
+    // The checkers the module makes when its application runs (<check>,
+    // <errd>), as the last start made them.
+    std::vector<std::string> checkerIdents_;
+    std::vector<test::FakeChecker*> checkers_;
     std::vector<std::string> log_;
     std::shared_ptr<const config::ClusterConfig> cluster_;
     std::shared_ptr<const config::ModuleConfig> config_;
@@ -277,8 +320,7 @@ TEST_F(ModuleTest, StopWaitsForAFlowStillActiveInTheDrain) {
     dp_->flows_.push_back(f);
     // The flow keeps carrying packets: refresh its last_seen while we wait.
     for (int i = 0; i < 10; i++) {
-        dp_->flows_[0].flow.last_seen_ns =
-            static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+        dp_->flows_[0].flow.last_seen_ns = static_cast<uint64_t>(now().count());
         runFor(10ms);
     }
     EXPECT_EQ(scripts_.runs.size(), 1u) << "stop_both ran while a flow was still active";
@@ -367,7 +409,7 @@ TEST_F(ModuleTest, StartWhileStartedIsRefused) {
 
 TEST_F(ModuleTest, StatusShowsNodesSharesAndState) {
     startUp();
-    auto s = module_->status();
+    auto s = status();
     EXPECT_EQ(s["state"], "UP");
     ASSERT_EQ(s["nodes"].size(), 2u);
     EXPECT_EQ(s["nodes"][0]["name"], "n1");
@@ -384,7 +426,7 @@ TEST_F(ModuleTest, StatusShowsEveryNodesTraffic) {
     record_.peerTraffic[2] = {41, 5000};
     runFor(10ms);
     EXPECT_EQ(record_.traffic.connections, 3u);
-    auto s = module_->status();
+    auto s = status();
     EXPECT_EQ(s["nodes"][0]["connections"], 3);
     EXPECT_EQ(s["nodes"][1]["connections"], 41);
     EXPECT_EQ(s["nodes"][1]["packets"], 5000);
@@ -406,14 +448,14 @@ TEST_F(ModuleTest, TheTrafficIsReadOffTheModulesThread) {
     ASSERT_EQ(heldScans_.size(), 1u) << "one scan at a time";
     EXPECT_NE(record_.traffic.connections, 3u) << "the flow table was read on the modules' thread";
     EXPECT_NE(record_.traffic.packets, 500u) << "the bucket counters were read on the modules' thread";
-    EXPECT_NE(module_->status()["nodes"][0]["packets"], 500) << "the status read the counters on the modules' thread";
+    EXPECT_NE(status()["nodes"][0]["packets"], 500) << "the status read the counters on the modules' thread";
     std::thread offload(std::move(heldScans_[0]));
     offload.join();
     heldScans_.clear();
     runFor(10ms);
     EXPECT_EQ(record_.traffic.connections, 3u);
     EXPECT_EQ(record_.traffic.packets, 500u);
-    EXPECT_EQ(module_->status()["nodes"][0]["packets"], 500);
+    EXPECT_EQ(status()["nodes"][0]["packets"], 500);
 
     // A drain with an active flow: it ends only once a scan, run off the
     // thread, finds the flow gone.
@@ -475,7 +517,7 @@ TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerViewWithQuorumN
     startUp();
     runFor(10ms);
     ASSERT_GT(dp_->leaseDeadline_.count(), 0);
-    std::this_thread::sleep_for(70ms);  // lease 50 ms: the io_context did not run
+    clock_->jump(70ms);  // lease 50 ms: the io_context did not run
     runFor(10ms);
     EXPECT_EQ(dp_->leaseDeadline_.count(), 0);  // fenced
     EXPECT_FALSE(record_.ready);                 // asks the coordinator for a newer view
@@ -494,9 +536,9 @@ TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerViewWithQuorumN
 TEST_F(ModuleTest, StallWithPeerLeasesKeepsTheNodeReadyAndFollowsThePeersLease) {
     startUp();
     runFor(10ms);
-    auto t = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+    auto t = now();
     EXPECT_GT(dp_->leaseDeadline_, t + 50min) << "the peers' lease (an hour here), no stall guard";
-    std::this_thread::sleep_for(70ms);
+    clock_->jump(70ms);
     runFor(10ms);
     EXPECT_TRUE(record_.ready) << "no NotReady: no view change for a stall";
     EXPECT_GT(dp_->leaseDeadline_.count(), 0);
@@ -504,7 +546,7 @@ TEST_F(ModuleTest, StallWithPeerLeasesKeepsTheNodeReadyAndFollowsThePeersLease) 
     record_.lease = std::chrono::nanoseconds{0};  // the peers stopped confirming
     runFor(10ms);
     EXPECT_EQ(dp_->leaseDeadline_.count(), 0);
-    t = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch());
+    t = now();
     record_.lease = t + 20ms;  // they confirm again, for 20 ms
     runFor(10ms);
     EXPECT_EQ(dp_->leaseDeadline_, t + 20ms);
@@ -519,7 +561,7 @@ TEST_F(ModuleTest, DetachAnnouncesTheRestartAndLeasesForTheHold) {
     record_.restartLease = 2s;
     std::chrono::nanoseconds lease{0};
     dp_->leaseOut = &lease;
-    auto before = std::chrono::steady_clock::now().time_since_epoch();
+    auto before = now();
     module_->detach();
     EXPECT_TRUE(record_.restarting);
     EXPECT_GE(lease, before + 1900ms);
@@ -605,8 +647,8 @@ TEST_F(ModuleTest, DirectedRelaysToThePeerMacsTheHeartbeatsCarry) {
 
     // What the filter did, by verdict, in the status.
     dp_->counters_[FARM_R_TX_RELAY].packets = 7;
-    EXPECT_EQ(module_->status()["verdicts"]["TX_RELAY"], 7u);
-    EXPECT_FALSE(module_->status()["verdicts"].contains("DROP_NO_PEER"));
+    EXPECT_EQ(status()["verdicts"]["TX_RELAY"], 7u);
+    EXPECT_FALSE(status()["verdicts"].contains("DROP_NO_PEER"));
 
     commit(2, {{1, MemberState::Ready}});  // n2 is gone
     runFor(10ms);
@@ -669,10 +711,10 @@ TEST_F(ModuleTest, ResumeWithinTheLeaseCarriesOnFromTheTableInForce) {
     before.epoch = 7;
     before.buckets = transitionBuckets(computeBuckets({{2, 1}}), computeBuckets({{1, 1}, {2, 1}}), {1, 2});
     adopt_ = before;
-    adoptLease_ = std::chrono::steady_clock::now().time_since_epoch() + 10s;
+    adoptLease_ = now() + 10s;
     ASSERT_TRUE(module_->resume().ok());
     EXPECT_TRUE(record_.ready);
-    auto status = module_->status();
+    auto status = this->status();
     EXPECT_EQ(status["nodes"][0]["buckets"], FARM_BUCKETS / 2);
     // A view that changes nothing for the buckets: the transitions go on.
     commit(8, {{1, MemberState::Ready}, {2, MemberState::Ready}});
@@ -692,7 +734,7 @@ TEST_F(ModuleTest, ResumeWithinTheLeaseOfATableWithoutItsBucketsJoinsThroughTran
     ASSERT_EQ(before.buckets.size(), static_cast<size_t>(FARM_BUCKETS));
     ASSERT_EQ(before.buckets[0].owner, FARM_NODE_NONE);
     adopt_ = before;
-    adoptLease_ = std::chrono::steady_clock::now().time_since_epoch() + 10s;
+    adoptLease_ = now() + 10s;
     ASSERT_TRUE(module_->resume().ok());
     commit(8, {{1, MemberState::Ready}, {2, MemberState::Ready}});
     EXPECT_EQ(bucketsOwned(dp_->installed_->buckets, 1), FARM_BUCKETS / 2);
@@ -713,12 +755,12 @@ TEST_F(ModuleTest, AFirstViewThatMakesItReadyStillTakesBucketsThroughTransitions
 // Stopped here, the module has no view: the other nodes' state is unknown
 // (the console showed them STOP while they served).
 TEST_F(ModuleTest, StoppedHereTheOthersStateIsUnknown) {
-    auto st = module_->status();
+    auto st = status();
     ASSERT_EQ(st["nodes"].size(), 2u);
     EXPECT_EQ(st["nodes"][0]["state"], "STOP");     // this node
     EXPECT_EQ(st["nodes"][1]["state"], "UNKNOWN");  // n2
     startUp();
-    EXPECT_EQ(module_->status()["nodes"][1]["state"], "UP");
+    EXPECT_EQ(status()["nodes"][1]["state"], "UP");
 }
 
 // An operator alerting on SF_NODE_LOST was never paged: the ids were
@@ -783,7 +825,7 @@ TEST_F(ModuleTest, ARefusedPeerIsToldInTheLogAndTheStatus) {
     };
     EXPECT_EQ(count("SF_PEER_REFUSED web: n2 (198.18.0.12) is refused: its heartbeats fail authentication"), 1);
     EXPECT_EQ(count("SF_PEER_REFUSED web: takes no bucket"), 1);
-    auto s = module_->status();
+    auto s = status();
     ASSERT_EQ(s["refused_peers"].size(), 1u) << s.dump();
     EXPECT_EQ(s["refused_peers"][0]["name"], "n2");
     EXPECT_EQ(s["refused_peers"][0]["reason"], "key");
@@ -793,5 +835,72 @@ TEST_F(ModuleTest, ARefusedPeerIsToldInTheLogAndTheStatus) {
     record_.blocked = false;
     runFor(150ms);
     EXPECT_EQ(count("SF_PEER_REFUSED web: no refused peer is heard any more"), 1);
-    EXPECT_EQ(module_->status()["blocked_by_misconfigured_peers"], false);
+    EXPECT_EQ(status()["blocked_by_misconfigured_peers"], false);
+}
+
+// SF_MODULE_START was documented, never logged (issue 15).
+TEST_F(ModuleTest, AStartIsLogged) {
+    module_->start([](Result<void>) {});
+    ASSERT_FALSE(log_.empty());
+    EXPECT_EQ(log_[0], "I SF_MODULE_START web: start");
+}
+
+// An <errd> process missing is told as such (SF_ERRD, documented and never
+// logged: it was SF_CHECK_FAILED "checker apache2"); its action follows:
+// restart, until maxloop restarts within loop_interval stop the module
+// (SF_MAXLOOP, from the recovery decision's flag).
+TEST_F(ModuleTest, AnErrdProcessFailureIsToldAsSuchThenMaxloopStops) {
+    std::string text = kModule;
+    text.replace(text.find("<service mode=\"farm\">"), 21, "<service mode=\"farm\" maxloop=\"1\">");
+    text.replace(text.find("<user "), 6, "<errd><proc name=\"apache2\" atleast=\"1\" action=\"restart\"/></errd><user ");
+    build(text.c_str());
+    checkerIdents_ = {"apache2"};
+    startUp();
+    ASSERT_EQ(checkers_.size(), 1u);
+    checkers_[0]->report(false, "apache2: 0 running (at least 1)");
+    auto logged = [&](const std::string& line) { return std::find(log_.begin(), log_.end(), line) != log_.end(); };
+    EXPECT_TRUE(logged("W SF_ERRD web: process apache2 failed: apache2: 0 running (at least 1)"));
+    EXPECT_EQ(module_->reason(), "process apache2 failed: restart");
+    ASSERT_EQ(scripts_.runs.size(), 2u);  // stop_both, then start_both
+    scripts_.exit(1, 0);
+    scripts_.exit(2, 0);
+    ASSERT_EQ(checkers_.size(), 1u);
+    checkers_[0]->report(false, "apache2: 0 running (at least 1)");
+    EXPECT_TRUE(logged("E SF_MAXLOOP web: process apache2 failed: maxloop (1) reached within 24h"));
+    scripts_.exit(3, 0);  // stop_both force
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+}
+
+// A resume acquires the node resources as a start does (issue 15: it had
+// drifted). A vMAC the NIC refuses fails it and leaves nothing behind,
+// arp_announce back to the value the running mark kept; before, it logged
+// and carried on without the vMAC. And its VIPs are logged (SF_NET_VIP),
+// which they were not.
+TEST_F(ModuleTest, AResumeSetsUpTheNodeAsAStartDoes) {
+    EpochSpec before;
+    before.epoch = 7;
+    before.buckets = computeBuckets({{1, 1}, {2, 1}});
+    adopt_ = before;
+    adoptLease_ = now() + 10s;
+    mark_ = "1";  // arp_announce before the previous safed set it
+    net_.sysctls_["net/ipv4/conf/eth0/arp_announce"] = "2";
+    net_.failVmac = badInput("the NIC refuses the vMAC");
+    auto r = module_->resume();
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("the NIC refuses the vMAC"), std::string::npos);
+    EXPECT_EQ(module_->state(), ModuleState::Stop);
+    EXPECT_TRUE(net_.linkState("eth0").addresses.empty());
+    EXPECT_TRUE(net_.linkState("lo").addresses.empty());
+    EXPECT_EQ(net_.sysctls_["net/ipv4/conf/eth0/arp_announce"], "1");
+    EXPECT_FALSE(record_.joined);
+    EXPECT_FALSE(mark_.has_value());
+
+    net_.failVmac.reset();
+    mark_ = "1";
+    log_.clear();
+    ASSERT_TRUE(module_->resume().ok());
+    EXPECT_EQ(net_.linkState("eth0").fdb.count(Mac{0x5a, 0xfe, 198, 18, 0, 100}), 1u);
+    auto logged = [&](const std::string& line) { return std::find(log_.begin(), log_.end(), line) != log_.end(); };
+    EXPECT_TRUE(logged("I SF_NET_VIP web: 198.18.0.100 on eth0"));
+    EXPECT_TRUE(logged("I SF_NET_VIP web: 2001:db8::100 on lo"));
 }

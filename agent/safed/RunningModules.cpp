@@ -8,7 +8,10 @@
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
 #include "module/HashKey.h"
+#include "module/FileRunningMark.h"
 #include "module/MembershipDriver.h"
+#include "module/ModuleStatusJson.h"
+#include "module/SteadyClock.h"
 #include "safed/BootFlag.h"
 #include "safed/Checkers.h"
 #include "safed/LogPaths.h"
@@ -110,7 +113,7 @@ void RunningModules::restartApp(const std::string& name, const std::string& why,
 }
 
 std::optional<nlohmann::json> RunningModules::status(const std::string& name) const {
-    if (const auto* m = built(name)) return m->status();
+    if (const auto* m = built(name)) return module::statusJson(m->snapshot());
     return std::nullopt;
 }
 
@@ -200,13 +203,7 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
         [&io, planCopy, ms]() -> std::unique_ptr<module::MembershipPort> {
             return std::make_unique<module::MembershipDriver>(io, planCopy, ms);
         },
-        [log](char level, const char* id, const std::string& text) {
-            // ModuleTest checks every id is known; should one slip through,
-            // the line still says which it was.
-            auto known = control::messageIdFromName(id);
-            log->log(control::levelFromLetter(level), known.value_or(MessageId::SF_MODULE_STATE),
-                     known ? text : "(" + std::string(id) + ") " + text);
-        },
+        [log](control::Level level, MessageId id, const std::string& text) { log->log(level, id, text); },
         [&io, cfg, scriptPaths](app::VerdictHandler onVerdict) {
             return makeCheckers(io, *cfg, scriptPaths, onVerdict);
         },
@@ -214,6 +211,8 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
         // transports' thread (safed joins it before any module is
         // destroyed).
         [onTransports = deps_.onTransports](std::function<void()> job) { onTransports(std::move(job)); },
+        std::make_shared<module::SteadyClock>(io),
+        std::make_unique<module::FileRunningMark>(varDir + "/running"),
     };
     s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,
                                                 module::moduleTiming(cfg->farm));
