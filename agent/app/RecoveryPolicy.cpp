@@ -52,8 +52,8 @@ RecoveryDecision RecoveryPolicy::onFailure(std::string_view what, std::string_vi
 
     forget(now);
     if (restarts_.size() >= maxloop_) {
-        return {Recovery::Stop, failed + ": maxloop (" + std::to_string(maxloop_) + ") reached within " +
-                                    formatWindow(window_)};
+        return {Recovery::Stop,
+                failed + ": maxloop (" + std::to_string(maxloop_) + ") reached within " + formatWindow(window_), true};
     }
     restarts_.push_back(now);
     return {r, failed + ": " + recoveryName(r)};

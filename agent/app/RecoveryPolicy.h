@@ -25,6 +25,9 @@ const char* recoveryName(Recovery r);
 struct RecoveryDecision {
     Recovery action;
     std::string reason;  // for the module log and `safectl state`: "checker web failed: restart"
+    // Stop because maxloop restarts were made within loop_interval
+    // (SF_MAXLOOP), not because the action says stop.
+    bool maxloopReached = false;
 };
 
 class RecoveryPolicy {

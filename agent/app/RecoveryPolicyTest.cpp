@@ -28,13 +28,16 @@ TEST(RecoveryPolicy, MaxloopRestartsThenStop) {
     auto fourth = p.onFailure("checker web", "restart", 4h);
     EXPECT_EQ(fourth.action, Recovery::Stop);
     EXPECT_NE(fourth.reason.find("maxloop (3) reached within 24h"), std::string::npos) << fourth.reason;
+    EXPECT_TRUE(fourth.maxloopReached);
     EXPECT_EQ(p.restarts(4h), 3u);  // a refused restart is not counted
 }
 
 TEST(RecoveryPolicy, RestartAndStopstartShareTheCountWaitAndStopDoNot) {
     RecoveryPolicy p(2, 1h);
     EXPECT_EQ(p.onFailure("a", "wait", 1s).action, Recovery::Wait);
-    EXPECT_EQ(p.onFailure("a", "stop", 1s).action, Recovery::Stop);
+    auto stop = p.onFailure("a", "stop", 1s);
+    EXPECT_EQ(stop.action, Recovery::Stop);
+    EXPECT_FALSE(stop.maxloopReached);  // its action, not maxloop
     EXPECT_EQ(p.restarts(1s), 0u);
     EXPECT_EQ(p.onFailure("a", "restart", 2s).action, Recovery::RestartApp);
     EXPECT_EQ(p.onFailure("b", "stopstart", 3s).action, Recovery::StopStart);

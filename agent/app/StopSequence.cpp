@@ -36,7 +36,7 @@ void StopSequence::graceful() {
                 [this, alive = alive_](ScriptOutcome o) {
                     if (!*alive) return;
                     bool ok = o.succeeded();
-                    report_({StopStep::Graceful, ok, "stop_both: " + describe(o)});
+                    report_({StopStep::Graceful, ok, "stop_both: " + describe(o), o});
                     if (!ok) return force();
                     running_ = false;
                     if (auto d = std::exchange(done_, nullptr)) d(StopEnd::Graceful);
@@ -48,12 +48,14 @@ void StopSequence::force() {
                 [this, alive = alive_](ScriptOutcome o) {
                     if (!*alive) return;
                     bool ok = o.succeeded();
-                    report_({StopStep::Force, ok, "stop_both force: " + describe(o)});
-                    // Even after a successful force, whatever is still in the
-                    // scripts' groups (start_both's background processes) is
-                    // what the forced stop missed.
-                    runner_.killAll();
-                    report_({StopStep::Kill, true, "killed what was left of the scripts' process groups"});
+                    report_({StopStep::Force, ok, "stop_both force: " + describe(o), o});
+                    // A force that succeeded is trusted, as the module always
+                    // did; one that failed or hung has what is left of the
+                    // scripts' groups killed.
+                    if (!ok) {
+                        runner_.killAll();
+                        report_({StopStep::Kill, true, "killed what was left of the scripts' process groups", {}});
+                    }
                     running_ = false;
                     if (auto d = std::exchange(done_, nullptr)) d(ok ? StopEnd::Forced : StopEnd::Killed);
                 });

@@ -1,7 +1,8 @@
 // Stopping the application (DESIGN §5, SafeKit's stop): `stop_both` bounded
 // by nicestoptimeout; if it fails or times out, `stop_both force` bounded by
-// forcestoptimeout; then SIGKILL to what is left of the process groups the
-// runner started. Each step is reported for the module log.
+// forcestoptimeout; if that fails or times out too, SIGKILL to what is left
+// of the process groups the runner started. Each step is reported for the
+// module log.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@ struct StopReport {
     StopStep step;
     bool ok;           // the step succeeded (Kill: always true)
     std::string text;  // "stop_both: exit 0 in 120ms"
+    ScriptOutcome outcome{};  // the script's (Kill: none)
 };
 
 enum class StopEnd { Graceful, Forced, Killed };

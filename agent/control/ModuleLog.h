@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/Result.h"
+#include "control/LogLevel.h"
 #include "control/MessageIds.h"
 
 namespace spdlog {
@@ -24,8 +25,6 @@ class logger;
 }
 
 namespace safefarm::control {
-
-enum class Level { Debug, Info, Warn, Error };
 
 // 'D', 'I', 'W', 'E' as in the log line; anything else is Info.
 Level levelFromLetter(char letter);

@@ -52,21 +52,4 @@ std::vector<std::string> RefusedPeerReport::update(const std::vector<membership:
     return lines;
 }
 
-nlohmann::json RefusedPeerReport::json(const std::vector<membership::RefusedPeer>& peers, const FarmPlan& plan) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& p : peers) {
-        const auto* n = plan.node(p.id);
-        nlohmann::json row = {{"id", p.id},
-                              {"name", n ? n->name : ""},
-                              {"reason", membership::refusalName(p.reason)},
-                              {"why", why(p)},
-                              {"refused", p.count},
-                              {"ms_ago", p.msAgo},
-                              {"current", p.current}};
-        if (n && !n->lanAddrs.empty()) row["address"] = formatIp(n->lanAddrs.front());
-        out.push_back(row);
-    }
-    return out;
-}
-
 }  // namespace safefarm::module

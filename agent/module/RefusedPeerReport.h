@@ -12,8 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "membership/Membership.h"
 #include "module/FarmPlan.h"
 
@@ -27,8 +25,6 @@ public:
     std::vector<std::string> update(const std::vector<membership::RefusedPeer>& peers, bool blocked,
                                     const FarmPlan& plan, const std::string& module, std::chrono::nanoseconds now);
 
-    // [{"id", "name", "address", "reason", "refused", "ms_ago", "current", ...}]
-    static nlohmann::json json(const std::vector<membership::RefusedPeer>& peers, const FarmPlan& plan);
     // "heartbeats fail authentication (another cluster.key?)", ...
     static std::string why(const membership::RefusedPeer& p);
 

@@ -19,6 +19,8 @@ public:
     AnnounceSchedule(bool arpreroute, Nanos arpinterval, Nanos arpelapse);
 
     void trigger(Nanos now);
+    // The series ends now (another node announces from here on).
+    void cancel() { next_.reset(); }
     // True once for each announcement due at or before now. Announcements
     // missed while the caller slept are not made up in a burst: one is made,
     // the next one keeps its place in the series.

@@ -53,6 +53,17 @@ TEST(AnnounceScheduleTest, NotDueBeforeItsTime) {
     EXPECT_TRUE(s.due(10s));
 }
 
+TEST(AnnounceScheduleTest, CancelEndsTheSeriesUntilTheNextTrigger) {
+    AnnounceSchedule s(true, 10s, 30s);
+    s.trigger(0s);
+    EXPECT_TRUE(s.due(0s));
+    s.cancel();
+    EXPECT_FALSE(s.due(10s));
+    EXPECT_FALSE(s.nextWakeup());
+    s.trigger(20s);
+    EXPECT_TRUE(s.due(20s));
+}
+
 TEST(AnnounceScheduleTest, TriggerRestartsTheSeries) {
     AnnounceSchedule s(true, 10s, 30s);
     s.trigger(0s);

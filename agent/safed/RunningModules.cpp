@@ -8,7 +8,10 @@
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
 #include "module/HashKey.h"
+#include "module/FileRunningMark.h"
 #include "module/MembershipDriver.h"
+#include "module/ModuleStatusJson.h"
+#include "module/SteadyClock.h"
 #include "safed/BootFlag.h"
 #include "safed/Checkers.h"
 #include "safed/LogPaths.h"
@@ -30,17 +33,6 @@ module::MembershipSettings membershipSettings(const config::ModuleConfig& cfg, c
     ms.quorum = cfg.farm.quorum == config::Quorum::Majority ? membership::QuorumPolicy::Majority
                                                             : membership::QuorumPolicy::None;
     return ms;
-}
-
-// The stall guard: the lease ends a pulse before the others may declare
-// this node dead, so a dead or frozen agent's node is fenced before its
-// buckets move; the peers' echoes bound it too (docs/design.md "Leases").
-module::ModuleTiming timingOf(const config::ModuleConfig& cfg) {
-    module::ModuleTiming timing;
-    timing.pulse = cfg.farm.pulse;
-    timing.lease = cfg.farm.pulse * std::max<uint32_t>(1, cfg.farm.slostCount - 1);
-    timing.linkSettle = cfg.farm.pulse * cfg.farm.slostCount;
-    return timing;
 }
 
 }  // namespace
@@ -121,7 +113,7 @@ void RunningModules::restartApp(const std::string& name, const std::string& why,
 }
 
 std::optional<nlohmann::json> RunningModules::status(const std::string& name) const {
-    if (const auto* m = built(name)) return m->status();
+    if (const auto* m = built(name)) return module::statusJson(m->snapshot());
     return std::nullopt;
 }
 
@@ -211,13 +203,7 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
         [&io, planCopy, ms]() -> std::unique_ptr<module::MembershipPort> {
             return std::make_unique<module::MembershipDriver>(io, planCopy, ms);
         },
-        [log](char level, const char* id, const std::string& text) {
-            // ModuleTest checks every id is known; should one slip through,
-            // the line still says which it was.
-            auto known = control::messageIdFromName(id);
-            log->log(control::levelFromLetter(level), known.value_or(MessageId::SF_MODULE_STATE),
-                     known ? text : "(" + std::string(id) + ") " + text);
-        },
+        [log](control::Level level, MessageId id, const std::string& text) { log->log(level, id, text); },
         [&io, cfg, scriptPaths](app::VerdictHandler onVerdict) {
             return makeCheckers(io, *cfg, scriptPaths, onVerdict);
         },
@@ -225,9 +211,11 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
         // transports' thread (safed joins it before any module is
         // destroyed).
         [onTransports = deps_.onTransports](std::function<void()> job) { onTransports(std::move(job)); },
+        std::make_shared<module::SteadyClock>(io),
+        std::make_unique<module::FileRunningMark>(varDir + "/running"),
     };
     s.module = std::make_unique<module::Module>(std::move(deps), paths, cfg, std::move(recipe.plan), recipe.hashKey,
-                                                timingOf(*cfg));
+                                                module::moduleTiming(cfg->farm));
     if (deps_.links) {
         auto up = deps_.links->watch(s.module->interfaceName());
         if (up && !up.value()) s.module->linkChanged(s.module->interfaceName(), false);
