@@ -394,13 +394,14 @@ kill_apache 3
 ok=0
 for ((t = 0; t < 150; t++)); do # ≤ 15 s
   new=$(apache_pid 3)
-  if [[ -n $new && $new != "$old" ]] && kill -0 "$new" 2>/dev/null && grep -q SF_CHECK_FAILED "$log3"; then
+  if [[ -n $new && $new != "$old" ]] && kill -0 "$new" 2>/dev/null && grep -qE 'SF_CHECK_FAILED|SF_ERRD' "$log3"; then
     ok=1
     break
   fi
   sleep 0.1
 done
-check "apache killed on n3: a checker restarts it" "$ok" "$(grep -c SF_CHECK_FAILED "$log3") checker failures logged"
+# The tcp checker or <errd> (both poll every 10 s) sees it first: SF_CHECK_FAILED or SF_ERRD.
+check "apache killed on n3: a checker restarts it" "$ok" "$(grep -cE 'SF_CHECK_FAILED|SF_ERRD' "$log3") checker or errd failures logged"
 wait_state 3 2 20 && ok=1 || ok=0
 check "n3 UP again after the restart" "$ok" ""
 # maxloop is 3 within 24h: the next failures exhaust it.
