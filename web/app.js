@@ -365,7 +365,10 @@ async function runAction(name, args) {
     }
   } catch (err) {
     if (gen !== state.gen) return;
-    if (err.status === 401) return failed('action', err);
+    if (err.status === 401) {
+      failed('action', err);
+      return;
+    }
     // Sent to every node, it failed on some: each node's answer is there.
     const answers = all ? api.nodeAnswers(err.args) : [];
     renderActionResults(ui.actionResults, answers);
