@@ -5,7 +5,8 @@
 import * as api from './js/api.js';
 import { byId, el } from './js/dom.js';
 import { renderBucketMap } from './js/bucketmap.js';
-import { newTrafficHistory, recordTraffic, drawTraffic } from './js/traffic.js';
+import { drawTraffic } from './js/traffic.js';
+import { newTrafficHistory, recordTraffic, nodeAnswers } from './js/model.js';
 import { renderNodes, renderDetails, selfNode, stateBadge, otherNodeNames, renderNodeChoice } from './js/nodes.js';
 import { renderLogs } from './js/logs.js';
 import { ACTIONS, nodeLabel, progressText, renderActionResults, setActionStatus } from './js/actions.js';
@@ -358,16 +359,19 @@ async function runAction(name, args) {
     const { text, args: out } = await api.postCommand(name, state.module, args, state.session.csrf, ACTION_TIMEOUT_MS, node);
     if (gen !== state.gen) return;
     if (all) {
-      renderActionResults(ui.actionResults, api.nodeAnswers(out));
+      renderActionResults(ui.actionResults, nodeAnswers(out));
       setActionStatus(ui.actionStatus, `${actionTitle(name, node)} done`, 'ok');
     } else {
       setActionStatus(ui.actionStatus, `${actionTitle(name, node)} done${text ? `: ${text}` : ''}`, 'ok');
     }
   } catch (err) {
     if (gen !== state.gen) return;
-    if (err.status === 401) return failed('action', err);
+    if (err.status === 401) {
+      failed('action', err);
+      return;
+    }
     // Sent to every node, it failed on some: each node's answer is there.
-    const answers = all ? api.nodeAnswers(err.args) : [];
+    const answers = all ? nodeAnswers(err.args) : [];
     renderActionResults(ui.actionResults, answers);
     const failedOn = answers.filter((a) => !a.ok).map((a) => a.node);
     setActionStatus(ui.actionStatus, failedOn.length

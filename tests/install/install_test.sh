@@ -29,6 +29,8 @@ require_tool dpkg-shlibdeps
 t_all=$(date +%s.%N)
 work=$(mktemp -d /tmp/safefarm-install.XXXXXX)
 root=$work/root
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck 0.9 takes it for
+# unreachable in a script that calls a function that exits: fatal, finish)
 cleanup() {
   local rc=$?
   umount_root "$root"
@@ -43,14 +45,15 @@ ok() { "$@" >/dev/null 2>&1 && echo 1 || echo 0; }
 R() { in_root "$root" "$@"; }
 
 t=$(date +%s.%N)
-deb=$(build_deb "$build") && [[ -f $deb ]] || { echo "FAIL: packaging/build-deb"; exit 1; }
+deb=$(build_deb "$build")
+[[ -f $deb ]] || fatal "packaging/build-deb" "no package in $build/package"
 version=$(dpkg-deb -f "$deb" Version)
 echo "TIME build_deb=$(since "$t")s  ($(basename "$deb"), Depends: $(dpkg-deb -f "$deb" Depends))"
 check "package named safefarm_<version>_<arch>.deb" \
   "$([[ $(basename "$deb") == "safefarm_${version}_$(dpkg --print-architecture).deb" ]] && echo 1 || echo 0)" "$(basename "$deb")"
 
 t=$(date +%s.%N)
-make_root "$root" || { echo "FAIL: debootstrap"; exit 1; }
+make_root "$root" || fatal "debootstrap" "a minbase bookworm root"
 echo "TIME debootstrap=$(since "$t")s"
 mount_root "$root"
 
@@ -65,7 +68,7 @@ snapshot() {
 }
 cp "$deb" "$root/tmp/"
 t=$(date +%s.%N)
-R apt-get update -qq >"$work/update.log" 2>&1 || { tail "$work/update.log"; echo "FAIL: apt-get update"; exit 1; }
+R apt-get update -qq >"$work/update.log" 2>&1 || fatal "apt-get update in the root" "$(tail -3 "$work/update.log" | tr '\n' ' ')"
 snapshot >"$work/before"
 if R apt-get install -y -q --no-install-recommends "/tmp/$(basename "$deb")" >"$work/install.log" 2>&1; then
   check "apt-get install ./$(basename "$deb")" 1 "$(grep -c '^Setting up' "$work/install.log") packages set up"
@@ -99,6 +102,7 @@ for d in /etc/safefarm/modules /var/lib/safefarm /var/log/safefarm; do [[ -d $ro
 check "FHS layout: every file and folder in place" "$([[ -z $missing ]] && echo 1 || echo 0)" "${missing:-}"
 check "safekit links to safectl (PATH and \$SAFE)" \
   "$([[ $(readlink -f "$root/usr/bin/safekit") == "$root/usr/bin/safectl" && $(readlink -f "$root/usr/lib/safefarm/safekit") == "$root/usr/bin/safectl" ]] && echo 1 || echo 0)" ""
+# shellcheck disable=SC2016 # ${Conffiles}: dpkg-query's field, not the shell's
 conff=$(R dpkg-query -W -f='${Conffiles}' safefarm | awk '{print $1}' | sort | tr '\n' ' ')
 check "conffiles: cluster.xml, default, logrotate" \
   "$([[ $conff == "/etc/default/safed /etc/logrotate.d/safefarm /etc/safefarm/cluster.xml " ]] && echo 1 || echo 0)" "$conff"
@@ -134,16 +138,15 @@ rc=$?
 check "cluster genkey refuses to replace the key" "$([[ $rc == 1 && $(sha256sum <"$key") == "$sum0" ]] && echo 1 || echo 0)" "$(head -c 120 "$work/genkey")"
 R sh -c 'umask 000; safectl cluster genkey /tmp/other.key' >/dev/null 2>&1
 check "cluster genkey PATH: mode 600 whatever the umask" "$([[ $(stat -c '%a %s' "$root/tmp/other.key" 2>/dev/null) == "600 32" ]] && echo 1 || echo 0)" ""
-R safectl cluster genkey --force /tmp/other.key >/dev/null 2>&1
-check "cluster genkey --force replaces it" "$([[ $? == 0 ]] && echo 1 || echo 0)" ""
+check "cluster genkey --force replaces it" "$(ok R safectl cluster genkey --force /tmp/other.key)" ""
 rm -f "$root/tmp/other.key"
 
 for m in apache_farm farm; do
-  out=$(R safectl config check "/usr/share/safefarm/modules/$m" 2>&1)
-  check "safectl config check (installed example $m)" "$([[ $? == 0 && $out == OK* ]] && echo 1 || echo 0)" "$(head -c 120 <<<"$out")"
+  if out=$(R safectl config check "/usr/share/safefarm/modules/$m" 2>&1) && [[ $out == OK* ]]; then r=1; else r=0; fi
+  check "safectl config check (installed example $m)" "$r" "$(head -c 120 <<<"$out")"
 done
-out=$(R safectl config check /etc/safefarm/cluster.xml 2>&1)
-check "safectl config check of the default cluster.xml" "$([[ $? == 0 ]] && echo 1 || echo 0)" "$(head -c 120 <<<"$out")"
+if out=$(R safectl config check /etc/safefarm/cluster.xml 2>&1); then r=1; else r=0; fi
+check "safectl config check of the default cluster.xml" "$r" "$(head -c 120 <<<"$out")"
 
 # boot on|off|status on a module as `safectl module install` leaves it.
 cp -a "$root/usr/share/safefarm/modules/apache_farm" "$root/etc/safefarm/modules/"
@@ -178,6 +181,7 @@ R apt-get install -y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--
   "/tmp/safefarm_${version}+test1_up.deb" >"$work/upgrade.log" 2>&1
 rc=$?
 echo "TIME upgrade=$(since "$t")s"
+# shellcheck disable=SC2016 # ${Version}: dpkg-query's field
 check "upgrade to ${version}+test1" "$([[ $rc == 0 && $(R dpkg-query -W -f='${Version}' safefarm) == "${version}+test1" ]] && echo 1 || echo 0)" "$(tail -2 "$work/upgrade.log" | tr '\n' ' ')"
 bad=$(perms_problems "$gid" "${trees[@]}" | sed "s|$root||g")
 check "upgrade: 0644/0755 of an older version fixed" "$([[ -z $bad && $(stat -c '%a %U %G' "$key") == "600 root root" ]] && echo 1 || echo 0)" "$(head -5 <<<"$bad" | tr '\n' ' ') key $(stat -c '%a %U %G' "$key")"
@@ -208,5 +212,4 @@ extra=$(comm -13 "$work/before" "$work/after")
 check "purge: not one path more than before the install" "$([[ -z $extra ]] && echo 1 || echo 0)" "$(head -20 <<<"$extra" | tr '\n' ' ')"
 
 echo "TIME total=$(since "$t_all")s"
-echo "== $passed passed, $failed failed"
-((failed == 0))
+finish

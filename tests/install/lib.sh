@@ -1,10 +1,11 @@
+# shellcheck shell=bash
 # tests/install/lib.sh: shared by the package tests (sourced).
 # A fresh Debian 12 root made by debootstrap from the mirror this machine's
 # apt uses, the package built and installed in it with apt-get.
 
-# require_root, check and finish: tests/lab/check_lib.sh.
-# shellcheck source=../lab/check_lib.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lab/check_lib.sh"
+# require_root, check and finish.
+# shellcheck source=../support/assert.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/assert.sh"
 
 # A tool the test cannot run without: skip, or fail with REQUIRE_PRIVILEGED=1.
 require_tool() {
@@ -77,9 +78,9 @@ umount_root() {
   local root=$1 m
   [[ -n $root && -d $root ]] || return 0
   # Deepest first; lazily if something is still busy.
-  for m in $(awk -v r="$root" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r); do
+  while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-  done
+  done < <(awk -v r="$root" '$2 == r || index($2, r "/") == 1 {print $2}' /proc/self/mounts | sort -r)
 }
 
 # remove_work WORK ROOT: never through a mount left under the root.
@@ -97,7 +98,7 @@ in_root() { local root=$1; shift; chroot "$root" /usr/bin/env -i PATH=/usr/sbin:
 
 # build_deb BUILD_DIR -> path of safefarm_<version>_<arch>.deb
 build_deb() {
-  "$top/packaging/build-deb" "$1" | tail -1
+  "$(dirname "${BASH_SOURCE[0]}")/../../packaging/build-deb" "$1" | tail -1
 }
 
 # Issue 14: configuration, state and logs are root:safefarm, nothing for

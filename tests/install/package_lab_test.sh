@@ -44,6 +44,8 @@ work=$(mktemp -d /tmp/safefarm-pkglab.XXXXXX)
 root=$work/root
 lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
 
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck 0.9 takes it for
+# unreachable in a script that calls a function that exits: fatal, finish)
 cleanup() {
   local rc=$?
   if ((rc)); then
@@ -68,10 +70,11 @@ CHECK_WIDTH=52
 
 # --- the root: package + apache2, as on a web node ---------------------------
 t=$(date +%s.%N)
-deb=$(build_deb "$build") && [[ -f $deb ]] || { echo "FAIL: packaging/build-deb"; exit 1; }
+deb=$(build_deb "$build")
+[[ -f $deb ]] || fatal "packaging/build-deb" "no package in $build/package"
 echo "TIME build_deb=$(since "$t")s"
 t=$(date +%s.%N)
-make_root "$root" || { echo "FAIL: debootstrap"; exit 1; }
+make_root "$root" || fatal "debootstrap" "a minbase bookworm root"
 echo "TIME debootstrap=$(since "$t")s"
 mount_root "$root"
 cp "$deb" "$root/tmp/"
@@ -79,8 +82,7 @@ t=$(date +%s.%N)
 if ! { in_root "$root" apt-get update -qq && in_root "$root" apt-get install -y -q --no-install-recommends \
   "/tmp/$(basename "$deb")" apache2; } >"$work/install.log" 2>&1; then
   tail -10 "$work/install.log"
-  echo "FAIL: apt-get install safefarm apache2 in the root"
-  exit 1
+  fatal "apt-get install safefarm apache2 in the root" "$work/install.log above"
 fi
 echo "TIME apt_install=$(since "$t")s"
 umount_root "$root" # each node mounts its own /proc
@@ -90,18 +92,19 @@ check "installed: 0750 root:safefarm, nothing for others" "$([[ -z $bad ]] && ec
 
 # The unit, as systemd would run it: ExecStart, the bounding set, NNP.
 unit=$root/lib/systemd/system/safed.service
-exec_start=$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/\$SAFED_OPTS//')
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | grep . | tr 'A-Z' 'a-z' |
+# The command line as words ($SAFED_OPTS, empty in /etc/default/safed, left out).
+read -ra exec_start <<<"$(sed -n 's/^ExecStart=//p' "$unit" | sed 's/[$]SAFED_OPTS//')"
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | grep . | tr '[:upper:]' '[:lower:]' |
   sed 's/^cap_/+/' | paste -sd, -)
 # (An experiment: SAFEFARM_PKG_LAB_CAPS=+net_admin,... runs with another set.)
 caps=${SAFEFARM_PKG_LAB_CAPS:-$caps}
 nnp=""
 grep -qx 'NoNewPrivileges=yes' "$unit" && nnp=--no-new-privs
-echo "unit: ExecStart=$exec_start; bounding set: $caps ${nnp}"
+echo "unit: ExecStart=${exec_start[*]}; bounding set: $caps ${nnp}"
 
 # --- the lab -----------------------------------------------------------------
 t=$(date +%s.%N)
-lab up --agent --nodes 3 --clients "$CLIENTS" || exit 1
+lab up --agent --nodes 3 --clients "$CLIENTS" || fatal "lab up" "scripts/lab up failed"
 # shellcheck disable=SC1090
 source <(lab env)
 VIP4=$LAB_VIP4
@@ -138,6 +141,7 @@ make_node_view() {
   d=$(node_dir "$i")
   mkdir -p "$d/run/lock"
   (
+    # shellcheck disable=SC2016 # the script is the child sh's: $1.. are its arguments
     nsenter --net="/run/netns/${P}n$i" -- unshare --mount --propagation private -- /bin/sh -c '
       set -e
       r=$1 d=$2 bpffs=$3
@@ -168,7 +172,7 @@ launch() {
       ulimit -r 10 2>/dev/null || true        # LimitRTPRIO=10
       exec chroot "$@"' sh "$root" \
       /usr/bin/setpriv --bounding-set "-all,$caps" $nnp -- \
-      $exec_start --node "n$i" --instance "${P}n$i" --xdp-mode skb >>"$d/safed.out" 2>&1 </dev/null &
+      "${exec_start[@]}" --node "n$i" --instance "${P}n$i" --xdp-mode skb >>"$d/safed.out" 2>&1 </dev/null &
     echo $! >"$d/safed.pid"
   )
 }
@@ -226,7 +230,7 @@ for i in 1 2 3; do
   wait_up "$i" || ok=0
 done
 check "installed safed runs on 3 nodes (unit's caps, NNP)" "$ok" "$(tail -1 "$(node_dir 1)/safed.out" | head -c 100)"
-((ok)) || exit 1
+((ok)) || finish
 echo "TIME safed_up=$(since "$t")s"
 
 ok=1
@@ -240,8 +244,8 @@ for i in 1 2 3; do
     -e 's|<rule port="443" proto="tcp" filter="on_addr"/>||' "$u"
   sctl "$i" config check /etc/safefarm/modules/apache_farm >>"$work/inst$i" 2>&1 || ok=0
 done
-check "module install apache_farm.safe from /usr/share/safefarm" "$ok" "$(cat "$work/inst1" | tr '\n' ' ' | head -c 150)"
-((ok)) || exit 1
+check "module install apache_farm.safe from /usr/share/safefarm" "$ok" "$(tr '\n' ' ' <"$work/inst1" | head -c 150)"
+((ok)) || finish
 
 t=$(date +%s.%N)
 pids=()
@@ -251,7 +255,7 @@ ok=1
 for i in 1 2 3; do wait_state "$i" 2 30 || ok=0; done
 check "apache_farm UP on the 3 nodes (Debian's apache2)" "$ok" \
   "$(for i in 1 2 3; do printf 'n%s:' "$i"; sctl "$i" state -m apache_farm 2>&1 | tr -s ' \n' ' '; done)"
-((ok)) || exit 1
+((ok)) || finish
 echo "TIME module_up=$(since "$t")s"
 
 sleep 1
@@ -341,7 +345,7 @@ for i in 1 2 3; do
 done
 rc=0
 for p in "${pids[@]}"; do wait "$p" || rc=1; done
-check "prerm remove on the 3 nodes" "$((rc == 0))" "$(cat "$work/prerm1" | tr '\n' ' ' | head -c 120)"
+check "prerm remove on the 3 nodes" "$((rc == 0))" "$(tr '\n' ' ' <"$work/prerm1" | head -c 120)"
 ok=1
 for i in 1 2 3; do wait_state "$i" 0 30 || ok=0; done
 echo "TIME stop=$(since "$t")s"
@@ -371,5 +375,4 @@ echo "apache2 gone $((n * 100)) ms after the stop"
 check "after prerm: modules STOP, nothing left behind" "$([[ $ok == 1 && -z $left ]] && echo 1 || echo 0)" "${left:-no VIP, XDP, fdb entry, pin or Apache}"
 
 echo "TIME total=$(since "$t_all")s"
-echo "== $passed passed, $failed failed"
-((failed == 0))
+finish

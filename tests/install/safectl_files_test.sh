@@ -5,27 +5,28 @@
 # boot on|off|status (the override safed reads, safed/BootFlag.h).
 set -uo pipefail
 safectl=$1
+# shellcheck source=../support/assert.sh
+source "$(dirname "$0")/../support/assert.sh"
 tmp=$(mktemp -d /tmp/safectl-files.XXXXXX)
 trap 'rm -rf -- "$tmp"' EXIT
-failed=0
-expect() { # NAME CONDITION-RESULT(0 ok) DETAIL
-  if [[ $2 == 0 ]]; then echo "PASS  $1"; else echo "FAIL  $1 $3"; failed=1; fi
-}
 
 # --- cluster genkey
 (umask 000 && "$safectl" cluster genkey "$tmp/k" >/dev/null)
-expect "genkey writes 32 bytes, mode 600 whatever the umask" "$([[ $(stat -c '%a %s' "$tmp/k") == "600 32" ]]; echo $?)" "$(stat -c '%a %s' "$tmp/k")"
+check "genkey writes 32 bytes, mode 600 whatever the umask" "$([[ $(stat -c '%a %s' "$tmp/k") == "600 32" ]] && echo 1 || echo 0)" "$(stat -c '%a %s' "$tmp/k")"
 sum=$(sha256sum <"$tmp/k")
 "$safectl" cluster genkey "$tmp/k" 2>"$tmp/err"
 rc=$?
-expect "genkey refuses an existing key (exit 1, key unchanged)" "$([[ $rc == 1 && $(sha256sum <"$tmp/k") == "$sum" ]] && grep -q -- --force "$tmp/err"; echo $?)" "rc=$rc"
+check "genkey refuses an existing key (exit 1, key unchanged)" \
+  "$([[ $rc == 1 && $(sha256sum <"$tmp/k") == "$sum" ]] && grep -q -- --force "$tmp/err" && echo 1 || echo 0)" "rc=$rc"
 "$safectl" cluster genkey --force "$tmp/k" >/dev/null
-expect "genkey --force replaces it" "$([[ $(sha256sum <"$tmp/k") != "$sum" && $(stat -c '%a %s' "$tmp/k") == "600 32" ]]; echo $?)" ""
-expect "genkey leaves no temporary file" "$([[ $(ls -A "$tmp" | grep -vc -e '^k$' -e '^err$') == 0 ]]; echo $?)" "$(ls -A "$tmp")"
+check "genkey --force replaces it" "$([[ $(sha256sum <"$tmp/k") != "$sum" && $(stat -c '%a %s' "$tmp/k") == "600 32" ]] && echo 1 || echo 0)" ""
+others=$(find "$tmp" -mindepth 1 -maxdepth 1 ! -name k ! -name err -printf '%f ')
+check "genkey leaves no temporary file" "$([[ -z $others ]] && echo 1 || echo 0)" "$others"
 "$safectl" cluster genkey "$tmp/nosuch/k" 2>/dev/null
-expect "genkey into a missing folder fails" "$([[ $? == 1 ]]; echo $?)" ""
-SAFEFARM_CONFIG_DIR=$tmp/etc && mkdir -p "$tmp/etc" && SAFEFARM_CONFIG_DIR=$tmp/etc "$safectl" cluster genkey >/dev/null
-expect "genkey default path: \$SAFEFARM_CONFIG_DIR/cluster.key" "$([[ -f $tmp/etc/cluster.key ]]; echo $?)" ""
+rc=$?
+check "genkey into a missing folder fails" "$([[ $rc == 1 ]] && echo 1 || echo 0)" "rc=$rc"
+mkdir -p "$tmp/etc" && SAFEFARM_CONFIG_DIR=$tmp/etc "$safectl" cluster genkey >/dev/null
+check "genkey default path: \$SAFEFARM_CONFIG_DIR/cluster.key" "$([[ -f $tmp/etc/cluster.key ]] && echo 1 || echo 0)" ""
 
 # --- boot on|off|status
 b() { "$safectl" boot "$@" --config-dir "$tmp/etc" --var-dir "$tmp/var"; }
@@ -46,15 +47,20 @@ module web 'boot="on"'
 module api ''
 module .web.new ''
 out=$(b status)
-expect "status without overrides: userconfig.xml decides" "$([[ $out == $'api: boot off (userconfig.xml)\nweb: boot on (userconfig.xml)' ]]; echo $?)" "$out"
+check "status without overrides: userconfig.xml decides" \
+  "$([[ $out == $'api: boot off (userconfig.xml)\nweb: boot on (userconfig.xml)' ]] && echo 1 || echo 0)" "$out"
 b off -m web >/dev/null
 b on -m api >/dev/null
 out=$(b status)
-expect "on/off -m: overrides, status says so" "$([[ $out == $'api: boot on (safectl boot)\nweb: boot off (safectl boot)' && $(cat "$tmp/var/boot/web") == off ]]; echo $?)" "$out"
+check "on/off -m: overrides, status says so" \
+  "$([[ $out == $'api: boot on (safectl boot)\nweb: boot off (safectl boot)' && $(cat "$tmp/var/boot/web") == off ]] && echo 1 || echo 0)" "$out"
 b on >/dev/null
-expect "on without -m: every installed module (not .NAME.new)" "$([[ $(cat "$tmp/var/boot/web") == on && ! -e $tmp/var/boot/.web.new ]]; echo $?)" "$(ls -A "$tmp/var/boot")"
+check "on without -m: every installed module (not .NAME.new)" \
+  "$([[ $(cat "$tmp/var/boot/web") == on && ! -e $tmp/var/boot/.web.new ]] && echo 1 || echo 0)" "$(ls -A "$tmp/var/boot")"
 b on -m nosuch 2>"$tmp/err"
-expect "an unknown module is refused" "$([[ $? == 1 ]] && grep -q "no module 'nosuch'" "$tmp/err"; echo $?)" "$(cat "$tmp/err")"
+rc=$?
+check "an unknown module is refused" "$([[ $rc == 1 ]] && grep -q "no module 'nosuch'" "$tmp/err" && echo 1 || echo 0)" "$(cat "$tmp/err")"
 b maybe 2>/dev/null
-expect "on|off|status only" "$([[ $? == 1 ]]; echo $?)" ""
-exit $failed
+rc=$?
+check "on|off|status only" "$([[ $rc == 1 ]] && echo 1 || echo 0)" "rc=$rc"
+finish

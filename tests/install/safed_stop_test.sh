@@ -5,6 +5,8 @@
 # overrides; a safed that is not running (exit 2) is not an error.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../support/assert.sh
+source "$top/tests/support/assert.sh"
 tmp=$(mktemp -d /tmp/safed-stop-test.XXXXXX)
 trap 'rm -rf -- "$tmp"' EXIT
 cat >"$tmp/systemctl" <<'SH'
@@ -20,7 +22,6 @@ echo "$*" >>"$CALLS"
 exit "${FAKE_SAFECTL_RC:-0}"
 SH
 chmod 755 "$tmp/systemctl" "$tmp/safectl"
-failed=0
 run() { # NAME EXPECTED_CALLS EXPECTED_RC env...
   local name=$1 want=$2 wantrc=$3 got rc
   shift 3
@@ -28,7 +29,7 @@ run() { # NAME EXPECTED_CALLS EXPECTED_RC env...
   env PATH="$tmp:$PATH" CALLS="$tmp/calls" "$@" "$top/packaging/safed-stop" safed.service
   rc=$?
   got=$(paste -sd';' "$tmp/calls")
-  if [[ $got == "$want" && $rc == "$wantrc" ]]; then echo "PASS  $name"; else echo "FAIL  $name: calls '$got' rc $rc"; failed=1; fi
+  check "$name" "$([[ $got == "$want" && $rc == "$wantrc" ]] && echo 1 || echo 0)" "calls '$got' rc $rc"
 }
 run "systemctl stop: every module stopped" "stop" 0 FAKE_JOB=stop
 run "shutdown (no job seen): modules stopped" "stop" 0
@@ -38,4 +39,4 @@ run "SAFED_STOP=detach: kept on stop" "" 0 FAKE_JOB=stop SAFED_STOP=detach
 run "SAFED_STOP=modules: stopped on restart" "stop" 0 FAKE_JOB=restart SAFED_STOP=modules
 run "safed not running (exit 2): not an error" "stop" 0 FAKE_JOB=stop FAKE_SAFECTL_RC=2
 run "a failed stop is reported" "stop" 1 FAKE_JOB=stop FAKE_SAFECTL_RC=1
-exit $failed
+finish

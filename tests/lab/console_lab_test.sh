@@ -18,19 +18,20 @@ build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
 P=${SAFEFARM_LAB_TEST_PREFIX:-sfwc}
 CLIENTS=1
 
+# shellcheck source=farm_lib.sh
 source "$top/tests/lab/farm_lib.sh"
 for f in "$top/tests/web/node_modules/playwright-core" /usr/bin/chromium; do
-  [[ -e $f ]] || { echo "FAIL: $f missing (scripts/setup installs it)"; exit 1; }
+  [[ -e $f ]] || fatal "${f##*/} installed" "$f missing (scripts/setup installs it)"
 done
 
 echo "== lab: 3 nodes with safed + apache_farm.safe, the console in chromium"
-lab up --agent --nodes 3 --clients 1 || exit 1
-lab safed || exit 1
+lab up --agent --nodes 3 --clients 1 || fatal "lab up" "scripts/lab up failed"
+lab safed || fatal "lab safed" "safed did not start on every node"
 for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
 ok=1
 for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
 check "module UP on the 3 nodes" "$ok" ""
-((ok)) || exit 1
+((ok)) || finish
 
 password=$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
 echo "$password" | "$build/agent/safectl/safectl" user add admin admin \
@@ -48,7 +49,7 @@ nsenter --net="/run/netns/${P}cl" -- env NODE_EXTRA_CA_CERTS="$n1cert" timeout 3
   --url https://198.18.0.11:9010 --cacert "$n1cert" --user admin --password "$password" --node n1 --shots "$shots" >"$tmp/browser" 2>&1
 rc=$?
 cat "$tmp/browser"
-check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(ls "$shots" 2>/dev/null | tr '\n' ' ')"
+check "the console in chromium: every step" "$([[ $rc == 0 ]] && echo 1 || echo 0)" "screenshots: $(find "$shots" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null)"
 log2=/run/safefarm-lab/$P/safed/n2/log/apache_farm/module.log
 check "n2's module log says who stopped it, and through which node" \
   "$(grep -q 'SF_COMMAND apache_farm: stop asked by admin (admin) via n1' "$log2" && grep -q 'SF_COMMAND apache_farm: start asked by admin (admin) via n1' "$log2" && echo 1 || echo 0)" \
@@ -60,5 +61,4 @@ names = {n.split('/', 1)[1] for n in zipfile.ZipFile(sys.argv[1]).namelist()}
 need = {f'{n}/{f}' for n in ('n1', 'n2', 'n3') for f in ('status.json', 'logs/module.log', 'conf/userconfig.xml')}
 print(1 if need <= names else 0)" "$shots/snapshot.zip" 2>/dev/null || echo 0)" "$(stat -c %s "$shots/snapshot.zip" 2>/dev/null) bytes"
 
-echo "== $passed passed, $failed failed"
-((failed == 0))
+finish

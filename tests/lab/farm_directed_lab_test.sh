@@ -22,20 +22,21 @@ build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
 P=${SAFEFARM_LAB_TEST_PREFIX:-sffd}
 CLIENTS=${LAB_TEST_CLIENTS:-60}
 
+# shellcheck source=farm_lib.sh
 source "$top/tests/lab/farm_lib.sh"
 
 echo "== lab: 3 nodes with safed + apache_farm.safe in vmac_directed, $CLIENTS client addresses"
-lab up --agent --delivery directed --nodes 3 --clients "$CLIENTS" || exit 1
+lab up --agent --delivery directed --nodes 3 --clients "$CLIENTS" || fatal "lab up" "scripts/lab up failed"
 # shellcheck disable=SC1090
 source <(lab env)
 VIP4=$LAB_VIP4
-lab safed || exit 1
+lab safed || fatal "lab safed" "safed did not start on every node"
 
 for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
 ok=1
 for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
 check "module UP on the 3 nodes (vmac_directed)" "$ok" "$(grep -ho 'type="vmac_[a-z]*"' /run/safefarm-lab/"$P"/safed/n*/etc/modules/apache_farm/conf/userconfig.xml | sort -u | tr '\n' ' ')"
-((ok)) || exit 1
+((ok)) || finish
 
 node_mac() { printf '02:5f:ab:00:00:%02x' "$1"; }
 # The node whose MAC the client's ARP entry for the VIP names.
@@ -139,5 +140,4 @@ check "n$s joins with 200 connections open on the others: none reset" \
   "$(cat "$tmp/ka_join")"
 ka_clean "$tmp/ka_join" || verdicts_all
 
-echo "== $passed passed, $failed failed"
-((failed == 0))
+finish

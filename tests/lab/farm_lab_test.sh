@@ -23,20 +23,21 @@ build=$(cd "$build" 2>/dev/null && pwd || echo "$build")
 P=${SAFEFARM_LAB_TEST_PREFIX:-sfft}
 CLIENTS=${LAB_TEST_CLIENTS:-90}
 
+# shellcheck source=farm_lib.sh
 source "$top/tests/lab/farm_lib.sh"
 
 echo "== lab: 3 nodes with safed + apache_farm.safe, $CLIENTS client addresses"
-lab up --agent --nodes 3 --clients "$CLIENTS" || exit 1
+lab up --agent --nodes 3 --clients "$CLIENTS" || fatal "lab up" "scripts/lab up failed"
 # shellcheck disable=SC1090
 source <(lab env)
 VIP4=$LAB_VIP4
-lab safed || exit 1
+lab safed || fatal "lab safed" "safed did not start on every node"
 
 for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
 ok=1
 for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
 check "module UP on the 3 nodes" "$ok" "$(for i in 1 2 3; do printf 'n%s:' "$i"; safectl "$i" state -m apache_farm 2>&1 | tr -s ' \n' ' '; done)"
-((ok)) || exit 1
+((ok)) || finish
 
 survey "$tmp/s1"
 a=$(answered "$tmp/s1")
@@ -170,7 +171,7 @@ bad_code=$(deploy_code bad)
 script_code=$(deploy_code script)
 check "port 9010: a deploy refused by the check is written on no node (409)" \
   "$([[ $bad_code == 409 && $script_code == 409 ]] && ! grep -q 'refused' "$(uc 1)" "$(uc 2)" "$(uc 3)" \
-      && ! grep -q 'no interpreter' /run/safefarm-lab/$P/safed/n*/etc/modules/apache_farm/bin/start_both && echo 1 || echo 0)" \
+      && ! grep -q 'no interpreter' /run/safefarm-lab/"$P"/safed/n*/etc/modules/apache_farm/bin/start_both && echo 1 || echo 0)" \
   "$bad_code $(head -c 160 "$tmp/deploy_bad.out"); $script_code $(head -c 200 "$tmp/deploy_script.out")"
 good_code=$(deploy_code good)
 check "port 9010: a deploy to every node, a result each, the previous file kept" \
@@ -279,8 +280,8 @@ for ((t = 0; t < 150; t++)); do grep -q capturing "$tmp/wake.wire.err" 2>/dev/nu
 kill -CONT "$pid"
 # Waking up, n3 must not serve on its stale view: every client still answered
 # exactly once while it rejoins.
-dup=0 none=0
-for round in 1 2 3 4 5; do
+none=0
+for _ in 1 2 3 4 5; do
   survey "$tmp/s5"
   none=$((none + CLIENTS - $(answered "$tmp/s5")))
 done
@@ -405,7 +406,7 @@ check "apache killed on n3: a checker restarts it" "$ok" "$(grep -cE 'SF_CHECK_F
 wait_state 3 2 20 && ok=1 || ok=0
 check "n3 UP again after the restart" "$ok" ""
 # maxloop is 3 within 24h: the next failures exhaust it.
-for round in 1 2 3; do
+for _ in 1 2 3; do
   sleep 1
   kill_apache 3
   for ((t = 0; t < 100; t++)); do
@@ -427,7 +428,7 @@ t0=$(ms)
 safectl 1 stop -m apache_farm >/dev/null 2>&1
 took=$(($(ms) - t0))
 # Drain (up to 2 s) + nicestoptimeout 8 s + forcestoptimeout 3 s, then killed.
-check "hanging stop_both: forced, STOP within the bounds" "$( ((took <= 16000)) && safectl 1 state -q -m apache_farm >/dev/null 2>&1; [[ $? == 0 ]] && ((took <= 16000)) && echo 1 || echo 0)" "stop took ${took} ms"
+check "hanging stop_both: forced, STOP within the bounds" "$( ((took <= 16000)) && safectl 1 state -q -m apache_farm >/dev/null 2>&1 && echo 1 || echo 0)" "stop took ${took} ms"
 check "hanging stop_both: its processes are gone" "$( pgrep -f 'sleep 1000' >/dev/null && echo 0 || echo 1)" ""
 cp "$tmp/stop_both.orig" "$mod1/bin/stop_both"
 
@@ -509,9 +510,9 @@ safectl 1 module remove farm >/dev/null 2>&1
 safectl 1 module list >"$tmp/list2" 2>&1
 mods=/run/safefarm-lab/$P/safed/n1/etc/modules
 # Renamed to .farm.removedN at once, deleted off the modules' thread.
-for _ in $(seq 20); do ls -A "$mods" | grep -Eq '^(farm|\.farm\..*)$' || break; sleep 0.1; done
+farm_left() { [[ -n $(find "$mods" -mindepth 1 -maxdepth 1 \( -name farm -o -name '.farm.*' \) -print -quit) ]]; }
+for _ in $(seq 20); do farm_left || break; sleep 0.1; done
 check "module remove farm: gone, its folder deleted" \
-  "$(! grep -q '^farm' "$tmp/list2" && ! ls -A "$mods" | grep -Eq '^(farm|\.farm\..*)$' && echo 1 || echo 0)" "$(ls -A "$mods" | tr '\n' ' ')"
+  "$(! grep -q '^farm' "$tmp/list2" && ! farm_left && echo 1 || echo 0)" "$(find "$mods" -mindepth 1 -maxdepth 1 -printf '%f ')"
 
-echo "== $passed passed, $failed failed"
-((failed == 0))
+finish

@@ -3,12 +3,15 @@
 # exit, check(), and the client-side probes. The caller sets top, build, P
 # (the lab prefix) and CLIENTS first.
 # shellcheck shell=bash
+: "${top:?farm_lib.sh: the caller sets top}" "${build:?farm_lib.sh: the caller sets build}"
+: "${P:?farm_lib.sh: the caller sets P}" "${CLIENTS:?farm_lib.sh: the caller sets CLIENTS}"
 PARALLEL=${PARALLEL:-16}
 
-source "$top/tests/lab/check_lib.sh"
+# shellcheck source=../support/assert.sh
+source "$top/tests/support/assert.sh"
 require_root "the lab test"
 for b in agent/safed/safed agent/safectl/safectl modules/apache_farm.safe; do
-  [[ -e $build/$b ]] || { echo "FAIL: $build/$b not built"; exit 1; }
+  [[ -e $build/$b ]] || fatal "$b built" "$build/$b missing"
 done
 
 # The clean-up takes down only a lab this run brought up: a lab with the
@@ -26,6 +29,8 @@ lab() {
   "$top/scripts/lab" --prefix "$P" --build "$build" "$@"
 }
 tmp=$(mktemp -d /tmp/safefarm-farmtest.XXXXXX)
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck 0.9 takes it for
+# unreachable in a script that calls a function that exits: fatal, finish)
 cleanup() {
   local rc=$?
   if ((!LAB_OURS)); then
@@ -84,6 +89,7 @@ watch_start() { # SECONDS OUT
 }
 # The longest gap, or -1 when the probe reported nothing or a client never
 # got an answer (wait runs here, not in a $(…) subshell, which has no child).
+# shellcheck disable=SC2034 # GAP: the result, read by the caller
 watch_worst() { # OUT -> GAP
   wait "$WATCH_PID"
   if [[ $(wc -l <"$1") != "$CLIENTS" ]] || grep -q ' NONE ' "$1"; then
@@ -105,6 +111,7 @@ gap_start() { # SECONDS OUT
   WATCH_PID=$!
   sleep 0.3
 }
+# shellcheck disable=SC2034 # GAP: the result, read by the caller
 gap_worst() { # OUT -> GAP
   wait "$WATCH_PID"
   if [[ $(wc -l <"$1") != "$CLIENTS" ]] || grep -q ' -1$' "$1"; then

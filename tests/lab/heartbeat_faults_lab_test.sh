@@ -53,21 +53,23 @@ SCENARIOS=${HF_SCENARIOS:-1 2 3 4 5}
 # its buckets, is lost once.
 MAX_WAIT_MS=${HF_MAX_WAIT_MS:-1500}
 
+# shellcheck source=farm_lib.sh
 source "$top/tests/lab/farm_lib.sh"
+# shellcheck source=heartbeat_faults_lib.sh
 source "$top/tests/lab/heartbeat_faults_lib.sh"
 CHECK_WIDTH=52
 
 echo "== lab: 3 nodes with safed + apache_farm.safe, $CLIENTS client addresses, heartbeat faults"
-lab up --agent --nodes 3 --clients $((CLIENTS + 1)) || exit 1
+lab up --agent --nodes 3 --clients $((CLIENTS + 1)) || fatal "lab up" "scripts/lab up failed"
 # shellcheck disable=SC1090
 source <(lab env)
 VIP4=$LAB_VIP4
-lab safed || exit 1
+lab safed || fatal "lab safed" "safed did not start on every node"
 for i in 1 2 3; do safectl "$i" start -m apache_farm >/dev/null; done
 ok=1
 for i in 1 2 3; do wait_state "$i" 2 20 || ok=0; done
 check "module UP on the 3 nodes" "$ok" ""
-((ok)) || exit 1
+((ok)) || finish
 sleep 1
 hf_init "$CLIENTS"
 

@@ -29,6 +29,8 @@
 #                   fences ("agent stalled")
 # All bounded: every tool has a duration, every wait a limit.
 # shellcheck shell=bash
+: "${top:?heartbeat_faults_lib.sh: the caller sets top}" "${build:?the caller sets build}"
+: "${P:?the caller sets P}" "${tmp:?the caller sets tmp}"
 
 HF_VIP4=${HF_VIP4:-198.18.0.100}
 HF_INTERVAL_MS=${HF_INTERVAL_MS:-40}
@@ -189,6 +191,7 @@ hf_api_flood() {
 hf_wk_states() { # FILE -> "WAIT:n UP:m" (a count of each polled state)
   awk '{c[$1]++} END {for (k in c) printf "%s:%d ", k, c[k]}' "$1" 2>/dev/null | sed 's/ $//'
 }
+# shellcheck disable=SC2034 # HF_WK_*: the results, read by the callers
 hf_wrong_key_n3() {
   local d=/run/safefarm-lab/$P/safed/n3 t0 pid t st i half wrong=${HF_WK_SECONDS:-10} ka="" fix=${HF_WK_FIX:-restart}
   local uc=/run/safefarm-lab/$P/safed/n3/etc/modules/apache_farm/conf/userconfig.xml
@@ -212,7 +215,6 @@ hf_wrong_key_n3() {
   install -m 0600 "$d/etc/cluster.key" "$tmp/hf_wk.key.good"
   "$sctl" cluster genkey --force "$d/etc/cluster.key" >/dev/null 2>"$tmp/hf_wk.genkey.err"
   cmp -s "$d/etc/cluster.key" "$tmp/hf_wk.key.good" && hf_log "wrong key: genkey left the key unchanged"
-  HF_WK_KEY_BYTES=$(stat -c %s "$d/etc/cluster.key" 2>/dev/null || echo 0)
   cp -p "$uc" "$tmp/hf_wk.userconfig.good"
   if [[ ${HF_WK_QUORUM:-none} != majority ]]; then
     sed -i -e 's|<farm>|<farm quorum="none">|' "$uc"
@@ -290,6 +292,7 @@ hf_field() { # FILE EXPR -> a field of a JSON file, or -1
 
 # hf_scenario NAME SECONDS INJECT_FN: the injection runs in the foreground
 # (about SECONDS long); the probe and the wire watcher run around it.
+# shellcheck disable=SC2034 # HF_*: the results, read by the callers
 hf_scenario() {
   local name=$1 secs=$2 fn=$3 i w p
   local -a lines

@@ -22,13 +22,16 @@ PORT=5405
 BOUND_MS=800
 
 CHECK_WIDTH=44
-source "$top/tests/lab/check_lib.sh"
+# shellcheck source=../support/assert.sh
+source "$top/tests/support/assert.sh"
 require_root "the lab test"
-[[ -x $tool ]] || { echo "FAIL: $tool not built"; exit 1; }
+[[ -x $tool ]] || fatal "safefarm-membership built" "$tool missing"
 
 lab() { "$top/scripts/lab" --prefix "$P" --build "$build" "$@"; }
 tmp=$(mktemp -d /tmp/safefarm-membership-lab.XXXXXX)
 pids=()
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck 0.9 takes it for
+# unreachable in a script that calls a function that exits: fatal, finish)
 cleanup() {
   local rc=$?
   local p
@@ -47,7 +50,7 @@ last_members() { grep '"event":"view"' "$tmp/out$1" | tail -1 | python3 -c 'impo
 counter() { grep '"event":"counters"' "$tmp/out$1" | tail -1 | python3 -c "import json,sys; l=sys.stdin.read().strip(); print(json.loads(l)[\"$2\"] if l else 0)"; }
 
 lab down >/dev/null 2>&1 || true
-lab up --nodes 5 --clients 1 >/dev/null || { check "lab up" 0 "scripts/lab up failed"; finish; }
+lab up --nodes 5 --clients 1 >/dev/null || fatal "lab up" "scripts/lab up failed"
 # shellcheck disable=SC1090
 source <(lab env)
 lanspec=""

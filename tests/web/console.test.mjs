@@ -47,12 +47,14 @@ async function fail(what, detail = '') {
   try { await shot('failure'); } catch { /* the page may be gone */ }
   process.exit(1);
 }
-// Waits until fn() (run in the page) returns a truthy value.
+// Waits until fn() (run in the page) returns a truthy value. Anything but
+// the time running out (fn threw, the page crashed or went away) is said
+// as it is, not as a time-out.
 async function until(what, fn, arg, timeout = 20000) {
   try {
     return (await page.waitForFunction(fn, arg, { timeout, polling: 200 })).jsonValue();
   } catch (e) {
-    await fail(what, `(not within ${timeout / 1000} s)`);
+    return fail(what, e.name === 'TimeoutError' ? `(not within ${timeout / 1000} s)` : `(${e.message})`);
   }
 }
 // The page functions below run in the browser: they read #nodes tr[data-state],

@@ -101,24 +101,6 @@ export function postCommand(name, module, args, csrf, timeoutMs, node) {
   return request('POST', `/commands/${encodeURIComponent(name)}`, { body, csrf, timeoutMs });
 }
 
-// The answers of a command sent to every node, one per node, from
-// arguments.nodes ({"n1": {result, text, arguments, status}, ...}), in the
-// order safed gave them. ok: that node did it (result 0, or 3: nothing to
-// do); a node that could not be reached has status 502 and says why.
-export function nodeAnswers(args) {
-  return Object.entries((args && args.nodes) || {}).map(([node, a]) => {
-    const answer = a && typeof a === 'object' ? a : {};
-    const status = Number(answer.status) || 0;
-    return {
-      node,
-      ok: status < 300 && (answer.result === 0 || answer.result === 3),
-      status,
-      text: answer.text || '',
-      args: answer.arguments || {},
-    };
-  });
-}
-
 // Every node's status, metrics, logs and configuration in one .zip: a
 // plain link (the session cookie goes with it; no CSRF token for a GET).
 export function snapshotUrl(module) {

@@ -4,39 +4,10 @@
 
 import { el, swatch, formatCount } from './dom.js';
 import { colorFor, rgbFor, NO_OWNER } from './palette.js';
+import { decodeBase64, countOwners, ownerName, ownersAttribute } from './model.js';
 
 const GRID = 128; // cells per row and per column
 const CELL = 4; // pixels per cell side: the canvas is 512x512
-
-// owners/previous come as base64, one byte per bucket.
-export function decodeBase64(b64) {
-  if (!b64) return new Uint8Array(0);
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-// Buckets per owner id (NO_OWNER included), in a Map.
-export function countOwners(owners) {
-  const counts = new Map();
-  for (const owner of owners) counts.set(owner, (counts.get(owner) || 0) + 1);
-  return counts;
-}
-
-function ownerName(id, names) {
-  if (id === NO_OWNER) return 'none';
-  return names[String(id)] || `#${id}`;
-}
-
-// "n1:5462,n2:5461,n3:5461": owners with at least one bucket, by node id,
-// unowned buckets last as "none:N". For tests and for a quick look.
-export function ownersAttribute(counts, names) {
-  return [...counts.keys()]
-    .sort((a, b) => a - b) // NO_OWNER is 255: it sorts last
-    .map((id) => `${ownerName(id, names)}:${counts.get(id)}`)
-    .join(',');
-}
 
 // Paints every cell with ImageData: 16384 fillRect calls a second would be
 // needlessly slow on a small machine.

@@ -5,6 +5,7 @@
 // before writing any: written everywhere or nowhere.
 import * as api from './api.js';
 import { el } from './dom.js';
+import { nodeAnswers } from './model.js';
 
 const USERCONFIG = 'conf/userconfig.xml';
 // The check runs on every node (safed gives a node 30 s), then the write:
@@ -130,14 +131,14 @@ export function setUpConfig(ui, { module, csrf }) {
     showDeploy(null, [{ text: `checking ${names.join(', ')} on every node, then writing it…` }]);
     try {
       const { args: out } = await api.postCommand('config-deploy', mod, args, csrf(), DEPLOY_TIMEOUT_MS, api.ALL_NODES);
-      const lines = api.nodeAnswers(out).map((a) => ({ node: a.node, ok: a.ok, text: `${a.node}: ${a.text || 'written'}` }));
+      const lines = nodeAnswers(out).map((a) => ({ node: a.node, ok: a.ok, text: `${a.node}: ${a.text || 'written'}` }));
       showDeploy(null, lines);
       // The outcome only once the files are read again: whoever waits for it
       // (a browser test) then edits what is on disk now, not the old text.
       await load();
       showDeploy('deployed', lines);
     } catch (err) {
-      const answers = api.nodeAnswers(err.args);
+      const answers = nodeAnswers(err.args);
       if (err.status === 409) {
         showDeploy('refused', [...answers.map(checkLine), { text: 'nothing was written on any node' }]);
       } else if (answers.length) {

@@ -14,16 +14,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$here/../bin
+# shellcheck source=../../../tests/support/assert.sh
+source "$here/../../../tests/support/assert.sh"
+CHECK_WIDTH=60
 
-if [[ $EUID != 0 ]]; then
-  echo "scripts_test: needs root (a network namespace and Apache's User)"
-  [[ ${REQUIRE_PRIVILEGED:-} == 1 ]] && exit 1
-  exit 77
-fi
-if [[ ! -x /usr/sbin/apache2 ]]; then
-  echo "scripts_test: /usr/sbin/apache2 missing (scripts/setup installs it)"
-  exit 1
-fi
+require_root "apache_farm's scripts test (a network namespace and Apache's User)"
+[[ -x /usr/sbin/apache2 ]] || fatal "/usr/sbin/apache2 installed" "missing (scripts/setup installs it)"
 # Everything below runs in a network namespace of its own, so the port is
 # ours and nothing leaves the machine.
 if [[ -z ${APACHE_SCRIPTS_TEST_NETNS:-} ]]; then
@@ -58,8 +54,10 @@ CONF
 export APACHE_HTTPD_CONF=$tmp/httpd.conf APACHE_PID_FILE=$tmp/run/httpd.pid
 
 session=
+# shellcheck disable=SC2317 # run by the EXIT trap (shellcheck 0.9 takes it for
+# unreachable in a script that calls a function that exits: fatal, finish)
 cleanup() {
-  [[ -n $session ]] && pkill -KILL -s "$session" 2>/dev/null || true
+  if [[ -n $session ]]; then pkill -KILL -s "$session" 2>/dev/null || true; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -70,18 +68,18 @@ alive() {
   [[ -n $state && $state != Z && $state != X ]]
 }
 
-fail() {
-  echo "FAIL  $*"
-  cat "$tmp/logs/error.log" 2>/dev/null | tail -5
-  exit 1
+# A failed step ends the test, with the end of Apache's error log.
+fail() { # NAME DETAIL
+  tail -5 "$tmp/logs/error.log" 2>/dev/null
+  fatal "$1" "${2:-}"
 }
 
-"$bin/start_both" >/dev/null || fail "start_both"
+"$bin/start_both" >/dev/null || fail "start_both" "exit $?"
 for _ in $(seq 50); do
   [[ -s $APACHE_PID_FILE ]] && python3 -c "import socket; socket.create_connection(('127.0.0.1', 8080), 1)" 2>/dev/null && break
   sleep 0.1
 done
-pid=$(cat "$APACHE_PID_FILE") || fail "Apache did not start"
+pid=$(cat "$APACHE_PID_FILE") || fail "start_both starts Apache" "no PidFile"
 session=$pid
 
 # The client asks for 20 MB and reads nothing for 2 s: the worker stays
@@ -106,30 +104,30 @@ client=$!
 sleep 0.5
 
 t0=$(date +%s%N)
-"$bin/stop_both" >/dev/null || fail "stop_both exited $?"
+"$bin/stop_both" >/dev/null || fail "stop_both" "exit $?"
 took=$((($(date +%s%N) - t0) / 1000000))
 if alive "$pid"; then
-  fail "stop_both returned after ${took} ms while Apache ($pid) still ran with a connection open"
+  fail "stop_both returns once Apache is gone" "returned after ${took} ms while Apache ($pid) still ran with a connection open"
 fi
 wait "$client" || true
 got=$(tail -1 "$tmp/client.out")
 # Body of 20000000 bytes plus the header.
 if [[ ! $got =~ ^[0-9]+$ ]] || ((got < 20000000)); then
-  fail "the download in progress got $got bytes: $(cat "$tmp/client.out")"
+  fail "stop_both lets the download in progress finish" "got $got bytes: $(cat "$tmp/client.out")"
 fi
-echo "PASS  stop_both waited ${took} ms for Apache to finish the download in progress ($got bytes)"
+check "stop_both lets the download in progress finish" 1 "waited ${took} ms for Apache ($got bytes)"
 
 # Apache killed (the farm lab test's checker case): its PidFile stays and
 # names a process that is gone, or a zombie where init does not reap. The
 # restart (stop_both, start_both) must bring up a new Apache that answers.
-"$bin/start_both" >/dev/null || fail "start_both after the stop"
+"$bin/start_both" >/dev/null || fail "start_both after the stop" "exit $?"
 sleep 0.3
-pid=$(cat "$APACHE_PID_FILE") || fail "Apache did not start again"
+pid=$(cat "$APACHE_PID_FILE") || fail "start_both after the stop starts Apache" "no PidFile"
 session=$pid
 pkill -KILL -s "$pid"
 for _ in $(seq 50); do alive "$pid" || break; sleep 0.1; done
-"$bin/stop_both" >/dev/null || fail "stop_both after a kill exited $?"
-"$bin/start_both" >/dev/null || fail "start_both after a kill exited $?"
+"$bin/stop_both" >/dev/null || fail "stop_both after a kill" "exit $?"
+"$bin/start_both" >/dev/null || fail "start_both after a kill" "exit $?"
 new=
 for _ in $(seq 50); do
   new=$(cat "$APACHE_PID_FILE" 2>/dev/null) && [[ $new != "$pid" ]] &&
@@ -137,7 +135,9 @@ for _ in $(seq 50); do
   new=
   sleep 0.1
 done
-[[ -n $new ]] || fail "after Apache was killed, start_both started no new Apache (PidFile: $(cat "$APACHE_PID_FILE" 2>/dev/null))"
+[[ -n $new ]] || fail "after a kill, stop_both and start_both bring up a new Apache" \
+  "no new Apache (PidFile: $(cat "$APACHE_PID_FILE" 2>/dev/null))"
 session=$new
-echo "PASS  after Apache was killed, stop_both and start_both brought up a new one ($pid -> $new)"
+check "after a kill, stop_both and start_both bring up a new Apache" 1 "$pid -> $new"
 "$bin/stop_both" >/dev/null
+finish
