@@ -19,4 +19,7 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
+// Every one formatted, one a line (each ends with a newline).
+std::string formatAll(const Diagnostics& diagnostics);
+
 }  // namespace safefarm::config

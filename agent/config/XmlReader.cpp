@@ -14,6 +14,12 @@ std::string Diagnostic::format() const {
     return out + message;
 }
 
+std::string formatAll(const Diagnostics& diagnostics) {
+    std::string out;
+    for (const auto& d : diagnostics) out += d.format() + "\n";
+    return out;
+}
+
 std::optional<uint32_t> parseUint(std::string_view text) {
     if (text.empty() || text.size() > 10) return std::nullopt;
     uint64_t v = 0;

@@ -16,7 +16,7 @@ using namespace safefarm::config;
 namespace {
 
 bool printErrors(const Diagnostics& errors, std::ostream& err) {
-    for (const auto& d : errors) err << d.format() << "\n";
+    err << formatAll(errors);
     return errors.empty();
 }
 

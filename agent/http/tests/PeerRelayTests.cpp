@@ -22,6 +22,7 @@
 
 #include "TestCert.h"
 #include "RunOn.h"
+#include "TempDir.h"
 #include "TestClient.h"
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
@@ -45,8 +46,6 @@ protected:
     bool tls_ = false;
 
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-peer-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         UserStore users;
         ASSERT_TRUE(users.setUser("adm", Role::Admin, "adm-password", kMinPbkdf2Iterations).ok());
         for (auto role : {Role::Monitor, Role::Control, Role::Admin}) {
@@ -104,8 +103,6 @@ protected:
             thread_.join();
         }
         servers_.clear();
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     template <class F>
@@ -161,7 +158,8 @@ protected:
                                  {{"Authorization", "Bearer " + keyOf_.at(role)}});
     }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-peer"};
+    const fs::path dir_ = tmp_.path();
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
         boost::asio::make_work_guard(io_);

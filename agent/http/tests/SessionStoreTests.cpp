@@ -4,17 +4,14 @@
 
 #include <vector>
 
+#include "FakeClock.h"
+
 namespace safefarm::http {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct FakeClock {
-    TimePoint now = TimePoint(1000h);
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+using FakeClock = safefarm::test::FakeClock<>;
 
 TEST(SessionStore, CreateFindRemove) {
     FakeClock t;
