@@ -1,7 +1,5 @@
 #include "http/HttpServer.h"
 
-#include <fcntl.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -25,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/CloseOnExec.h"
 #include "http/ConnectionSlots.h"
 #include "http/HttpApi.h"
 #include "http/PeerTls.h"
@@ -38,10 +37,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-// Asio opens sockets without O_CLOEXEC; module scripts started by safed
-// would inherit them and keep port 9010 bound after safed dies.
-void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
 
 // What a connection needs of the options, copied: a command may answer
 // after the server is gone, and the connection must not read freed options.
@@ -402,7 +397,9 @@ void HttpServer::Impl::acceptNext() {
             });
             return;
         }
-        closeOnExec(socket.native_handle());
+        // Module scripts would keep the connection open after safed dies;
+        // fcntl cannot fail on a descriptor just accepted.
+        (void)setCloseOnExec(socket.native_handle());
         std::erase_if(*connections, [](const auto& c) { return c.second.expired(); });
         boost::system::error_code epError;
         auto ep = socket.remote_endpoint(epError);
@@ -466,7 +463,11 @@ Result<void> HttpServer::start() {
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol(), ec);
     if (ec) return osError(ec.value(), "opening the control API socket on " + where);
-    closeOnExec(acceptor.native_handle());
+    // Module scripts would keep port 9010 bound after safed dies.
+    if (auto r = setCloseOnExec(acceptor.native_handle()); !r) {
+        acceptor.close(ec);
+        return r.error();
+    }
     acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (address.is_v6() && address.to_v6().is_unspecified()) acceptor.set_option(asio::ip::v6_only(false), ec);
     acceptor.bind(endpoint, ec);
