@@ -1,8 +1,5 @@
 #include "http/PeerAuth.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <stdexcept>
 
 #include "http/Crypto.h"
@@ -33,10 +30,8 @@ std::string requestText(const PeerClaims& c, std::string_view target, std::strin
 
 }  // namespace
 
-PeerAuth::PeerAuth(std::vector<uint8_t> key, WallClock clock, std::chrono::seconds window)
-    : key_(std::move(key)), clock_(std::move(clock)), window_(window) {
-    if (key_.size() < 16) throw std::invalid_argument("cluster key shorter than 16 bytes");
-}
+PeerAuth::PeerAuth(Hmac mac, WallClock clock, std::chrono::seconds window)
+    : mac_(std::move(mac)), clock_(std::move(clock)), window_(window) {}
 
 bool PeerAuth::validName(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
@@ -46,12 +41,8 @@ bool PeerAuth::validName(std::string_view name) {
 }
 
 std::string PeerAuth::mac(std::string_view data) const {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-        throw std::runtime_error("OpenSSL HMAC failed");
-    return toHex(std::string_view(reinterpret_cast<const char*>(out), len));
+    auto tag = mac_.sign(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+    return toHex(std::string_view(reinterpret_cast<const char*>(tag.data()), tag.size()));
 }
 
 std::string PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,

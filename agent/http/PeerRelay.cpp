@@ -15,7 +15,10 @@ using nlohmann::json;
 PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup,
                      const control::CommandRegistry& registry)
     : executor_(std::move(executor)), setup_(std::move(setup)), registry_(registry) {
-    if (setup_.key.size() >= 16) auth_ = std::make_shared<PeerAuth>(setup_.key, setup_.wallClock);
+    if (setup_.key.empty()) return;
+    auto mac = Hmac::create(setup_.key);
+    if (mac) auth_ = std::make_shared<PeerAuth>(std::move(mac.value()), setup_.wallClock);
+    else setup_.keyProblem = mac.error().message();
 }
 
 std::optional<std::string> PeerRelay::unavailable() const {

@@ -68,7 +68,7 @@
 #include <span>
 #include <vector>
 
-#include "membership/Hmac.h"
+#include "common/Hmac.h"
 #include "membership/Message.h"
 #include "membership/ReplayWindow.h"
 #include "membership/View.h"

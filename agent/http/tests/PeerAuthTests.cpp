@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<uint8_t> key(uint8_t fill) { return std::vector<uint8_t>(32, fill); }
+Hmac key(uint8_t fill) { return Hmac::create(std::vector<uint8_t>(32, fill)).value(); }
 
 // Two connections' channelBinding(): what both ends of each computed.
 const std::string kChannel(64, 'a');

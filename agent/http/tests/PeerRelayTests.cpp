@@ -283,6 +283,17 @@ TEST_F(PeerRelayTest, ANodeWithAnotherKeyIsNotTalkedTo) {
     EXPECT_EQ(calls_["n2:stop"], 0);
 }
 
+// A key file too short to sign with: the refusal says why, not only that
+// there is no key (it said nothing more before the one Hmac did the check).
+TEST_F(PeerRelayTest, AClusterKeyTooShortIsRefusedWithTheReason) {
+    start({{"n1", std::vector<uint8_t>(8, 0x11)}});
+    auto r = post("n1", "stop", {{"node", "n2"}}, Role::Control);
+    EXPECT_EQ(r.status, 503u) << r.body;
+    EXPECT_NE(r.body.find("cross-node calls need the cluster key: "), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("16"), std::string::npos) << r.body;
+    EXPECT_EQ(calls_["n2:stop"], 0);
+}
+
 TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) {
     start();
     auto unsignedCall = peerCall(ports_.at("n2"), nullptr);
@@ -290,7 +301,7 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     EXPECT_EQ(unsignedCall.value().result_int(), 401u);
     EXPECT_EQ(client("n2").get("/api/v1/peer/commands/stop").status, 405u);
 
-    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    PeerAuth auth(Hmac::create(std::vector<uint8_t>(32, 0x5a)).value());
     std::string header;
     auto signedCall = [&](Role role, const std::string& to) {
         return peerCall(ports_.at(to), [&, role, to](std::string_view channel) {
@@ -323,7 +334,7 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
 // is good on its own TLS connection only, and plain HTTP carries none.
 TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted) {
     start();
-    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    PeerAuth auth(Hmac::create(std::vector<uint8_t>(32, 0x5a)).value());
     std::string recorded;
     auto first = peerCall(ports_.at("n2"), [&](std::string_view channel) {
         PeerClaims c{"n1", "n2", "someone", Role::Control, 0, ""};
