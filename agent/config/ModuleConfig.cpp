@@ -131,7 +131,7 @@ private:
         i.arpinterval = e.duration("arpinterval");
         positive(e, "arpinterval", i.arpinterval);
         i.arpelapse = e.duration("arpelapse");
-        i.xdpMode = e.str("xdp_mode");
+        i.xdpMode = parseXdpMode(e.str("xdp_mode")).value_or(XdpMode::Auto);  // the table checked the name
         if (!i.name.empty()) {
             if (!interfaceNames_.insert(i.name).second)
                 e.error("interface '" + i.name + "' is listed twice");

@@ -15,6 +15,7 @@
 #include "config/ClusterConfig.h"
 #include "config/Diagnostic.h"
 #include "config/Duration.h"
+#include "dataplane/XdpMode.h"
 
 namespace safefarm::config {
 
@@ -60,7 +61,7 @@ struct InterfaceConfig {
     bool arpreroute = false;
     Duration arpinterval{};
     Duration arpelapse{};
-    std::string xdpMode;
+    XdpMode xdpMode = XdpMode::Auto;
     std::vector<VirtualInterface> virtualInterfaces;
 };
 

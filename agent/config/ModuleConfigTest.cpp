@@ -96,7 +96,7 @@ TEST_F(ModuleConfigTest, MinimalTakesEveryDefault) {
     EXPECT_FALSE(i.arpreroute);
     EXPECT_EQ(i.arpinterval, Duration(60s));
     EXPECT_EQ(i.arpelapse, Duration(600s));
-    EXPECT_EQ(i.xdpMode, "auto");
+    EXPECT_EQ(i.xdpMode, XdpMode::Auto);
     ASSERT_EQ(i.virtualInterfaces.size(), 1u);
     EXPECT_EQ(i.virtualInterfaces[0].type, VmacType::Invisible);
     EXPECT_FALSE(i.virtualInterfaces[0].vmac);
@@ -149,7 +149,7 @@ TEST_F(ModuleConfigTest, FullSampleReadsEveryElementAndAttribute) {
     EXPECT_TRUE(i.arpreroute);
     EXPECT_EQ(i.arpinterval, Duration(30s));
     EXPECT_EQ(i.arpelapse, Duration(5min));
-    EXPECT_EQ(i.xdpMode, "skb");
+    EXPECT_EQ(i.xdpMode, XdpMode::Skb);
     const auto& vi = i.virtualInterfaces.at(0);
     EXPECT_EQ(vi.type, VmacType::Invisible);
     ASSERT_TRUE(vi.vmac);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "dataplane/XdpMode.h"
+
 namespace safefarm::config {
 
 namespace {
@@ -83,7 +85,7 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service/vip/interface_list/interface", "arpreroute", K::Bool, false, "off", "", false, "repeat gratuitous ARPs / unsolicited NAs after start and view changes"},
     {"safe/service/vip/interface_list/interface", "arpinterval", K::Duration, false, "60s", "s", false, "period of the repeated gratuitous ARPs"},
     {"safe/service/vip/interface_list/interface", "arpelapse", K::Duration, false, "600s", "s", false, "how long they are repeated"},
-    {"safe/service/vip/interface_list/interface", "xdp_mode", K::Enum, false, "auto", "auto|native|skb", false, "XDP attach mode: auto tries native, then skb (ours)"},
+    {"safe/service/vip/interface_list/interface", "xdp_mode", K::Enum, false, xdpModeName(XdpMode::Auto), kXdpModeChoices, false, "XDP attach mode: auto tries native, then skb; a node's safed --xdp-mode other than auto wins (ours)"},
     {"safe/service/vip/interface_list/interface/virtual_interface", "type", K::Enum, false, "vmac_invisible", "vmac_invisible|vmac_directed", false, "delivery mode (DESIGN §1)"},
     {"safe/service/vip/interface_list/interface/virtual_interface", "addr", K::Mac, false, "", "", false, "the virtual MAC (absent: 5a:fe and the first IPv4 VIP's bytes)"},
     {"safe/service/vip/interface_list/interface/virtual_interface/virtual_addr", "addr", K::Ip, true, "", "", false, "the virtual IP address"},

@@ -187,9 +187,10 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
     s.scripts = std::make_unique<app::ProcessRunner>(deps_.io, cfg->user.logging == "none" ? nullptr : s.appLog.get());
 
     auto ms = membershipSettings(*cfg, keyFile, varDir);
-    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
-    if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
-    if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
+    // --xdp-mode was checked by the command line: a name parseXdpMode knows.
+    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name,
+                          chooseXdpMode(parseXdpMode(options_.xdpMode).value_or(XdpMode::Auto), recipe.plan.xdpMode),
+                          options_.bpffs};
 
     std::string dir = deps_.store.dir(name);
     module::ModulePaths paths{name, dir, varDir, options_.safeDir, options_.varDir};
