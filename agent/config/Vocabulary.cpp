@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "config/ClusterKeyPath.h"
 #include "dataplane/XdpMode.h"
 
 namespace safefarm::config {
@@ -74,7 +75,7 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service/farm", "pulse", K::Duration, false, "50ms", "ms", false, "heartbeat period (ours: SafeKit used 700ms)"},
     {"safe/service/farm", "slost_count", K::Int, false, "4", "", false, "a peer silent on every lan for this many pulses is dead: 200ms by default"},
     {"safe/service/farm", "mlost_count", K::Int, false, "5", "", false, "pulses a member may take to acknowledge a proposed view before it is left out"},
-    {"safe/service/farm", "keyfile", K::Path, false, "/etc/safefarm/cluster.key", "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
+    {"safe/service/farm", "keyfile", K::Path, false, kDefaultClusterKeyPath, "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
     {"safe/service/farm", "quorum", K::Enum, false, "majority", "none|majority", false, "majority (ours): only a side holding a majority of the farm's nodes (half with the lowest id) serves, and leases are confirmed by the peers; none: SafeKit's, every side serves"},
     {"safe/service/farm/lan", "name", K::Name, true, "", "", false, "a lan of cluster.xml"},
 

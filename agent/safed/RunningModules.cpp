@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/FileModes.h"
+#include "config/ClusterKeyPath.h"
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
 #include "module/HashKey.h"
@@ -154,8 +155,7 @@ Result<RunningModules::Recipe> RunningModules::readModule(const std::string& nam
     auto cfg = loaded.config;
 
     // The key file of the module; the default one lives in the config folder.
-    std::string keyFile = cfg->farm.keyfile;
-    if (keyFile == "/etc/safefarm/cluster.key") keyFile = options_.configDir + "/cluster.key";
+    std::string keyFile = config::moduleKeyPath(cfg->farm.keyfile, options_.configDir);
     auto key = membership::loadClusterKey(keyFile);
     if (!key) return key.error();
     auto hashKey = module::bucketHashKey(key.value(), name);
