@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "common/OneLine.h"
 #include "http/Crypto.h"
 #include "http/OpenApi.h"
@@ -376,7 +378,13 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
             if (!now) return respond(errorResponse(401, "wrong user name or password"));
             throttle_.succeeded(addrKey);
             throttle_.succeeded(userKey);
-            const Session* created = sessions_.create(user, now->role);
+            auto made = sessions_.create(user, now->role);
+            if (!made) {
+                spdlog::error("http: {} ({}) from {}: no session: {}", user, roleName(now->role), peer.address,
+                              made.error().message());
+                return respond(errorResponse(500, "internal error (safed's log says more)"));
+            }
+            const Session* created = made.value();
             if (!created) {
                 spdlog::warn("http: {} ({}) from {}: no room for a session (every one is of a higher role)", user,
                              roleName(now->role), peer.address);
@@ -396,15 +404,18 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
     });
 }
 
+// Never verified against (the user is unknown): only its cost matters, so
+// its salt and key need not be random.
 std::string HttpApi::dummyHash() const {
     unsigned iterations = kDefaultPbkdf2Iterations;
     if (!users_.users().empty()) {
         // Same cost as the users' own hashes.
-        const auto& h = users_.users().begin()->second.passwordHash;
+        std::string_view h = users_.users().begin()->second.passwordHash;
         auto a = h.find('$'), b = h.find('$', a + 1);
-        if (a != std::string::npos && b != std::string::npos) iterations = std::stoul(h.substr(a + 1, b - a - 1));
+        if (a != std::string_view::npos && b != std::string_view::npos)
+            std::from_chars(h.data() + a + 1, h.data() + b, iterations);
     }
-    return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + randomHex(16) + "$" + randomHex(32);
+    return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + std::string(32, '0') + "$" + std::string(64, '0');
 }
 
 void HttpApi::logout(const HttpRequest& req, const Peer& peer, Respond respond) {

@@ -362,13 +362,17 @@ Result<void> HttpServer::Impl::loadTls() {
         return badInput("TLS needs both a certificate file and a key file");
     auto identity = api->peerIdentity();
     if (options.tlsCertFile.empty() && !identity) return success();
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    auto made = newTlsContext(ssl::context::tls_server);
+    if (!made) return made.error();
+    auto ctx = std::make_shared<ssl::context>(std::move(made.value()));
     // TLS 1.2 and later only; no compression (CRIME).
+    boost::system::error_code ec;
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
-                     ssl::context::single_dh_use);
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                         ssl::context::single_dh_use,
+                     ec);
+    if (ec) return badInput("TLS options: " + ec.message());
     if (!options.tlsCertFile.empty()) {
-        boost::system::error_code ec;
         ctx->use_certificate_chain_file(options.tlsCertFile, ec);
         if (ec) return badInput("TLS certificate " + options.tlsCertFile + ": " + ec.message());
         ctx->use_private_key_file(options.tlsKeyFile, ssl::context::pem, ec);
@@ -472,12 +476,14 @@ Result<void> HttpServer::start() {
     if (address.is_v6() && address.to_v6().is_unspecified()) acceptor.set_option(asio::ip::v6_only(false), ec);
     acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    tcp::endpoint local;
+    if (!ec) local = acceptor.local_endpoint(ec);
     if (ec) {
         boost::system::error_code ignored;
         acceptor.close(ignored);
         return osError(ec.value(), "listening on " + where);
     }
-    impl_->port = acceptor.local_endpoint().port();
+    impl_->port = local.port();
     spdlog::info("http: control API on {} port {}{}{}", o.address, impl_->port,
                  o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
                  impl_->peerTls ? ", calls between nodes over TLS as the cluster " +

@@ -1,6 +1,6 @@
 #include "http/PeerAuth.h"
 
-#include <stdexcept>
+#include <charconv>
 
 #include "http/Crypto.h"
 
@@ -45,10 +45,12 @@ std::string PeerAuth::mac(std::string_view data) const {
     return toHex(std::string_view(reinterpret_cast<const char*>(tag.data()), tag.size()));
 }
 
-std::string PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,
-                           std::string_view channel) const {
+Result<std::string> PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,
+                                   std::string_view channel) const {
+    auto nonce = randomHex(16);
+    if (!nonce) return nonce.error();
     c.time = unixSeconds(clock_());
-    c.nonce = randomHex(16);
+    c.nonce = std::move(nonce.value());
     return "v2;from=" + c.from + ";to=" + c.to + ";user=" + c.user + ";role=" + roleName(c.role) +
            ";t=" + std::to_string(c.time) + ";nonce=" + c.nonce + ";sig=" + mac(requestText(c, target, body, channel));
 }
@@ -81,13 +83,9 @@ Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view se
         !fromHex(c.nonce))
         return badInput("peer call: malformed signature header");
     c.role = *role;
-    try {
-        std::size_t used = 0;
-        c.time = std::stoll(f["t"], &used);
-        if (used != f["t"].size()) throw std::invalid_argument("t");
-    } catch (const std::exception&) {
-        return badInput("peer call: malformed time");
-    }
+    const std::string& t = f["t"];
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), c.time);
+    if (ec != std::errc() || end != t.data() + t.size() || t.empty()) return badInput("peer call: malformed time");
     // The signature first: nothing else is believed from a stranger.
     if (channel.empty()) return badInput("peer call: not on the cluster's TLS channel");
     if (!constantTimeEqual(mac(requestText(c, target, body, channel)), f["sig"]))

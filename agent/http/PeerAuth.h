@@ -53,9 +53,10 @@ public:
 
     // Fills claims.time and claims.nonce; returns the X-Safefarm-Peer value
     // for a request of `target` (method and path) carrying `body` on the
-    // connection whose channelBinding() is `channel`.
-    std::string sign(PeerClaims& claims, std::string_view target, std::string_view body,
-                     std::string_view channel) const;
+    // connection whose channelBinding() is `channel`, or why there is none
+    // (no random nonce).
+    Result<std::string> sign(PeerClaims& claims, std::string_view target, std::string_view body,
+                             std::string_view channel) const;
     // The claims if the header is well formed, signed with our key for this
     // connection, for `self`, within the window, and never seen; else why not.
     Result<PeerClaims> verify(std::string_view header, std::string_view self, std::string_view target,

@@ -76,7 +76,9 @@ private:
         if (call_.sign) {
             auto channel = channelBinding(stream_.native_handle());
             if (channel.empty()) return fail("TLS: no keying material to sign the call with");
-            req_.set(kPeerHeader, call_.sign(channel));
+            auto signature = call_.sign(channel);
+            if (!signature) return fail("signing the call: " + signature.error().message());
+            req_.set(kPeerHeader, signature.value());
         }
         req_.body() = call_.body;
         req_.keep_alive(false);

@@ -137,7 +137,7 @@ protected:
     // A peer call as another node of this cluster makes it: over the
     // cluster's TLS channel to `port`; `sign` gives the X-Safefarm-Peer
     // value for the connection's channel binding.
-    Result<PeerResponse> peerCall(uint16_t port, std::function<std::string(std::string_view channel)> sign,
+    Result<PeerResponse> peerCall(uint16_t port, std::function<Result<std::string>(std::string_view channel)> sign,
                                   const std::string& command = "stop") {
         auto identity = PeerIdentity::fromClusterKey(std::vector<uint8_t>(32, 0x5a));
         auto tls = peerClientContext(identity.value());
@@ -306,7 +306,7 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     auto signedCall = [&](Role role, const std::string& to) {
         return peerCall(ports_.at(to), [&, role, to](std::string_view channel) {
                    PeerClaims c{"n1", to, "someone", role, 0, ""};
-                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
                    return header;
                }).value();
     };
@@ -338,7 +338,7 @@ TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted)
     std::string recorded;
     auto first = peerCall(ports_.at("n2"), [&](std::string_view channel) {
         PeerClaims c{"n1", "n2", "someone", Role::Control, 0, ""};
-        return recorded = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+        return recorded = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
     });
     ASSERT_TRUE(first.ok()) << first.error().message();
     EXPECT_EQ(first.value().result_int(), 200u);
