@@ -26,6 +26,7 @@
 #include "common/CloseOnExec.h"
 #include "http/ConnectionSlots.h"
 #include "http/HttpApi.h"
+#include "http/HttpLog.h"
 #include "http/PeerTls.h"
 
 namespace safefarm::http {
@@ -484,11 +485,11 @@ Result<void> HttpServer::start() {
         return osError(ec.value(), "listening on " + where);
     }
     impl_->port = local.port();
-    spdlog::info("http: control API on {} port {}{}{}", o.address, impl_->port,
-                 o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
-                 impl_->peerTls ? ", calls between nodes over TLS as the cluster " +
-                                      impl_->api->peerIdentity()->fingerprint().substr(0, 16)
-                                : ", no calls between nodes (no cluster key)");
+    httpLog(spdlog::level::info, control::MessageId::SF_AGENT_API, "control API on {} port {}{}{}", o.address,
+            impl_->port, o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
+            impl_->peerTls ? ", calls between nodes over TLS as the cluster " +
+                                 impl_->api->peerIdentity()->fingerprint().substr(0, 16)
+                           : ", no calls between nodes (no cluster key)");
     impl_->acceptNext();
     return success();
 }

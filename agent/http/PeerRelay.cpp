@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/HttpApi.h"
+#include "http/HttpLog.h"
 
 namespace safefarm::http {
 
@@ -69,7 +70,8 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
     setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
         if (alive.expired()) return;
         auto bad = [&](std::string text) {
-            spdlog::warn("http: forwarding {} to {}: {}", request.command, node.name, text);
+            httpLog(spdlog::level::warn, control::MessageId::SF_HTTP_FORWARD_FAILED,
+                    "forwarding {} to {}: {}", request.command, node.name, text);
             done(NodeReply{node.name, 502, Reply::error(std::move(text))});
         };
         if (!r) return bad(r.error().message());

@@ -14,12 +14,9 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <sstream>
 #include <thread>
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
+#include "LogCapture.h"
 #include "TestCert.h"
 #include "RunOn.h"
 #include "TempDir.h"
@@ -374,10 +371,7 @@ TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted)
 // not one per call (issue 14: log amplification).
 TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
     start();
-    std::ostringstream out;
-    auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out)));
+    auto log = std::make_unique<LogCapture>();
     for (int i = 0; i < 30; ++i) {
         auto r = peerCall(ports_.at("n2"), [i](std::string_view) { return "forged-" + std::to_string(i); });
         ASSERT_TRUE(r.ok()) << r.error().message();
@@ -385,12 +379,13 @@ TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
         // And over plain HTTP: refused, and told once too.
         EXPECT_EQ(client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, "x"}}).status, 401u);
     }
-    spdlog::set_default_logger(previous);
-    std::string text = out.str();
+    std::string text = log->text();
+    log.reset();
     size_t lines = 0;
     for (size_t at = text.find("peer call from"); at != std::string::npos; at = text.find("peer call from", at + 1))
         lines++;
     EXPECT_EQ(lines, 1u) << text;
+    EXPECT_NE(text.find("SF_HTTP_PEER_REFUSED http: peer call from 127.0.0.1 refused"), std::string::npos) << text;
 }
 
 TEST_F(PeerRelayTest, TheSnapshotZipsEveryNodesFilesAndNamesTheNodeThatGaveNone) {
