@@ -398,8 +398,8 @@ ModuleParse parseUserConfigText(std::string_view text, const std::string& fileNa
     auto config = std::make_shared<ModuleConfig>();
     config->file = fileName;
     ModuleBuilder(reader, context).build(*root, *config);
-    if (reader.failed()) return {nullptr, reader.takeErrors()};
-    return {std::move(config), {}};
+    if (reader.failed()) return {nullptr, reader.takeErrors(), reader.takeWarnings()};
+    return {std::move(config), {}, reader.takeWarnings()};
 }
 
 ModuleParse parseUserConfigFile(const std::string& fileName, const ParseContext& context) {

@@ -161,6 +161,7 @@ struct ParseContext {
 struct ModuleParse {
     std::shared_ptr<const ModuleConfig> config;
     Diagnostics errors;
+    Diagnostics warnings;  // the configuration is taken; these say what of it is not done
 };
 
 ModuleParse parseUserConfigText(std::string_view text, const std::string& fileName,

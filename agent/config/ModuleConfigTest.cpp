@@ -238,6 +238,27 @@ TEST_F(ModuleConfigTest, FullSampleUsesTheWholeVocabulary) {
     }
 }
 
+// tcpreset and scriptcontrol were parsed and silently not done. A SafeKit
+// module that sets them still loads, and is told they are ignored.
+TEST_F(ModuleConfigTest, IgnoredAttributesAreTakenAndWarnedAbout) {
+    auto p = parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="on"
+    scriptcontrol="on">)"));
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
+    ASSERT_EQ(p.warnings.size(), 2u) << formatAll(p.warnings);
+    EXPECT_EQ(p.warnings[0].format(), "u.xml:6: safe/service/vip: warning: attribute 'tcpreset': parsed, ignored by "
+                                      "safefarm: a stopping node serves its open connections to their end while its "
+                                      "buckets move (the drain) instead of resetting them");
+    EXPECT_EQ(p.warnings[1].line, 7);
+    EXPECT_NE(p.warnings[1].message.find("attribute 'scriptcontrol': parsed, ignored by safefarm: "), std::string::npos);
+    // Off, as written or by default, asks for nothing: no warning.
+    EXPECT_TRUE(parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="off">)")).warnings.empty());
+    EXPECT_TRUE(parse(kMinimal).warnings.empty());
+    // Warnings come with errors too, and never count as one.
+    auto bad = parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="on" scriptcontrol="yes">)"));
+    EXPECT_FALSE(bad.config);
+    EXPECT_EQ(bad.warnings.size(), 1u);
+}
+
 TEST_F(ModuleConfigTest, BareNumbersTakeSafeKitsUnits) {
     auto text = replaced(kMinimal, "<service mode=\"farm\">", "<service mode=\"farm\" loop_interval=\"2\">");
     text = replaced(text, "<farm>", "<farm pulse=\"700\">");

@@ -79,8 +79,10 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service/farm", "quorum", K::Enum, false, "majority", "none|majority", false, "majority (ours): only a side holding a majority of the farm's nodes (half with the lowest id) serves, and leases are confirmed by the peers; none: SafeKit's, every side serves"},
     {"safe/service/farm/lan", "name", K::Name, true, "", "", false, "a lan of cluster.xml"},
 
-    {"safe/service/vip", "tcpreset", K::Bool, false, "off", "", false, "reset the TCP connections of the VIPs when the module stops"},
-    {"safe/service/vip", "scriptcontrol", K::Bool, false, "off", "", false, "on: the scripts, not the agent, add and remove the VIPs"},
+    {"safe/service/vip", "tcpreset", K::Bool, false, "off", "", false, "ignored (parsed: SafeKit modules carry it); SafeKit: reset the TCP connections of the VIPs when the module stops",
+     "a stopping node serves its open connections to their end while its buckets move (the drain) instead of resetting them"},
+    {"safe/service/vip", "scriptcontrol", K::Bool, false, "off", "", false, "ignored (parsed: SafeKit modules carry it); SafeKit: on, the scripts, not the agent, add and remove the VIPs",
+     "safed adds and removes the VIPs itself, with the data path that owns them (a script's address would bypass the buckets)"},
     {"safe/service/vip/interface_list/interface", "name", K::Name, false, "", "", false, "the interface (absent: the one whose subnet holds the VIP)"},
     {"safe/service/vip/interface_list/interface", "check", K::Bool, false, "on", "", false, "the module waits while the interface's link is down"},
     {"safe/service/vip/interface_list/interface", "arpreroute", K::Bool, false, "off", "", false, "repeat gratuitous ARPs / unsolicited NAs after start and view changes"},
