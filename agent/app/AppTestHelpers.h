@@ -1,4 +1,4 @@
-// What the app tests share: a temporary directory, scripts written into it,
+// What the app tests share: a temporary directory (tests/support), scripts written into it,
 // running the io_context until something happens (bounded), and a look at
 // /proc for what a process group left behind. Header-only, tests only.
 #pragma once
@@ -19,41 +19,20 @@
 
 #include <gtest/gtest.h>
 
+#include "FileText.h"
+#include "TempDir.h"
+
 namespace safefarm::app::testing {
 
-class TempDir {
-public:
-    TempDir() {
-        std::string tmpl = ::testing::TempDir() + "/sf_app_XXXXXX";
-        path_ = ::mkdtemp(tmpl.data()) ? tmpl : std::string();
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
-
-inline std::string writeFile(const std::string& path, const std::string& text, mode_t mode = 0644) {
-    std::ofstream(path, std::ios::trunc) << text;
-    ::chmod(path.c_str(), mode);
-    return path;
-}
+// The suites' shared ones (tests/support): a temporary folder, a file's
+// text read and written whole.
+using TempDir = ::safefarm::test::TempDir;
+using ::safefarm::test::readFile;
+using ::safefarm::test::writeFile;
 
 inline std::string writeScript(const TempDir& dir, const std::string& name, const std::string& body,
                                mode_t mode = 0755) {
     return writeFile(dir / name, "#!/bin/sh\n" + body + "\n", mode);
-}
-
-inline std::string readFile(const std::string& path) {
-    std::ifstream f(path);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
 }
 
 // Runs the io_context until pred() holds or `limit` passes; pred() at the end.

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "ScopedUmask.h"
+#include "TempDir.h"
 
 namespace safefarm::files {
 namespace {
@@ -34,13 +35,8 @@ std::optional<gid_t> otherGroup() {
 
 class FileModesTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        char tmpl[] = "/tmp/sf-modes.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
-    void TearDown() override { fs::remove_all(dir_); }
-    std::string dir_;
+    test::TempDir tmp_{"sf-modes"};
+    const std::string dir_ = tmp_.str();
     test::ScopedUmask umask_{0};  // the most permissive: modes come from the code
 };
 

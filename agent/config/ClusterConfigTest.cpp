@@ -5,24 +5,15 @@
 
 #include <filesystem>
 
+#include "RepoPath.h"
+
 using namespace safefarm;
 using namespace safefarm::config;
-
-namespace {
-
-const std::filesystem::path kRepo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-
-std::string joined(const Diagnostics& errors) {
-    std::string out;
-    for (const auto& d : errors) out += d.format() + "\n";
-    return out;
-}
-
-}  // namespace
+using test::kRepo;
 
 TEST(ClusterConfigTest, SampleHasEveryElementAndAttribute) {
     auto parsed = parseClusterFile((kRepo / "docs/samples/cluster.xml").string());
-    ASSERT_TRUE(parsed.config) << joined(parsed.errors);
+    ASSERT_TRUE(parsed.config) << formatAll(parsed.errors);
     const auto& c = *parsed.config;
     ASSERT_EQ(c.lans.size(), 2u);
     EXPECT_EQ(c.lans[0].name, "default");
@@ -37,7 +28,7 @@ TEST(ClusterConfigTest, SampleHasEveryElementAndAttribute) {
 TEST(ClusterConfigTest, Ipv6Nodes) {
     auto parsed = parseClusterText(R"(<cluster><lans><lan name="v6">
         <node name="a" addr="fd00::1"/><node name="b" addr="fd00::2"/></lan></lans></cluster>)", "c.xml");
-    ASSERT_TRUE(parsed.config) << joined(parsed.errors);
+    ASSERT_TRUE(parsed.config) << formatAll(parsed.errors);
     EXPECT_EQ(parsed.config->lans[0].nodes[0].addr.family, AF_INET6);
 }
 
@@ -71,8 +62,8 @@ TEST(ClusterConfigTest, EveryErrorNamesFileLinePathAndWhatWasExpected) {
     for (const auto& c : cases) {
         auto parsed = parseClusterText(c.text, "c.xml");
         EXPECT_FALSE(parsed.config) << c.text;
-        EXPECT_NE(joined(parsed.errors).find(c.expected), std::string::npos)
-            << "expected: " << c.expected << "\ngot:\n" << joined(parsed.errors);
+        EXPECT_NE(formatAll(parsed.errors).find(c.expected), std::string::npos)
+            << "expected: " << c.expected << "\ngot:\n" << formatAll(parsed.errors);
     }
 }
 

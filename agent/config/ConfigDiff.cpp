@@ -54,7 +54,7 @@ std::vector<std::pair<std::string, std::string>> flatten(const ModuleConfig& c) 
         add(k + ".arpreroute", onOff(i.arpreroute));
         add(k + ".arpinterval", formatDuration(i.arpinterval));
         add(k + ".arpelapse", formatDuration(i.arpelapse));
-        add(k + ".xdp_mode", i.xdpMode);
+        add(k + ".xdp_mode", std::string(xdpModeName(i.xdpMode)));
         for (size_t m = 0; m < i.virtualInterfaces.size(); m++) {
             const auto& vi = i.virtualInterfaces[m];
             std::string vk = k + ".virtual_interface[" + std::to_string(m + 1) + "]";

@@ -2,30 +2,20 @@
 
 #include <gtest/gtest.h>
 
+#include "UserConfigText.h"
+
 using namespace safefarm::config;
+using safefarm::test::replaced;
 
 namespace {
 
-const std::string kBase = R"(<safe>
-  <service mode="farm" maxloop="3">
-  <farm pulse="100ms"><lan name="default"/></farm>
-  <vip><interface_list><interface><virtual_interface><virtual_addr addr="192.168.1.99"/></virtual_interface></interface></interface_list>
-  <loadbalancing_list><group name="web"><rule port="80"/></group></loadbalancing_list></vip>
-  <check><tcp ident="web"><to addr="127.0.0.1" port="80" timeout="5s"/></tcp></check>
-</service></safe>)";
+const std::string& kBase = safefarm::test::kChangeableUserConfig;
 
 std::shared_ptr<const ModuleConfig> parse(const std::string& text) {
     auto p = parseUserConfigText(text, "u.xml", ParseContext{});
     EXPECT_TRUE(p.config) << (p.errors.empty() ? "" : p.errors[0].format());
     return p.config;
 }
-
-std::string with(std::string text, const std::string& from, const std::string& to) {
-    auto at = text.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    return text.replace(at, from.size(), to);
-}
-
 }  // namespace
 
 TEST(ConfigDiffTest, SameConfigurationIsEmpty) {
@@ -37,7 +27,7 @@ TEST(ConfigDiffTest, SameConfigurationIsEmpty) {
 
 TEST(ConfigDiffTest, ServiceAndCheckersApplyLive) {
     auto a = parse(kBase);
-    auto b = parse(with(with(with(kBase, "maxloop=\"3\"", "maxloop=\"5\" boot=\"on\" loop_interval=\"1h\""),
+    auto b = parse(replaced(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"5\" boot=\"on\" loop_interval=\"1h\""),
                              "timeout=\"5s\"", "timeout=\"2s\""),
                         "</check>", "<ping ident=\"gw\"><to addr=\"192.168.1.1\"/></ping></check>"));
     auto d = diffConfigs(*a, *b);
@@ -52,7 +42,7 @@ TEST(ConfigDiffTest, ServiceAndCheckersApplyLive) {
 
 TEST(ConfigDiffTest, VipAndFarmNeedARestart) {
     auto a = parse(kBase);
-    auto b = parse(with(with(kBase, "pulse=\"100ms\"", "pulse=\"200ms\""), "192.168.1.99", "192.168.1.98"));
+    auto b = parse(replaced(replaced(kBase, "pulse=\"100ms\"", "pulse=\"200ms\""), "192.168.1.99", "192.168.1.98"));
     auto d = diffConfigs(*a, *b);
     EXPECT_FALSE(d.appliesLive());
     auto text = d.describe();
@@ -63,7 +53,7 @@ TEST(ConfigDiffTest, VipAndFarmNeedARestart) {
 
 TEST(ConfigDiffTest, OneLiveAndOneRestartChangeIsNotLive) {
     auto a = parse(kBase);
-    auto b = parse(with(with(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "<rule port=\"80\"/>", "<rule port=\"81\"/>"));
+    auto b = parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "<rule port=\"80\"/>", "<rule port=\"81\"/>"));
     auto d = diffConfigs(*a, *b);
     ASSERT_EQ(d.changes.size(), 2u) << d.describe();
     EXPECT_FALSE(d.appliesLive());

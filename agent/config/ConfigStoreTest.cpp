@@ -2,23 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "UserConfigText.h"
+
 using namespace safefarm::config;
+using safefarm::test::replaced;
 
 namespace {
 
-const std::string kBase = R"(<safe>
-  <service mode="farm" maxloop="3">
-  <farm pulse="100ms"><lan name="default"/></farm>
-  <vip><interface_list><interface><virtual_interface><virtual_addr addr="192.168.1.99"/></virtual_interface></interface></interface_list>
-  <loadbalancing_list><group name="web"><rule port="80"/></group></loadbalancing_list></vip>
-</service></safe>)";
+const std::string& kBase = safefarm::test::kChangeableUserConfig;
 
 ModuleParse parse(const std::string& text) { return parseUserConfigText(text, "u.xml", ParseContext{}); }
-
-std::string with(std::string text, const std::string& from, const std::string& to) {
-    return text.replace(text.find(from), from.size(), to);
-}
-
 }  // namespace
 
 TEST(ConfigStoreTest, FirstValidConfigurationIsApplied) {
@@ -34,7 +27,7 @@ TEST(ConfigStoreTest, InvalidConfigurationChangesNothing) {
     ASSERT_EQ(store.propose(parse(kBase), true).outcome, ReloadOutcome::Applied);
     auto before = store.current();
     // One valid live change and one error: nothing of it is applied.
-    auto r = store.propose(parse(with(with(kBase, "maxloop=\"3\"", "maxloop=\"9\""), "port=\"80\"", "port=\"0\"")), true);
+    auto r = store.propose(parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"9\""), "port=\"80\"", "port=\"0\"")), true);
     EXPECT_EQ(r.outcome, ReloadOutcome::Rejected);
     EXPECT_FALSE(r.errors.empty());
     EXPECT_EQ(store.current(), before);
@@ -44,10 +37,10 @@ TEST(ConfigStoreTest, InvalidConfigurationChangesNothing) {
 TEST(ConfigStoreTest, LiveChangeAppliesWhileRunning) {
     ConfigStore store;
     ASSERT_EQ(store.propose(parse(kBase), true).outcome, ReloadOutcome::Applied);
-    auto r = store.propose(parse(with(kBase, "maxloop=\"3\"", "maxloop=\"4\"")), true);
+    auto r = store.propose(parse(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\"")), true);
     EXPECT_EQ(r.outcome, ReloadOutcome::Applied);
     EXPECT_EQ(store.current()->service.maxloop, 4u);
-    EXPECT_EQ(store.propose(parse(with(kBase, "maxloop=\"3\"", "maxloop=\"4\"")), true).outcome,
+    EXPECT_EQ(store.propose(parse(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\"")), true).outcome,
               ReloadOutcome::Unchanged);
 }
 
@@ -55,7 +48,7 @@ TEST(ConfigStoreTest, RestartChangeWaitsWholeForTheRestart) {
     ConfigStore store;
     ASSERT_EQ(store.propose(parse(kBase), true).outcome, ReloadOutcome::Applied);
     // A live part (maxloop) and a restart part (pulse): neither applies now.
-    auto r = store.propose(parse(with(with(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "100ms", "200ms")), true);
+    auto r = store.propose(parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "100ms", "200ms")), true);
     EXPECT_EQ(r.outcome, ReloadOutcome::PendingRestart);
     EXPECT_FALSE(r.diff.appliesLive());
     EXPECT_EQ(store.current()->service.maxloop, 3u);
@@ -70,7 +63,7 @@ TEST(ConfigStoreTest, RestartChangeWaitsWholeForTheRestart) {
 TEST(ConfigStoreTest, StoppedModuleTakesAnyChange) {
     ConfigStore store;
     ASSERT_EQ(store.propose(parse(kBase), false).outcome, ReloadOutcome::Applied);
-    auto r = store.propose(parse(with(kBase, "100ms", "200ms")), false);
+    auto r = store.propose(parse(replaced(kBase, "100ms", "200ms")), false);
     EXPECT_EQ(r.outcome, ReloadOutcome::Applied);
     EXPECT_EQ(store.current()->farm.pulse, std::chrono::milliseconds(200));
 }

@@ -131,7 +131,7 @@ private:
         i.arpinterval = e.duration("arpinterval");
         positive(e, "arpinterval", i.arpinterval);
         i.arpelapse = e.duration("arpelapse");
-        i.xdpMode = e.str("xdp_mode");
+        i.xdpMode = parseXdpMode(e.str("xdp_mode")).value_or(XdpMode::Auto);  // the table checked the name
         if (!i.name.empty()) {
             if (!interfaceNames_.insert(i.name).second)
                 e.error("interface '" + i.name + "' is listed twice");
@@ -398,8 +398,8 @@ ModuleParse parseUserConfigText(std::string_view text, const std::string& fileNa
     auto config = std::make_shared<ModuleConfig>();
     config->file = fileName;
     ModuleBuilder(reader, context).build(*root, *config);
-    if (reader.failed()) return {nullptr, reader.takeErrors()};
-    return {std::move(config), {}};
+    if (reader.failed()) return {nullptr, reader.takeErrors(), reader.takeWarnings()};
+    return {std::move(config), {}, reader.takeWarnings()};
 }
 
 ModuleParse parseUserConfigFile(const std::string& fileName, const ParseContext& context) {

@@ -15,6 +15,7 @@
 #include "config/ClusterConfig.h"
 #include "config/Diagnostic.h"
 #include "config/Duration.h"
+#include "dataplane/XdpMode.h"
 
 namespace safefarm::config {
 
@@ -60,7 +61,7 @@ struct InterfaceConfig {
     bool arpreroute = false;
     Duration arpinterval{};
     Duration arpelapse{};
-    std::string xdpMode;
+    XdpMode xdpMode = XdpMode::Auto;
     std::vector<VirtualInterface> virtualInterfaces;
 };
 
@@ -160,6 +161,7 @@ struct ParseContext {
 struct ModuleParse {
     std::shared_ptr<const ModuleConfig> config;
     Diagnostics errors;
+    Diagnostics warnings;  // the configuration is taken; these say what of it is not done
 };
 
 ModuleParse parseUserConfigText(std::string_view text, const std::string& fileName,

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "RepoPath.h"
+#include "UserConfigText.h"
 #include "config/Vocabulary.h"
 
 using namespace safefarm;
@@ -18,50 +20,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::filesystem::path kRepo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-
-std::string joined(const Diagnostics& errors) {
-    std::string out;
-    for (const auto& d : errors) out += d.format() + "\n";
-    return out;
-}
+using test::kRepo;
+using test::replaced;
 
 // Line numbers below refer to this text.
-const std::string kMinimal = R"(<safe>
-  <service mode="farm">
-  <farm>
-    <lan name="default"/>
-  </farm>
-  <vip>
-    <interface_list>
-      <interface>
-        <virtual_interface>
-          <virtual_addr addr="192.168.1.99"/>
-        </virtual_interface>
-      </interface>
-    </interface_list>
-    <loadbalancing_list>
-      <group name="web">
-        <rule port="80"/>
-      </group>
-    </loadbalancing_list>
-  </vip>
-  </service>
-</safe>
-)";
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-    auto at = text.find(from);
-    EXPECT_NE(at, std::string::npos) << from;
-    if (at != std::string::npos) text.replace(at, from.size(), to);
-    return text;
-}
+const std::string& kMinimal = test::kMinimalUserConfig;
 
 class ModuleConfigTest : public ::testing::Test {
 protected:
     void SetUp() override {
         cluster_ = parseClusterFile((kRepo / "docs/samples/cluster.xml").string());
-        ASSERT_TRUE(cluster_.config) << joined(cluster_.errors);
+        ASSERT_TRUE(cluster_.config) << formatAll(cluster_.errors);
         context_.cluster = cluster_.config.get();
         context_.env = [](const std::string& name) -> std::optional<std::string> {
             if (name == "HOME") return std::string("/root");
@@ -85,7 +54,7 @@ protected:
     std::string errorsOf(const std::string& text) {
         auto p = parse(text);
         EXPECT_FALSE(p.config);
-        return joined(p.errors);
+        return formatAll(p.errors);
     }
 
     ClusterParse cluster_;
@@ -104,7 +73,7 @@ protected:
 // Every attribute left out takes the default of the Vocabulary table.
 TEST_F(ModuleConfigTest, MinimalTakesEveryDefault) {
     auto p = parse(kMinimal);
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     const auto& c = *p.config;
     EXPECT_EQ(c.service.mode, "farm");
     EXPECT_FALSE(c.service.boot);
@@ -127,7 +96,7 @@ TEST_F(ModuleConfigTest, MinimalTakesEveryDefault) {
     EXPECT_FALSE(i.arpreroute);
     EXPECT_EQ(i.arpinterval, Duration(60s));
     EXPECT_EQ(i.arpelapse, Duration(600s));
-    EXPECT_EQ(i.xdpMode, "auto");
+    EXPECT_EQ(i.xdpMode, XdpMode::Auto);
     ASSERT_EQ(i.virtualInterfaces.size(), 1u);
     EXPECT_EQ(i.virtualInterfaces[0].type, VmacType::Invisible);
     EXPECT_FALSE(i.virtualInterfaces[0].vmac);
@@ -158,7 +127,7 @@ TEST_F(ModuleConfigTest, MinimalTakesEveryDefault) {
 // full.xml sets every element and attribute to something other than its default.
 TEST_F(ModuleConfigTest, FullSampleReadsEveryElementAndAttribute) {
     auto p = parseSample("full.xml");
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     const auto& c = *p.config;
     EXPECT_EQ(c.macros.at("VIP"), "192.168.1.99");
     EXPECT_EQ(c.macros.at("WEB_PORT"), "8080");
@@ -180,7 +149,7 @@ TEST_F(ModuleConfigTest, FullSampleReadsEveryElementAndAttribute) {
     EXPECT_TRUE(i.arpreroute);
     EXPECT_EQ(i.arpinterval, Duration(30s));
     EXPECT_EQ(i.arpelapse, Duration(5min));
-    EXPECT_EQ(i.xdpMode, "skb");
+    EXPECT_EQ(i.xdpMode, XdpMode::Skb);
     const auto& vi = i.virtualInterfaces.at(0);
     EXPECT_EQ(vi.type, VmacType::Invisible);
     ASSERT_TRUE(vi.vmac);
@@ -269,12 +238,33 @@ TEST_F(ModuleConfigTest, FullSampleUsesTheWholeVocabulary) {
     }
 }
 
+// tcpreset and scriptcontrol were parsed and silently not done. A SafeKit
+// module that sets them still loads, and is told they are ignored.
+TEST_F(ModuleConfigTest, IgnoredAttributesAreTakenAndWarnedAbout) {
+    auto p = parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="on"
+    scriptcontrol="on">)"));
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
+    ASSERT_EQ(p.warnings.size(), 2u) << formatAll(p.warnings);
+    EXPECT_EQ(p.warnings[0].format(), "u.xml:6: safe/service/vip: warning: attribute 'tcpreset': parsed, ignored by "
+                                      "safefarm: a stopping node serves its open connections to their end while its "
+                                      "buckets move (the drain) instead of resetting them");
+    EXPECT_EQ(p.warnings[1].line, 7);
+    EXPECT_NE(p.warnings[1].message.find("attribute 'scriptcontrol': parsed, ignored by safefarm: "), std::string::npos);
+    // Off, as written or by default, asks for nothing: no warning.
+    EXPECT_TRUE(parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="off">)")).warnings.empty());
+    EXPECT_TRUE(parse(kMinimal).warnings.empty());
+    // Warnings come with errors too, and never count as one.
+    auto bad = parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="on" scriptcontrol="yes">)"));
+    EXPECT_FALSE(bad.config);
+    EXPECT_EQ(bad.warnings.size(), 1u);
+}
+
 TEST_F(ModuleConfigTest, BareNumbersTakeSafeKitsUnits) {
     auto text = replaced(kMinimal, "<service mode=\"farm\">", "<service mode=\"farm\" loop_interval=\"2\">");
     text = replaced(text, "<farm>", "<farm pulse=\"700\">");
     text = replaced(text, "<interface>", "<interface arpinterval=\"5\">");
     auto p = parse(text);
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     EXPECT_EQ(p.config->service.loopInterval, Duration(2h));
     EXPECT_EQ(p.config->farm.pulse, Duration(700ms));
     EXPECT_EQ(p.config->vip.interfaces[0].arpinterval, Duration(5s));
@@ -282,7 +272,7 @@ TEST_F(ModuleConfigTest, BareNumbersTakeSafeKitsUnits) {
 
 TEST_F(ModuleConfigTest, MacrosExpandFromMacroThenEnvironment) {
     auto p = parseSample("macros.xml");
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     EXPECT_EQ(p.config->vip.groups[0].rules[0].virtualAddr, "192.168.1.99");
     EXPECT_EQ(p.config->vip.groups[0].rules[0].portLow, 80);
     EXPECT_EQ(p.config->user.vars[0].second, "/root");
@@ -292,14 +282,14 @@ TEST_F(ModuleConfigTest, MacrosExpandFromMacroThenEnvironment) {
     text = replaced(text, "<rule port=\"80\"/>", "<rule port=\"%FROM_ENV%\"/>");
     text = replaced(text, "</vip>", "</vip><user><var name=\"H\" value=\"%HOME%\"/></user>");
     p = parse(text);
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     EXPECT_EQ(p.config->vip.groups[0].rules[0].portLow, 8081);
     EXPECT_EQ(p.config->user.vars[0].second, "mine");
     // A lone % (an escaped URL) stays as written.
     text = replaced(kMinimal, "</vip>",
                     "</vip><check><http ident=\"h\"><to url=\"http://127.0.0.1/a%20b\"/></http></check>");
     p = parse(text);
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     EXPECT_EQ(p.config->checks[0].url, "http://127.0.0.1/a%20b");
 }
 
@@ -308,7 +298,7 @@ TEST_F(ModuleConfigTest, EverySampleLoads) {
     for (const auto& entry : std::filesystem::directory_iterator(kRepo / "docs/samples")) {
         if (entry.path().extension() != ".xml" || entry.path().filename() == "cluster.xml") continue;
         auto p = parseUserConfigFile(entry.path().string(), context_);
-        EXPECT_TRUE(p.config) << entry.path() << "\n" << joined(p.errors);
+        EXPECT_TRUE(p.config) << entry.path() << "\n" << formatAll(p.errors);
         n++;
     }
     EXPECT_GE(n, 10);
@@ -316,13 +306,13 @@ TEST_F(ModuleConfigTest, EverySampleLoads) {
         ParseContext context = context_;
         context.moduleDir = (kRepo / "modules" / module).string();
         auto p = parseUserConfigFile((kRepo / "modules" / module / "conf/userconfig.xml").string(), context);
-        EXPECT_TRUE(p.config) << module << "\n" << joined(p.errors);
+        EXPECT_TRUE(p.config) << module << "\n" << formatAll(p.errors);
     }
 }
 
 TEST_F(ModuleConfigTest, SafeKitFileLoadsUnchanged) {
     auto p = parseSample("safekit_farm.xml");
-    ASSERT_TRUE(p.config) << joined(p.errors);
+    ASSERT_TRUE(p.config) << formatAll(p.errors);
     EXPECT_EQ(p.config->service.loopInterval, Duration(24h));
     EXPECT_EQ(p.config->checks.at(0).interval, Duration(10s));
     EXPECT_EQ(p.config->checks.at(0).timeout, Duration(5s));
@@ -334,21 +324,21 @@ TEST_F(ModuleConfigTest, SafeKitFileLoadsUnchanged) {
 
 TEST_F(ModuleConfigTest, FeatureSamples) {
     auto directed = parseSample("vmac_directed.xml");
-    ASSERT_TRUE(directed.config) << joined(directed.errors);
+    ASSERT_TRUE(directed.config) << formatAll(directed.errors);
     EXPECT_EQ(directed.config->vip.interfaces[0].virtualInterfaces[0].type, VmacType::Directed);
     EXPECT_EQ(directed.config->vip.groups[0].rules[0].proto, Proto::Arp);
     auto v6 = parseSample("ipv6.xml");
-    ASSERT_TRUE(v6.config) << joined(v6.errors);
+    ASSERT_TRUE(v6.config) << formatAll(v6.errors);
     EXPECT_EQ(v6.config->vip.interfaces[0].virtualInterfaces[0].addrs[1].addr.family, AF_INET6);
     auto ports = parseSample("ports.xml");
-    ASSERT_TRUE(ports.config) << joined(ports.errors);
+    ASSERT_TRUE(ports.config) << formatAll(ports.errors);
     EXPECT_EQ(ports.config->vip.groups[1].rules[0].portLow, 1);
     EXPECT_EQ(ports.config->vip.groups[1].rules[0].portHigh, 65535);
     auto hb = parseSample("heartbeats.xml");
-    ASSERT_TRUE(hb.config) << joined(hb.errors);
+    ASSERT_TRUE(hb.config) << formatAll(hb.errors);
     EXPECT_EQ(hb.config->farm.lans.size(), 2u);
     auto checkers = parseSample("checkers.xml");
-    ASSERT_TRUE(checkers.config) << joined(checkers.errors);
+    ASSERT_TRUE(checkers.config) << formatAll(checkers.errors);
     EXPECT_EQ(checkers.config->checks.size(), 5u);
     EXPECT_EQ(checkers.config->checks[2].action, "wait");  // ping default
 }
@@ -447,7 +437,7 @@ TEST_F(ModuleConfigTest, EveryErrorIsReportedNotJustTheFirst) {
     text = replaced(text, "<rule port=\"80\"/>", "<rule port=\"0\"/>");
     auto p = parse(text);
     EXPECT_FALSE(p.config);
-    EXPECT_EQ(p.errors.size(), 3u) << joined(p.errors);
+    EXPECT_EQ(p.errors.size(), 3u) << formatAll(p.errors);
 }
 
 TEST_F(ModuleConfigTest, ScriptsMustBePresentAndExecutable) {
@@ -465,7 +455,7 @@ TEST_F(ModuleConfigTest, ScriptsMustBePresentAndExecutable) {
     EXPECT_NE(errors.find("attribute 'exec': " + (dir / "bin/mycheck").string() + " is not executable"), std::string::npos) << errors;
     for (const char* f : {"bin/start_both", "bin/stop_both", "bin/mycheck"}) ::chmod((dir / f).c_str(), 0755);
     auto p = parse(custom);
-    EXPECT_TRUE(p.config) << joined(p.errors);
+    EXPECT_TRUE(p.config) << formatAll(p.errors);
     std::filesystem::remove_all(dir);
 }
 
@@ -478,7 +468,7 @@ TEST_F(ModuleConfigTest, UnreadableFile) {
 TEST_F(ModuleConfigTest, WithoutClusterLanNamesAreNotChecked) {
     context_.cluster = nullptr;
     auto p = parse(replaced(kMinimal, "<lan name=\"default\"/>", "<lan name=\"elsewhere\"/>"));
-    EXPECT_TRUE(p.config) << joined(p.errors);
+    EXPECT_TRUE(p.config) << formatAll(p.errors);
 }
 
 TEST(SystemInterfaceFamiliesTest, LoopbackExistsAndUnknownDoesNot) {

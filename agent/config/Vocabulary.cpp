@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 
+#include "config/ClusterKeyPath.h"
+#include "dataplane/XdpMode.h"
+
 namespace safefarm::config {
 
 namespace {
@@ -72,18 +75,20 @@ constexpr AttrSpec kAttrs[] = {
     {"safe/service/farm", "pulse", K::Duration, false, "50ms", "ms", false, "heartbeat period (ours: SafeKit used 700ms)"},
     {"safe/service/farm", "slost_count", K::Int, false, "4", "", false, "a peer silent on every lan for this many pulses is dead: 200ms by default"},
     {"safe/service/farm", "mlost_count", K::Int, false, "5", "", false, "pulses a member may take to acknowledge a proposed view before it is left out"},
-    {"safe/service/farm", "keyfile", K::Path, false, "/etc/safefarm/cluster.key", "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
+    {"safe/service/farm", "keyfile", K::Path, false, kDefaultClusterKeyPath, "", false, "the cluster key (HMAC-SHA256), readable only by root (ours)"},
     {"safe/service/farm", "quorum", K::Enum, false, "majority", "none|majority", false, "majority (ours): only a side holding a majority of the farm's nodes (half with the lowest id) serves, and leases are confirmed by the peers; none: SafeKit's, every side serves"},
     {"safe/service/farm/lan", "name", K::Name, true, "", "", false, "a lan of cluster.xml"},
 
-    {"safe/service/vip", "tcpreset", K::Bool, false, "off", "", false, "reset the TCP connections of the VIPs when the module stops"},
-    {"safe/service/vip", "scriptcontrol", K::Bool, false, "off", "", false, "on: the scripts, not the agent, add and remove the VIPs"},
+    {"safe/service/vip", "tcpreset", K::Bool, false, "off", "", false, "ignored (parsed: SafeKit modules carry it); SafeKit: reset the TCP connections of the VIPs when the module stops",
+     "a stopping node serves its open connections to their end while its buckets move (the drain) instead of resetting them"},
+    {"safe/service/vip", "scriptcontrol", K::Bool, false, "off", "", false, "ignored (parsed: SafeKit modules carry it); SafeKit: on, the scripts, not the agent, add and remove the VIPs",
+     "safed adds and removes the VIPs itself, with the data path that owns them (a script's address would bypass the buckets)"},
     {"safe/service/vip/interface_list/interface", "name", K::Name, false, "", "", false, "the interface (absent: the one whose subnet holds the VIP)"},
     {"safe/service/vip/interface_list/interface", "check", K::Bool, false, "on", "", false, "the module waits while the interface's link is down"},
     {"safe/service/vip/interface_list/interface", "arpreroute", K::Bool, false, "off", "", false, "repeat gratuitous ARPs / unsolicited NAs after start and view changes"},
     {"safe/service/vip/interface_list/interface", "arpinterval", K::Duration, false, "60s", "s", false, "period of the repeated gratuitous ARPs"},
     {"safe/service/vip/interface_list/interface", "arpelapse", K::Duration, false, "600s", "s", false, "how long they are repeated"},
-    {"safe/service/vip/interface_list/interface", "xdp_mode", K::Enum, false, "auto", "auto|native|skb", false, "XDP attach mode: auto tries native, then skb (ours)"},
+    {"safe/service/vip/interface_list/interface", "xdp_mode", K::Enum, false, xdpModeName(XdpMode::Auto), kXdpModeChoices, false, "XDP attach mode: auto tries native, then skb; a node's safed --xdp-mode other than auto wins (ours)"},
     {"safe/service/vip/interface_list/interface/virtual_interface", "type", K::Enum, false, "vmac_invisible", "vmac_invisible|vmac_directed", false, "delivery mode (DESIGN §1)"},
     {"safe/service/vip/interface_list/interface/virtual_interface", "addr", K::Mac, false, "", "", false, "the virtual MAC (absent: 5a:fe and the first IPv4 VIP's bytes)"},
     {"safe/service/vip/interface_list/interface/virtual_interface/virtual_addr", "addr", K::Ip, true, "", "", false, "the virtual IP address"},

@@ -42,6 +42,10 @@ struct AttrSpec {
     std::string_view unit;     // Duration: unit of a bare number; Enum: "a|b|c"
     bool live;                 // a change applies to a running module
     std::string_view meaning;
+    // Not empty: parsed (SafeKit modules carry it) but not done; why. A value
+    // other than the default is warned about (XmlReader, "parsed, ignored by
+    // safefarm: ...").
+    std::string_view ignored = {};
 };
 
 std::span<const ElementSpec> elementSpecs();

@@ -8,18 +8,14 @@
 #include <regex>
 #include <set>
 
+#include "RepoPath.h"
 #include "common/NetAddr.h"
 #include "config/Duration.h"
 #include "config/XmlReader.h"
 
 using namespace safefarm;
 using namespace safefarm::config;
-
-namespace {
-
-const std::filesystem::path kRepo = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-
-}  // namespace
+using test::kRepo;
 
 TEST(VocabularyTest, EveryDefaultIsValidForItsKind) {
     for (const auto& a : attrSpecs()) {

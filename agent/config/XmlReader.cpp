@@ -11,7 +11,14 @@ std::string Diagnostic::format() const {
     if (line > 0) out += ":" + std::to_string(line);
     out += ": ";
     if (!path.empty()) out += path + ": ";
+    if (warning) out += "warning: ";
     return out + message;
+}
+
+std::string formatAll(const Diagnostics& diagnostics) {
+    std::string out;
+    for (const auto& d : diagnostics) out += d.format() + "\n";
+    return out;
 }
 
 std::optional<uint32_t> parseUint(std::string_view text) {
@@ -124,7 +131,11 @@ int XmlReader::attrLine(pugi::xml_node node, std::string_view name) const {
     return line(node);
 }
 
-void XmlReader::error(pugi::xml_node node, const std::string& message) {
+void XmlReader::error(pugi::xml_node node, const std::string& message) { add(errors_, node, message, false); }
+
+void XmlReader::warning(pugi::xml_node node, const std::string& message) { add(warnings_, node, message, true); }
+
+void XmlReader::add(Diagnostics& to, pugi::xml_node node, const std::string& message, bool warning) {
     // Messages about one attribute start "attribute 'NAME'" or "unknown
     // attribute 'NAME'": they point at the attribute's own line.
     int at = line(node);
@@ -134,11 +145,11 @@ void XmlReader::error(pugi::xml_node node, const std::string& message) {
         if (close != std::string::npos)
             at = attrLine(node, std::string_view(message).substr(prefix.size(), close - prefix.size()));
     }
-    Diagnostic d{file_, at, path(node), message};
+    Diagnostic d{file_, at, path(node), message, warning};
     // A value read twice (vocabulary pass, then its handler) reports once.
-    for (const auto& e : errors_)
+    for (const auto& e : to)
         if (e.line == d.line && e.path == d.path && e.message == d.message) return;
-    errors_.push_back(std::move(d));
+    to.push_back(std::move(d));
 }
 
 void XmlReader::fileError(const std::string& message) {
@@ -269,7 +280,14 @@ void XmlReader::checkElement(pugi::xml_node node, const std::string& spec) {
             error(node, msg);
             continue;
         }
-        if (auto value = expand(node, attr.value())) checkValue(node, *a, *value);
+        auto value = expand(node, attr.value());
+        if (!value) continue;
+        auto errors = errors_.size();
+        checkValue(node, *a, *value);
+        // Asked for, and not done: say so (SafeKit modules carry these).
+        if (!a->ignored.empty() && errors_.size() == errors && *value != a->def)
+            warning(node, "attribute '" + std::string(a->name) + "': parsed, ignored by safefarm: " +
+                              std::string(a->ignored));
     }
     for (auto name : attrNames(spec)) {
         const AttrSpec* a = findAttr(spec, name);

@@ -74,9 +74,11 @@ public:
     const std::map<std::string, std::string>& macros() const { return macros_; }
 
     void error(pugi::xml_node node, const std::string& message);
+    void warning(pugi::xml_node node, const std::string& message);
     void fileError(const std::string& message);
     const std::string& fileName() const { return file_; }
     Diagnostics takeErrors() { return std::move(errors_); }
+    Diagnostics takeWarnings() { return std::move(warnings_); }
     bool failed() const { return !errors_.empty(); }
 
     int line(pugi::xml_node node) const;
@@ -89,6 +91,7 @@ public:
 private:
     void checkElement(pugi::xml_node node, const std::string& spec);
     void checkValue(pugi::xml_node node, const AttrSpec& spec, const std::string& value);
+    void add(Diagnostics& to, pugi::xml_node node, const std::string& message, bool warning);
 
     std::string file_;
     std::string text_;
@@ -97,6 +100,7 @@ private:
     EnvLookup env_;
     std::map<std::string, std::string> macros_;
     Diagnostics errors_;
+    Diagnostics warnings_;
 };
 
 // Kind checks shared with the vocabulary pass.

@@ -52,7 +52,13 @@ namespace safefarm::control {
     X(SF_AGENT_RESUME, "safed started: a module the previous safed left running was adopted, or one with boot on started, or could not be") \
     X(SF_AGENT_API, "the control API and console listen: address, port, HTTPS and its certificate, or plain HTTP")   \
     X(SF_AGENT_USERS, "SIGHUP: the console's users file was read again, or refused (the users stay as they were)")  \
-    X(SF_AGENT_SCHEDULING, "a thread of safed runs without its scheduling policy (SCHED_RR for the modules', normal for the transports')")
+    X(SF_AGENT_SCHEDULING, "a thread of safed runs without its scheduling policy (SCHED_RR for the modules', normal for the transports')") \
+    X(SF_HTTP_LOGIN, "safed's log: a console user logged in or out") \
+    X(SF_HTTP_LOGIN_FAILED, "safed's log: a failed login (wrong name or password, or no room for a session): once per client a period") \
+    X(SF_HTTP_COMMAND, "safed's log: a command that changes something, or a snapshot, arrived through the API: who, from where or via which node") \
+    X(SF_HTTP_PEER_REFUSED, "safed's log: a call from another node was refused (not on the cluster's TLS channel, bad signature, replay): once per sender a period") \
+    X(SF_HTTP_FORWARD_FAILED, "safed's log: a command forwarded to another node got no valid answer (unreachable, or not signed with the cluster key)") \
+    X(SF_HTTP_ERROR, "safed's log: a request failed inside safed and was answered 500")
 
 #define SAFEFARM_MESSAGE_ENUMERATOR(id, meaning) id,
 enum class MessageId : uint16_t { SAFEFARM_MESSAGE_IDS(SAFEFARM_MESSAGE_ENUMERATOR) };

@@ -101,13 +101,10 @@ void ModuleLog::log(Level level, MessageId id, std::string_view text) {
 }
 
 std::vector<std::string> ModuleLog::tail(std::size_t n) const {
-    auto current = lastLines(path_, n);
-    std::vector<std::string> lines = current ? std::move(current).value() : std::vector<std::string>{};
-    if (lines.size() < n && options_.maxFiles > 0) {
-        if (auto older = lastLines(rotatedPath(path_, 1), n - lines.size()))
-            lines.insert(lines.begin(), older.value().begin(), older.value().end());
-    }
-    return lines;
+    TailOptions options;
+    for (std::size_t i = 1; i <= options_.maxFiles; ++i) options.older.push_back(rotatedPath(path_, i));
+    auto tail = lastLines(path_, n, options);
+    return tail ? std::move(tail.value().lines) : std::vector<std::string>{};
 }
 
 }  // namespace safefarm::control

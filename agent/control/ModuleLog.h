@@ -52,7 +52,8 @@ public:
     void warn(MessageId id, std::string_view text) { log(Level::Warn, id, text); }
     void error(MessageId id, std::string_view text) { log(Level::Error, id, text); }
 
-    // The last n lines, oldest first, reaching into module.1.log if needed.
+    // The last n lines, oldest first, reaching into module.1.log and on if
+    // needed (Tail.h); none if the log cannot be read.
     std::vector<std::string> tail(std::size_t n) const;
 
     const std::string& path() const { return path_; }

@@ -1,6 +1,5 @@
 #include "control/UnixServer.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/CloseOnExec.h"
 #include "common/FileModes.h"
 
 namespace safefarm::control {
@@ -23,11 +23,6 @@ namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 
 namespace {
-
-// Asio opens sockets without O_CLOEXEC; scripts started by safed would
-// inherit them, keep the listening socket alive after safed dies and make
-// the next safed believe another one still answers.
-void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
 
 std::string serialize(const Reply& reply) {
     // Texts may carry script output that is not UTF-8: replace, never throw.
@@ -153,7 +148,11 @@ Result<void> UnixServer::start() {
 
     boost::system::error_code ec;
     acceptor_.open(stream(), ec);
-    if (!ec) closeOnExec(acceptor_.native_handle());
+    // Scripts started by safed would keep the listening socket alive after
+    // safed dies and make the next safed believe another one still answers.
+    if (!ec)
+        if (auto r = setCloseOnExec(acceptor_.native_handle()); !r)
+            ec = boost::system::error_code(r.error().code, boost::system::system_category());
     if (!ec) acceptor_.bind(stream::endpoint(path_), ec);
     if (ec) {
         acceptor_.close();
@@ -194,7 +193,7 @@ void UnixServer::acceptNext() {
             });
             return;
         }
-        closeOnExec(socket.native_handle());
+        (void)setCloseOnExec(socket.native_handle());  // cannot fail on a descriptor just accepted
         auto c = std::make_shared<Connection>(std::move(socket), registry_);
         std::erase_if(connections_, [](const auto& w) { return w.expired(); });
         connections_.push_back(c);

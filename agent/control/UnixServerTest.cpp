@@ -19,6 +19,8 @@
 #include <thread>
 
 #include "Privilege.h"
+#include "UnixSocket.h"
+#include "TempDir.h"
 #include "control/UnixClient.h"
 
 namespace safefarm::control {
@@ -30,11 +32,8 @@ using namespace std::chrono_literals;
 // Writes bytes on a fresh connection and reads up to `lines` reply lines
 // (fewer if the server hangs up first).
 std::vector<std::string> exchange(const std::string& path, const std::string& bytes, size_t lines) {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << std::strerror(errno);
+    int fd = test::connectUnix(path);
+    EXPECT_GE(fd, 0) << std::strerror(errno);
     timeval tv{5, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     for (size_t sent = 0; sent < bytes.size();) {
@@ -56,23 +55,10 @@ std::vector<std::string> exchange(const std::string& path, const std::string& by
     return out;
 }
 
-// A socket file nobody listens on, as a crashed safed leaves it.
-void makeStaleSocket(const std::string& path) {
-    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
-    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    ::close(fd);
-}
-
 class UnixServerTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/sfctl.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        path_ = dir_ + "/run/safed.sock";  // run/ does not exist yet: start() makes it
+        ASSERT_TRUE(tmp_.ok());
         (void)registry_.add("echo", "", [](const Request& r, Responder respond) {
             respond(Reply::success(r.module, r.args));
         });
@@ -100,7 +86,6 @@ protected:
             });
             thread_.join();
         }
-        fs::remove_all(dir_);
     }
 
     Result<void> startServer() {
@@ -110,7 +95,9 @@ protected:
         return r;
     }
 
-    std::string dir_, path_;
+    test::TempDir tmp_{"sfctl"};
+    const std::string dir_ = tmp_.str();
+    const std::string path_ = dir_ + "/run/safed.sock";  // run/ does not exist yet: start() makes it
     boost::asio::io_context io_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
     CommandRegistry registry_;
@@ -199,7 +186,7 @@ TEST_F(UnixServerTest, SocketIsPrivateAndRemovedAtStop) {
 
 TEST_F(UnixServerTest, StaleSocketReplaced) {
     fs::create_directories(dir_ + "/run");
-    makeStaleSocket(path_);
+    ASSERT_TRUE(test::makeStaleSocket(path_));
     ASSERT_TRUE(startServer().ok());
     EXPECT_TRUE(call(path_, {"echo", "", {}}, 2s).ok());
 }

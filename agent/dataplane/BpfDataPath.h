@@ -11,13 +11,12 @@
 #include <string>
 
 #include "dataplane/DataPath.h"
+#include "dataplane/XdpMode.h"
 
 struct farm_filter;
 struct xdp_program;
 
 namespace safefarm {
-
-enum class XdpMode { Auto, Native, Skb };
 
 struct BpfDataPathOptions {
     std::string ifname;

@@ -51,9 +51,7 @@ bool exists(const std::string& path) {
 class BpfDataPathTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        SAFEFARM_REQUIRE_PRIVILEGE();
-        ns_ = std::make_unique<test::ScopedNetns>("sfdp" + std::to_string(getpid()));
-        ASSERT_TRUE(ns_->ok()) << "could not create the test namespace";
+        SAFEFARM_ENTER_TEST_NETNS(ns_, "sfdp");
         opts_ = {"a0", "dptest" + std::to_string(getpid()), XdpMode::Skb};
     }
     void TearDown() override {

@@ -4,15 +4,15 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include <stdexcept>
+#include <new>
 #include <vector>
 
 namespace safefarm::http {
 
-std::string randomHex(std::size_t bytes) {
+Result<std::string> randomHex(std::size_t bytes) {
     std::vector<unsigned char> buf(bytes);
     if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
-        throw std::runtime_error("OpenSSL RAND_bytes failed");
+        return badInput("no random bytes from OpenSSL (RAND_bytes failed: no entropy?)");
     return toHex(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
 }
 
@@ -48,8 +48,7 @@ std::optional<std::string> fromHex(std::string_view hex) {
 std::string sha256Hex(std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
-        throw std::runtime_error("OpenSSL SHA-256 failed");
+    if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1) throw std::bad_alloc();
     return toHex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 

@@ -8,8 +8,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 #include "common/OneLine.h"
 #include "http/Crypto.h"
+#include "http/HttpLog.h"
 #include "http/OpenApi.h"
 #include "http/PrometheusText.h"
 #include "http/ZipArchive.h"
@@ -21,6 +24,7 @@ using beast_http::field;
 using beast_http::status;
 using beast_http::verb;
 using control::Reply;
+using control::MessageId;
 using control::ResultCode;
 using nlohmann::json;
 
@@ -177,7 +181,7 @@ HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRe
       warnings_(hooks_.clock, std::chrono::seconds(10)),
       files_(options_.webRoot) {
     auto peers = hooks_.peers;
-    if (peers.key.size() >= 16) {
+    if (!peers.key.empty()) {  // too short: PeerIdentity says so, and that is the reason given
         auto identity = PeerIdentity::fromClusterKey(peers.key);
         auto client = identity ? peerClientContext(identity.value()) : identity.error();
         if (client) {
@@ -288,7 +292,8 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
             return ready(path.substr(kModules.size(), path.size() - kModules.size() - kReady.size()), req, respond);
         return staticFile(path, req, respond);
     } catch (const std::exception& e) {
-        spdlog::error("http: {} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
+        httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR,
+                "{} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
         respond(errorResponse(500, "internal error (safed's log says more)"));
     }
 }
@@ -344,7 +349,8 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
     if (!UserStore::validName(user)) {
         throttle_.failed(addrKey);
         if (uint64_t held = 0; warnings_.allow("login " + peer.address, held))
-            spdlog::warn("http: failed login with an invalid user name from {}{}", peer.address, heldBack(held));
+            httpLog(spdlog::level::warn, MessageId::SF_HTTP_LOGIN_FAILED,
+                    "failed login with an invalid user name from {}{}", peer.address, heldBack(held));
         return respond(errorResponse(401, "wrong user name or password"));
     }
     if (pendingLogins_ >= options_.maxPendingLogins)
@@ -368,7 +374,8 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
                 throttle_.failed(addrKey);
                 throttle_.failed(userKey, /*keep=*/known);  // a real user's count is never dropped for room
                 if (uint64_t held = 0; warnings_.allow("login " + peer.address, held))
-                    spdlog::warn("http: failed login for '{}' from {}{}", user, peer.address, heldBack(held));
+                    httpLog(spdlog::level::warn, MessageId::SF_HTTP_LOGIN_FAILED,
+                            "failed login for '{}' from {}{}", user, peer.address, heldBack(held));
                 return respond(errorResponse(401, "wrong user name or password"));
             }
             // The role may have changed while hashing: read it again.
@@ -376,14 +383,23 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
             if (!now) return respond(errorResponse(401, "wrong user name or password"));
             throttle_.succeeded(addrKey);
             throttle_.succeeded(userKey);
-            const Session* created = sessions_.create(user, now->role);
+            auto made = sessions_.create(user, now->role);
+            if (!made) {
+                httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR,
+                        "{} ({}) from {}: no session: {}", user, roleName(now->role), peer.address,
+                        made.error().message());
+                return respond(errorResponse(500, "internal error (safed's log says more)"));
+            }
+            const Session* created = made.value();
             if (!created) {
-                spdlog::warn("http: {} ({}) from {}: no room for a session (every one is of a higher role)", user,
-                             roleName(now->role), peer.address);
+                httpLog(spdlog::level::warn, MessageId::SF_HTTP_LOGIN_FAILED,
+                        "{} ({}) from {}: no room for a session (every one is of a higher role)", user,
+                        roleName(now->role), peer.address);
                 return respond(tooMany(std::chrono::seconds(60), "too many sessions: try again later"));
             }
             const Session& s = *created;
-            spdlog::info("http: {} ({}) logged in from {}", user, roleName(now->role), peer.address);
+            httpLog(spdlog::level::info, MessageId::SF_HTTP_LOGIN,
+                    "{} ({}) logged in from {}", user, roleName(now->role), peer.address);
             auto res = envelopeResponse(
                 200, Reply::success("logged in as " + user,
                                     {{"user", user},
@@ -396,15 +412,18 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
     });
 }
 
+// Never verified against (the user is unknown): only its cost matters, so
+// its salt and key need not be random.
 std::string HttpApi::dummyHash() const {
     unsigned iterations = kDefaultPbkdf2Iterations;
     if (!users_.users().empty()) {
         // Same cost as the users' own hashes.
-        const auto& h = users_.users().begin()->second.passwordHash;
+        std::string_view h = users_.users().begin()->second.passwordHash;
         auto a = h.find('$'), b = h.find('$', a + 1);
-        if (a != std::string::npos && b != std::string::npos) iterations = std::stoul(h.substr(a + 1, b - a - 1));
+        if (a != std::string_view::npos && b != std::string_view::npos)
+            std::from_chars(h.data() + a + 1, h.data() + b, iterations);
     }
-    return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + randomHex(16) + "$" + randomHex(32);
+    return "pbkdf2-sha256$" + std::to_string(iterations) + "$" + std::string(32, '0') + "$" + std::string(64, '0');
 }
 
 void HttpApi::logout(const HttpRequest& req, const Peer& peer, Respond respond) {
@@ -415,7 +434,7 @@ void HttpApi::logout(const HttpRequest& req, const Peer& peer, Respond respond) 
     if (!constantTimeEqual(std::string(req["X-CSRF-Token"]), auth.session->csrf))
         return respond(errorResponse(403, "missing or wrong X-CSRF-Token"));
     sessions_.remove(auth.session->id);
-    spdlog::info("http: {} logged out", auth.who->name);
+    httpLog(spdlog::level::info, MessageId::SF_HTTP_LOGIN, "{} logged out", auth.who->name);
     auto res = envelopeResponse(200, Reply::success("logged out"));
     res.set(field::set_cookie, sessionCookie("", 0, peer.tls));
     respond(std::move(res));
@@ -499,8 +518,9 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
         return respond(errorResponse(400, "\"node\": not a node name"));
     if (node == relay_->self()) node.clear();
     if (need != Role::Monitor)
-        spdlog::info("http: {} ({}) from {}: {}{}{}", auth.who->name, roleName(auth.who->role), peer.address, name,
-                     request.module.empty() ? "" : " " + loggable(request.module), node.empty() ? "" : " on " + node);
+        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
+                "{} ({}) from {}: {}{}{}", auth.who->name, roleName(auth.who->role), peer.address, name,
+                request.module.empty() ? "" : " " + loggable(request.module), node.empty() ? "" : " on " + node);
     bool readOnly = need == Role::Monitor;
     if (node == kAllNodes)
         return relay_->callAll(*auth.who, request, readOnly,
@@ -515,8 +535,9 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
     if (req.method() != verb::post) return respond(methodNotAllowed("POST"));
     if (peer.peerChannel.empty()) {
         if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
-            spdlog::warn("http: peer call from {} refused: not on the cluster's TLS channel{}", peer.address,
-                         heldBack(held));
+            httpLog(spdlog::level::warn, MessageId::SF_HTTP_PEER_REFUSED,
+                    "peer call from {} refused: not on the cluster's TLS channel{}", peer.address,
+                    heldBack(held));
         return respond(errorResponse(401, "a peer call is taken only over the cluster's TLS channel (a safed older "
                                           "than this one calls over plain HTTP: upgrade it)"));
     }
@@ -527,7 +548,8 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
                                  peer.peerChannel);
     if (!claims) {
         if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
-            spdlog::warn("http: peer call from {} refused: {}{}", peer.address, claims.error().message(), heldBack(held));
+            httpLog(spdlog::level::warn, MessageId::SF_HTTP_PEER_REFUSED,
+                    "peer call from {} refused: {}{}", peer.address, claims.error().message(), heldBack(held));
         return respond(errorResponse(401, claims.error().message()));
     }
     auto c = claims.value();
@@ -548,8 +570,9 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
     if (!request) return signedResponse(400, Reply::error(request.error().message()));
     request.value().origin = c.user + " (" + roleName(c.role) + ") via " + c.from;
     if (need != Role::Monitor)
-        spdlog::info("http: {} ({}) via {} ({}): {} {}", c.user, roleName(c.role), c.from, peer.address, name,
-                     loggable(request.value().module));
+        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
+                "{} ({}) via {} ({}): {} {}", c.user, roleName(c.role), c.from, peer.address, name,
+                loggable(request.value().module));
     registry_.dispatch(request.value(),
                        [signedResponse](Reply reply) { signedResponse(httpStatusFor(reply.result), reply); });
 }
@@ -566,8 +589,9 @@ void HttpApi::snapshot(const std::string& query, const HttpRequest& req, const P
         return respond(errorResponse(403, std::string("a snapshot needs role ") + roleName(need) + "; " +
                                               auth.who->name + " is " + roleName(auth.who->role)));
     control::Request request{"snapshot", queryValue(query, "module"), json::object()};
-    spdlog::info("http: {} ({}) from {}: snapshot {}", auth.who->name, roleName(auth.who->role), peer.address,
-                 loggable(request.module));
+    httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
+            "{} ({}) from {}: snapshot {}", auth.who->name, roleName(auth.who->role), peer.address,
+            loggable(request.module));
     relay_->gatherAll(*auth.who, request, true, [respond](std::vector<NodeReply> replies) {
         std::string top = snapshotName(std::chrono::system_clock::now());
         std::vector<std::pair<std::string, std::string>> files;

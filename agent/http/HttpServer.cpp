@@ -1,7 +1,5 @@
 #include "http/HttpServer.h"
 
-#include <fcntl.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
@@ -25,8 +23,10 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/CloseOnExec.h"
 #include "http/ConnectionSlots.h"
 #include "http/HttpApi.h"
+#include "http/HttpLog.h"
 #include "http/PeerTls.h"
 
 namespace safefarm::http {
@@ -38,10 +38,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-// Asio opens sockets without O_CLOEXEC; module scripts started by safed
-// would inherit them and keep port 9010 bound after safed dies.
-void closeOnExec(int fd) { ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC); }
 
 // What a connection needs of the options, copied: a command may answer
 // after the server is gone, and the connection must not read freed options.
@@ -367,13 +363,17 @@ Result<void> HttpServer::Impl::loadTls() {
         return badInput("TLS needs both a certificate file and a key file");
     auto identity = api->peerIdentity();
     if (options.tlsCertFile.empty() && !identity) return success();
-    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+    auto made = newTlsContext(ssl::context::tls_server);
+    if (!made) return made.error();
+    auto ctx = std::make_shared<ssl::context>(std::move(made.value()));
     // TLS 1.2 and later only; no compression (CRIME).
+    boost::system::error_code ec;
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                     ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
-                     ssl::context::single_dh_use);
+                         ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::no_compression |
+                         ssl::context::single_dh_use,
+                     ec);
+    if (ec) return badInput("TLS options: " + ec.message());
     if (!options.tlsCertFile.empty()) {
-        boost::system::error_code ec;
         ctx->use_certificate_chain_file(options.tlsCertFile, ec);
         if (ec) return badInput("TLS certificate " + options.tlsCertFile + ": " + ec.message());
         ctx->use_private_key_file(options.tlsKeyFile, ssl::context::pem, ec);
@@ -402,7 +402,9 @@ void HttpServer::Impl::acceptNext() {
             });
             return;
         }
-        closeOnExec(socket.native_handle());
+        // Module scripts would keep the connection open after safed dies;
+        // fcntl cannot fail on a descriptor just accepted.
+        (void)setCloseOnExec(socket.native_handle());
         std::erase_if(*connections, [](const auto& c) { return c.second.expired(); });
         boost::system::error_code epError;
         auto ep = socket.remote_endpoint(epError);
@@ -466,22 +468,28 @@ Result<void> HttpServer::start() {
     auto& acceptor = impl_->acceptor;
     acceptor.open(endpoint.protocol(), ec);
     if (ec) return osError(ec.value(), "opening the control API socket on " + where);
-    closeOnExec(acceptor.native_handle());
+    // Module scripts would keep port 9010 bound after safed dies.
+    if (auto r = setCloseOnExec(acceptor.native_handle()); !r) {
+        acceptor.close(ec);
+        return r.error();
+    }
     acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     if (address.is_v6() && address.to_v6().is_unspecified()) acceptor.set_option(asio::ip::v6_only(false), ec);
     acceptor.bind(endpoint, ec);
     if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    tcp::endpoint local;
+    if (!ec) local = acceptor.local_endpoint(ec);
     if (ec) {
         boost::system::error_code ignored;
         acceptor.close(ignored);
         return osError(ec.value(), "listening on " + where);
     }
-    impl_->port = acceptor.local_endpoint().port();
-    spdlog::info("http: control API on {} port {}{}{}", o.address, impl_->port,
-                 o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
-                 impl_->peerTls ? ", calls between nodes over TLS as the cluster " +
-                                      impl_->api->peerIdentity()->fingerprint().substr(0, 16)
-                                : ", no calls between nodes (no cluster key)");
+    impl_->port = local.port();
+    httpLog(spdlog::level::info, control::MessageId::SF_AGENT_API, "control API on {} port {}{}{}", o.address,
+            impl_->port, o.tlsCertFile.empty() ? " (plain HTTP)" : " (HTTPS; plain HTTP for ready.txt and /metrics)",
+            impl_->peerTls ? ", calls between nodes over TLS as the cluster " +
+                                 impl_->api->peerIdentity()->fingerprint().substr(0, 16)
+                           : ", no calls between nodes (no cluster key)");
     impl_->acceptNext();
     return success();
 }

@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 
 #include <charconv>
-#include <stdexcept>
 #include <vector>
 
 #include "http/Crypto.h"
@@ -24,13 +23,14 @@ struct Parsed {
     std::string key;
 };
 
-std::string derive(std::string_view password, std::string_view salt, unsigned iterations, std::size_t length) {
+Result<std::string> derive(std::string_view password, std::string_view salt, unsigned iterations,
+                           std::size_t length) {
     std::string out(length, '\0');
     if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
                           reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),
                           static_cast<int>(iterations), EVP_sha256(), static_cast<int>(length),
                           reinterpret_cast<unsigned char*>(out.data())) != 1)
-        throw std::runtime_error("OpenSSL PBKDF2 failed");
+        return badInput("OpenSSL PBKDF2 failed");
     return out;
 }
 
@@ -62,16 +62,21 @@ Result<Parsed> parse(std::string_view encoded) {
 
 }  // namespace
 
-std::string hashPassword(std::string_view password, unsigned iterations) {
-    auto salt = *fromHex(randomHex(kSaltBytes));
-    return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + toHex(salt) + "$" +
-           toHex(derive(password, salt, iterations, kKeyBytes));
+Result<std::string> hashPassword(std::string_view password, unsigned iterations) {
+    auto saltHex = randomHex(kSaltBytes);
+    if (!saltHex) return saltHex.error();
+    auto salt = *fromHex(saltHex.value());
+    auto key = derive(password, salt, iterations, kKeyBytes);
+    if (!key) return key.error();
+    return std::string(kScheme) + "$" + std::to_string(iterations) + "$" + saltHex.value() + "$" + toHex(key.value());
 }
 
 Result<bool> verifyPassword(std::string_view password, std::string_view encoded) {
     auto p = parse(encoded);
     if (!p) return p.error();
-    return constantTimeEqual(derive(password, p->salt, p->iterations, p->key.size()), p->key);
+    auto key = derive(password, p->salt, p->iterations, p->key.size());
+    if (!key) return key.error();
+    return constantTimeEqual(key.value(), p->key);
 }
 
 Result<void> checkPasswordHash(std::string_view encoded) {

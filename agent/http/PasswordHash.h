@@ -19,9 +19,10 @@ inline constexpr unsigned kDefaultPbkdf2Iterations = 600000;
 // (Tests write hashes with this many to stay fast.)
 inline constexpr unsigned kMinPbkdf2Iterations = 1000;
 
-std::string hashPassword(std::string_view password, unsigned iterations = kDefaultPbkdf2Iterations);
+// An error when OpenSSL has no random salt or cannot derive.
+Result<std::string> hashPassword(std::string_view password, unsigned iterations = kDefaultPbkdf2Iterations);
 
-// False for a wrong password; an Error for a hash we cannot read.
+// False for a wrong password; an Error for a hash we cannot read (or OpenSSL failing).
 Result<bool> verifyPassword(std::string_view password, std::string_view encoded);
 
 // Checks the shape only (for loading a users file without the cost of a hash).

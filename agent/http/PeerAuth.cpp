@@ -1,9 +1,6 @@
 #include "http/PeerAuth.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
-#include <stdexcept>
+#include <charconv>
 
 #include "http/Crypto.h"
 
@@ -33,10 +30,8 @@ std::string requestText(const PeerClaims& c, std::string_view target, std::strin
 
 }  // namespace
 
-PeerAuth::PeerAuth(std::vector<uint8_t> key, WallClock clock, std::chrono::seconds window)
-    : key_(std::move(key)), clock_(std::move(clock)), window_(window) {
-    if (key_.size() < 16) throw std::invalid_argument("cluster key shorter than 16 bytes");
-}
+PeerAuth::PeerAuth(Hmac mac, WallClock clock, std::chrono::seconds window)
+    : mac_(std::move(mac)), clock_(std::move(clock)), window_(window) {}
 
 bool PeerAuth::validName(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
@@ -46,18 +41,16 @@ bool PeerAuth::validName(std::string_view name) {
 }
 
 std::string PeerAuth::mac(std::string_view data) const {
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    if (!HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-              reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len))
-        throw std::runtime_error("OpenSSL HMAC failed");
-    return toHex(std::string_view(reinterpret_cast<const char*>(out), len));
+    auto tag = mac_.sign(std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+    return toHex(std::string_view(reinterpret_cast<const char*>(tag.data()), tag.size()));
 }
 
-std::string PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,
-                           std::string_view channel) const {
+Result<std::string> PeerAuth::sign(PeerClaims& c, std::string_view target, std::string_view body,
+                                   std::string_view channel) const {
+    auto nonce = randomHex(16);
+    if (!nonce) return nonce.error();
     c.time = unixSeconds(clock_());
-    c.nonce = randomHex(16);
+    c.nonce = std::move(nonce.value());
     return "v2;from=" + c.from + ";to=" + c.to + ";user=" + c.user + ";role=" + roleName(c.role) +
            ";t=" + std::to_string(c.time) + ";nonce=" + c.nonce + ";sig=" + mac(requestText(c, target, body, channel));
 }
@@ -90,13 +83,9 @@ Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view se
         !fromHex(c.nonce))
         return badInput("peer call: malformed signature header");
     c.role = *role;
-    try {
-        std::size_t used = 0;
-        c.time = std::stoll(f["t"], &used);
-        if (used != f["t"].size()) throw std::invalid_argument("t");
-    } catch (const std::exception&) {
-        return badInput("peer call: malformed time");
-    }
+    const std::string& t = f["t"];
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), c.time);
+    if (ec != std::errc() || end != t.data() + t.size() || t.empty()) return badInput("peer call: malformed time");
     // The signature first: nothing else is believed from a stranger.
     if (channel.empty()) return badInput("peer call: not on the cluster's TLS channel");
     if (!constantTimeEqual(mac(requestText(c, target, body, channel)), f["sig"]))

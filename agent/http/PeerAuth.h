@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/Hmac.h"
 #include "common/Result.h"
 #include "http/Role.h"
 
@@ -44,17 +45,18 @@ struct PeerClaims {
     std::string nonce;   // 32 hex
 };
 
+// Used on the API's thread only (its Hmac is one thread's).
 class PeerAuth {
 public:
-    // key: the cluster key (32 bytes; at least 16).
-    PeerAuth(std::vector<uint8_t> key, WallClock clock = systemNow,
-             std::chrono::seconds window = std::chrono::seconds(60));
+    // mac: under the cluster key (the heartbeats' Hmac, common/Hmac.h).
+    explicit PeerAuth(Hmac mac, WallClock clock = systemNow, std::chrono::seconds window = std::chrono::seconds(60));
 
     // Fills claims.time and claims.nonce; returns the X-Safefarm-Peer value
     // for a request of `target` (method and path) carrying `body` on the
-    // connection whose channelBinding() is `channel`.
-    std::string sign(PeerClaims& claims, std::string_view target, std::string_view body,
-                     std::string_view channel) const;
+    // connection whose channelBinding() is `channel`, or why there is none
+    // (no random nonce).
+    Result<std::string> sign(PeerClaims& claims, std::string_view target, std::string_view body,
+                             std::string_view channel) const;
     // The claims if the header is well formed, signed with our key for this
     // connection, for `self`, within the window, and never seen; else why not.
     Result<PeerClaims> verify(std::string_view header, std::string_view self, std::string_view target,
@@ -70,7 +72,7 @@ public:
 private:
     std::string mac(std::string_view data) const;
 
-    std::vector<uint8_t> key_;
+    Hmac mac_;
     WallClock clock_;
     std::chrono::seconds window_;
     // Nonces seen within the window, with their claimed time; older ones are

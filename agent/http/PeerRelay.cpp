@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "http/HttpApi.h"
+#include "http/HttpLog.h"
 
 namespace safefarm::http {
 
@@ -15,7 +16,10 @@ using nlohmann::json;
 PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup,
                      const control::CommandRegistry& registry)
     : executor_(std::move(executor)), setup_(std::move(setup)), registry_(registry) {
-    if (setup_.key.size() >= 16) auth_ = std::make_shared<PeerAuth>(setup_.key, setup_.wallClock);
+    if (setup_.key.empty()) return;
+    auto mac = Hmac::create(setup_.key);
+    if (mac) auth_ = std::make_shared<PeerAuth>(std::move(mac.value()), setup_.wallClock);
+    else setup_.keyProblem = mac.error().message();
 }
 
 std::optional<std::string> PeerRelay::unavailable() const {
@@ -66,7 +70,8 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
     setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
         if (alive.expired()) return;
         auto bad = [&](std::string text) {
-            spdlog::warn("http: forwarding {} to {}: {}", request.command, node.name, text);
+            httpLog(spdlog::level::warn, control::MessageId::SF_HTTP_FORWARD_FAILED,
+                    "forwarding {} to {}: {}", request.command, node.name, text);
             done(NodeReply{node.name, 502, Reply::error(std::move(text))});
         };
         if (!r) return bad(r.error().message());

@@ -59,8 +59,9 @@ struct Held {
 };
 
 Result<std::shared_ptr<ssl::context>> makeContext(std::shared_ptr<const PeerIdentity> identity, bool server) {
-    auto held = std::make_shared<Held>(
-        Held{identity, ssl::context(server ? ssl::context::tls_server : ssl::context::tls_client)});
+    auto made = newTlsContext(server ? ssl::context::tls_server : ssl::context::tls_client);
+    if (!made) return made.error();
+    auto held = std::make_shared<Held>(Held{identity, std::move(made.value())});
     SSL_CTX* ctx = held->context.native_handle();
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
         SSL_CTX_use_certificate(ctx, identity->certificate()) != 1 ||
@@ -112,6 +113,14 @@ Result<std::shared_ptr<const PeerIdentity>> PeerIdentity::fromClusterKey(std::sp
 bool PeerIdentity::holds(X509* cert) const {
     EVP_PKEY* theirs = X509_get0_pubkey(cert);
     return theirs && EVP_PKEY_eq(theirs, key_.get()) == 1;
+}
+
+Result<ssl::context> newTlsContext(ssl::context::method method) {
+    try {
+        return ssl::context(method);
+    } catch (const boost::system::system_error& e) {
+        return badInput(std::string("making a TLS context: ") + e.what());
+    }
 }
 
 Result<std::shared_ptr<ssl::context>> peerClientContext(std::shared_ptr<const PeerIdentity> identity) {

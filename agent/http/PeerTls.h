@@ -32,6 +32,11 @@ namespace safefarm::http {
 // Under .invalid (RFC 6761): never a real name, never resolved.
 inline constexpr const char* kPeerServerName = "peer.safefarm.invalid";
 
+// A new context, or why OpenSSL made none. Asio's constructor throws then
+// (boost::system::system_error): one of the exceptions Asio forces on us,
+// caught here and nowhere else (README.md "Errors").
+Result<boost::asio::ssl::context> newTlsContext(boost::asio::ssl::context::method method);
+
 class PeerIdentity {
 public:
     // From the cluster key (at least 16 bytes): the same on every node.

@@ -1,7 +1,5 @@
 #include "http/PeerTransport.h"
 
-#include <fcntl.h>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -11,6 +9,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "common/CloseOnExec.h"
 #include "http/PeerAuth.h"
 #include "http/PeerTls.h"
 
@@ -43,8 +42,8 @@ public:
                                [self = shared_from_this()](beast::error_code e) {
                                    if (e) return self->fail("connect: " + e.message());
                                    // Not inherited by the scripts safed starts.
-                                   int fd = self->lowest().socket().native_handle();
-                                   ::fcntl(fd, F_SETFD, ::fcntl(fd, F_GETFD) | FD_CLOEXEC);
+                                   if (auto r = setCloseOnExec(self->lowest().socket().native_handle()); !r)
+                                       return self->fail(r.error().message());
                                    self->handshake();
                                });
     }
@@ -77,7 +76,9 @@ private:
         if (call_.sign) {
             auto channel = channelBinding(stream_.native_handle());
             if (channel.empty()) return fail("TLS: no keying material to sign the call with");
-            req_.set(kPeerHeader, call_.sign(channel));
+            auto signature = call_.sign(channel);
+            if (!signature) return fail("signing the call: " + signature.error().message());
+            req_.set(kPeerHeader, signature.value());
         }
         req_.body() = call_.body;
         req_.keep_alive(false);

@@ -34,8 +34,9 @@ struct PeerCall {
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
     // The X-Safefarm-Peer value, signed once the connection is up: the
-    // signature covers the connection's channelBinding() (PeerAuth.h).
-    std::function<std::string(std::string_view channel)> sign;
+    // signature covers the connection's channelBinding() (PeerAuth.h). An
+    // error fails the call.
+    std::function<Result<std::string>(std::string_view channel)> sign;
     std::chrono::seconds timeout{30};  // the whole call, connect to last byte
 };
 

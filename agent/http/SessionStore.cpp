@@ -47,10 +47,13 @@ bool SessionStore::makeRoom(const std::string& user, Role role, TimePoint now) {
     return true;
 }
 
-const Session* SessionStore::create(const std::string& user, Role role) {
+Result<const Session*> SessionStore::create(const std::string& user, Role role) {
+    auto id = randomHex(32), csrf = randomHex(32);
+    if (!id) return id.error();
+    if (!csrf) return csrf.error();
     auto now = clock_();
-    if (!makeRoom(user, role, now)) return nullptr;
-    Session s{randomHex(32), user, randomHex(32), now, now, role};
+    if (!makeRoom(user, role, now)) return static_cast<const Session*>(nullptr);
+    Session s{std::move(id.value()), user, std::move(csrf.value()), now, now, role};
     auto key = sha256Hex(s.id);
     return &sessions_.insert_or_assign(std::move(key), std::move(s)).first->second;
 }

@@ -18,6 +18,7 @@
 #include <map>
 #include <string>
 
+#include "common/Result.h"
 #include "http/Clock.h"
 #include "http/Role.h"
 
@@ -37,8 +38,9 @@ public:
     SessionStore(Clock clock, std::chrono::seconds idle, std::chrono::seconds lifetime, std::size_t maxSessions,
                  std::size_t maxPerUser = 16);
 
-    // Null: the store is full of sessions of higher roles than `role`.
-    const Session* create(const std::string& user, Role role);
+    // Null: the store is full of sessions of higher roles than `role`; an
+    // error: no random id to give (Crypto.h randomHex).
+    Result<const Session*> create(const std::string& user, Role role);
     // The live session with this id (its idle timer restarted), or null;
     // an expired one is forgotten on the way.
     const Session* find(const std::string& id);

@@ -102,7 +102,9 @@ Result<void> UserStore::setUser(const std::string& name, Role role, std::string_
     if (!validName(name)) return badInput("user name '" + name + "': letters, digits, '.', '_' and '-' only");
     if (password.size() < 8) return badInput("password of " + name + ": at least 8 characters");
     if (iterations < kMinPbkdf2Iterations) return badInput("too few PBKDF2 iterations");
-    users_[name] = UserEntry{role, hashPassword(password, iterations)};
+    auto hash = hashPassword(password, iterations);
+    if (!hash) return hash.error();
+    users_[name] = UserEntry{role, std::move(hash.value())};
     return success();
 }
 
@@ -113,7 +115,9 @@ const UserEntry* UserStore::findUser(const std::string& name) const {
 
 Result<std::string> UserStore::addApiKey(const std::string& name, Role role) {
     if (!validName(name)) return badInput("API key name '" + name + "': letters, digits, '.', '_' and '-' only");
-    std::string key = "sfk_" + randomHex(32);
+    auto random = randomHex(32);
+    if (!random) return random.error();
+    std::string key = "sfk_" + random.value();
     apiKeys_[name] = ApiKeyEntry{role, sha256Hex(key)};
     return key;
 }

@@ -283,7 +283,7 @@ void Membership::tick(Nanos now) {
     }
     for (auto& [id, p] : peers_) {
         for (uint8_t lan = 0; lan < config_.lans; lan++) {
-            bool up = p.heard && now - p.lastHeardLan[lan] <= config_.pulse * static_cast<int64_t>(config_.mlostCount);
+            bool up = p.heard && now - p.lastHeardLan[lan] <= config_.pulse * static_cast<int64_t>(config_.lanDownPulses);
             if (up != p.lanUp[lan]) (up ? counters_.lanUp : counters_.lanDown)++;
             p.lanUp[lan] = up;
         }

@@ -12,6 +12,7 @@
 #include "membership/Persist.h"
 #include "membership/TestNet.h"
 #include "ScopedUmask.h"
+#include "TempDir.h"
 
 namespace safefarm::membership {
 namespace {
@@ -262,16 +263,15 @@ TEST(MembershipTest, OwnershipFollowsStatesWeightsAndGroups) {
 }
 
 TEST(MembershipTest, PersistBumpsIncarnationAndGuardsTheKey) {
-    std::string dir = ::testing::TempDir();
-    std::string inc = dir + "/sf_membership_incarnation";
-    std::remove(inc.c_str());
+    test::TempDir dir("sf-membership");  // not a fixed name in /tmp: concurrent runs collided
+    std::string inc = dir / "incarnation";
     {
         test::ScopedUmask umask(0);  // issue 14: 0640 whatever the umask
         EXPECT_EQ(bumpIncarnation(inc).value(), 1u);
         EXPECT_EQ(bumpIncarnation(inc).value(), 2u);
         EXPECT_EQ(test::modeOf(inc), "640");
     }
-    std::string key = dir + "/sf_membership_key";
+    std::string key = dir / "key";
     {
         std::ofstream f(key);
         f << "0123456789abcdef0123456789abcdef";

@@ -5,7 +5,7 @@
 //   safefarm-membership --id 1 --key /etc/safefarm/cluster.key
 //       --incarnation-file /var/lib/safefarm/incarnation
 //       --lan 1=198.18.0.11,2=198.18.0.12,3=198.18.0.13 [--lan …] [--port 5405]
-//       [--pulse-ms 100] [--slost 5] [--mlost 3] [--quorum none|majority]
+//       [--pulse-ms 50] [--slost 4] [--mlost 5] [--quorum none|majority]
 //       [--weight 1] [--not-ready]
 // Each --lan lists every node of that lan as id=address, this node included
 // (its own address is where it binds).
@@ -20,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -27,6 +28,7 @@
 #include <sstream>
 #include <nlohmann/json.hpp>
 
+#include "config/FarmDefaults.h"
 #include "membership/Ownership.h"
 #include "membership/Persist.h"
 #include "membership/UdpTransport.h"
@@ -94,7 +96,11 @@ void emit(const nlohmann::json& j) {
 
 int main(int argc, char** argv) {
     CLI::App app{"safefarm-membership: the membership protocol alone on a node"};
-    int id = -1, port = 5405, pulseMs = 100, slost = 5, mlost = 3, weight = 1;
+    // The timing of a module's <farm> by default: the defaults table's.
+    const auto timing = safefarm::config::defaultFarmTiming();
+    int id = -1, port = 5405, weight = 1;
+    int pulseMs = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timing.pulse).count());
+    int slost = static_cast<int>(timing.slostCount), mlost = static_cast<int>(timing.mlostCount);
     std::string keyFile, incFile, quorum = "none";
     std::vector<std::string> lanSpecs;
     bool notReady = false;
@@ -106,9 +112,11 @@ int main(int argc, char** argv) {
     app.add_option("--capture", captureFile, "append every datagram sent to this file");
     app.add_option("--replay", replayFile, "send the datagrams of a --capture file again, then exit");
     app.add_option("--port", port, "UDP port")->check(CLI::Range(1, 65535));
-    app.add_option("--pulse-ms", pulseMs)->check(CLI::Range(10, 60000));
-    app.add_option("--slost", slost)->check(CLI::Range(2, 1000));
-    app.add_option("--mlost", mlost)->check(CLI::Range(1, 1000));
+    app.add_option("--pulse-ms", pulseMs, "<farm pulse>, in ms")->check(CLI::Range(10, 60000))->capture_default_str();
+    app.add_option("--slost", slost, "<farm slost_count>")->check(CLI::Range(2, 1000))->capture_default_str();
+    app.add_option("--mlost", mlost, "<farm mlost_count>: pulses to acknowledge a proposed view")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
     app.add_option("--quorum", quorum)->check(CLI::IsMember({"none", "majority"}));
     app.add_option("--weight", weight)->check(CLI::Range(0, 1000000));
     app.add_flag("--not-ready", notReady, "announce NotReady (owns no bucket)");
@@ -139,7 +147,7 @@ int main(int argc, char** argv) {
     cfg.self = static_cast<uint8_t>(id);
     cfg.pulse = std::chrono::milliseconds(pulseMs);
     cfg.slostCount = static_cast<uint32_t>(slost);
-    cfg.mlostCount = static_cast<uint32_t>(mlost);
+    cfg.ackTimeoutPulses = static_cast<uint32_t>(mlost);  // as safed reads <farm mlost_count>
     cfg.quorum = quorum == "majority" ? QuorumPolicy::Majority : QuorumPolicy::None;
     cfg.incarnation = inc.value();
     cfg.weight = static_cast<uint32_t>(weight);

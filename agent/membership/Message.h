@@ -33,7 +33,7 @@
 
 #include "common/NetAddr.h"
 #include "buckets/BucketTable.h"
-#include "membership/Hmac.h"
+#include "common/Hmac.h"
 #include "membership/View.h"
 
 namespace safefarm::membership {

@@ -39,6 +39,7 @@ public:
             c.ready = true;
             c.pulse = pulse;
             c.slostCount = slostCount;
+            c.ackTimeoutPulses = 2;  // these tests' own, not <farm mlost_count>'s 5
             c.quorum = quorum;
             nodes.emplace(id, Membership(c, mac(), now));
         }

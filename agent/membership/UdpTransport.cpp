@@ -1,8 +1,8 @@
 #include "membership/UdpTransport.h"
 
-#include <fcntl.h>
-
 #include <boost/asio/buffer.hpp>
+
+#include "common/CloseOnExec.h"
 
 namespace safefarm::membership {
 
@@ -23,10 +23,11 @@ Result<void> UdpTransport::start() {
         boost::system::error_code ec;
         const auto& local = config_[i].local;
         lan->socket.open(local.protocol(), ec);
-        // Asio opens without close-on-exec: the application's processes
-        // read heartbeats through it (ProcessRunner also closes 3 and up).
-        if (!ec && ::fcntl(lan->socket.native_handle(), F_SETFD, FD_CLOEXEC) != 0)
-            ec = boost::system::error_code(errno, boost::system::system_category());
+        // The application's processes would read heartbeats through it
+        // (ProcessRunner also closes 3 and up).
+        if (!ec)
+            if (auto r = setCloseOnExec(lan->socket.native_handle()); !r)
+                ec = boost::system::error_code(r.error().code, boost::system::system_category());
         if (!ec) lan->socket.set_option(udp::socket::reuse_address(true), ec);
         if (!ec) lan->socket.bind(local, ec);
         if (ec)

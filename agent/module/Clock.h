@@ -1,6 +1,6 @@
 // The module's time and its one timer (the pulse), injected through
 // ModuleDeps so that the lifecycle is tested on a fake clock
-// (tests/support/FakeClock.h) instead of sleeping. The time is
+// (tests/support/FakeModuleClock.h) instead of sleeping. The time is
 // CLOCK_MONOTONIC: the flows' last_seen_ns (the filter's bpf_ktime_get_ns)
 // and the membership's leases are on it. SteadyClock is the real one.
 #pragma once

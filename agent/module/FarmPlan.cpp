@@ -157,6 +157,7 @@ Result<FarmPlan> makeFarmPlan(const config::ModuleConfig& module, const config::
                         std::to_string(module.vip.interfaces.size()) + ")");
     const auto& intf = module.vip.interfaces[0];
     plan.ifname = intf.name;
+    plan.xdpMode = intf.xdpMode;
     if (intf.virtualInterfaces.size() != 1) return badInput("the <interface> needs exactly one <virtual_interface>");
     const auto& vi = intf.virtualInterfaces[0];
     // vmac_directed: no vMAC, each node takes frames at its own MAC and

@@ -71,6 +71,17 @@ TEST(FarmPlanTest, SelfByName) {
     EXPECT_FALSE(makeFarmPlan(*p.module, *p.cluster, "n9", {}).ok());
 }
 
+// <interface xdp_mode> was parsed and never used: every module attached
+// in auto mode whatever it said.
+TEST(FarmPlanTest, TheInterfacesXdpModeIsThePlans) {
+    auto p = parse(moduleXml(R"(<lan name="lab"/>)", kIntf, kGroup));
+    EXPECT_EQ(makeFarmPlan(*p.module, *p.cluster, "n3", {}).value().xdpMode, XdpMode::Auto);
+    std::string skb = kIntf;
+    skb.replace(skb.find(R"(name="eth0")"), 11, R"(name="eth0" xdp_mode="skb")");
+    auto q = parse(moduleXml(R"(<lan name="lab"/>)", skb, kGroup));
+    EXPECT_EQ(makeFarmPlan(*q.module, *q.cluster, "n3", {}).value().xdpMode, XdpMode::Skb);
+}
+
 TEST(FarmPlanTest, NotAFarmNodeIsRefused) {
     auto p = parse(moduleXml(R"(<lan name="lab"/>)", kIntf, kGroup));
     auto plan = makeFarmPlan(*p.module, *p.cluster, "", {local("eth0", "198.18.0.99", 16)});

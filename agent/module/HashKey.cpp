@@ -2,12 +2,12 @@
 
 #include <cstring>
 
-#include "membership/Hmac.h"
+#include "common/Hmac.h"
 
 namespace safefarm::module {
 
 Result<std::array<uint64_t, 2>> bucketHashKey(std::span<const uint8_t> clusterKey, const std::string& module) {
-    auto mac = membership::Hmac::create(clusterKey);
+    auto mac = Hmac::create(clusterKey);
     if (!mac) return mac.error();
     std::string label = "safefarm bucket hash v1\n" + module;
     auto tag = mac->sign(std::span(reinterpret_cast<const uint8_t*>(label.data()), label.size()));

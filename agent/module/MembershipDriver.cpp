@@ -53,7 +53,7 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     if (transport_) return badInput("the membership has already joined");
     auto key = membership::loadClusterKey(settings_.keyFile);
     if (!key) return key.error();
-    auto mac = membership::Hmac::create(key.value());
+    auto mac = Hmac::create(key.value());
     if (!mac) return mac.error();
     auto inc = membership::bumpIncarnation(settings_.incarnationFile);
     if (!inc) return inc.error();

@@ -20,8 +20,10 @@ namespace safefarm::module {
 struct MembershipSettings {
     std::string keyFile;
     std::string incarnationFile;
-    membership::Nanos pulse = std::chrono::milliseconds(100);
-    uint32_t slostCount = 5, mlostCount = 3;
+    // From the module's <farm> (no defaults here: they are the table's,
+    // Vocabulary.cpp; these were 100 ms, 5 and 3 against its 50 ms, 4 and 5).
+    membership::Nanos pulse{};
+    uint32_t slostCount = 0, mlostCount = 0;
     membership::QuorumPolicy quorum = membership::QuorumPolicy::Majority;
 };
 

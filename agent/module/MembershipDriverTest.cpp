@@ -9,18 +9,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include "TempDir.h"
+
 using namespace safefarm;
 using namespace safefarm::module;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct TempDir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("sf-mdriver-" + std::to_string(getpid()));
-    TempDir() { std::filesystem::create_directories(path); }
-    ~TempDir() { std::filesystem::remove_all(path); }
-};
+using test::TempDir;
 
 FarmPlan loopbackPlan(uint16_t port) {
     FarmPlan p;
@@ -32,21 +29,23 @@ FarmPlan loopbackPlan(uint16_t port) {
 }
 
 MembershipSettings settings(const TempDir& d) {
-    auto key = d.path / "cluster.key";
+    auto key = d.path() / "cluster.key";
     std::ofstream(key) << std::string(32, 'k');
     std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
                                  std::filesystem::perm_options::replace);
     MembershipSettings s;
     s.keyFile = key.string();
-    s.incarnationFile = (d.path / "incarnation").string();
+    s.incarnationFile = (d.path() / "incarnation").string();
     s.pulse = 10ms;
+    s.slostCount = 5;
+    s.mlostCount = 3;
     return s;
 }
 
 }  // namespace
 
 TEST(MembershipDriverTest, DestroyedRightAfterLeavingOrWhileJoined) {
-    TempDir dir;
+    TempDir dir("sf-mdriver");
     boost::asio::io_context io;
     int views = 0;
     for (int round = 0; round < 20; round++) {
@@ -68,7 +67,7 @@ TEST(MembershipDriverTest, DestroyedRightAfterLeavingOrWhileJoined) {
 // Ready (or draining) is told at once: the heartbeat that says so leaves
 // with the call, not at the next pulse (here a second away).
 TEST(MembershipDriverTest, ReadyAndDrainingAreSentAtOnceNotAtTheNextPulse) {
-    TempDir dir;
+    TempDir dir("sf-mdriver");
     boost::asio::io_context io;
     const uint16_t port = 47100;
     namespace ip = boost::asio::ip;

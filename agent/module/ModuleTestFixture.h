@@ -20,7 +20,7 @@
 #include "FakeAnnouncer.h"
 #include "buckets/BucketTable.h"
 #include "FakeChecker.h"
-#include "FakeClock.h"
+#include "FakeModuleClock.h"
 #include "FakeDataPath.h"
 #include "FakeMembershipPort.h"
 #include "FakeNetSetup.h"
@@ -183,7 +183,7 @@ protected:
     }
 
     boost::asio::io_context io_;
-    std::shared_ptr<test::FakeClock> clock_ = std::make_shared<test::FakeClock>();
+    std::shared_ptr<test::FakeModuleClock> clock_ = std::make_shared<test::FakeModuleClock>();
     std::optional<std::string> mark_;  // the running mark: arp_announce to restore
     TestNet net_;
     test::FakeAnnouncer announcer_;

@@ -19,9 +19,7 @@ using Event = std::pair<std::string, bool>;
 class LinkWatcherTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        SAFEFARM_REQUIRE_PRIVILEGE();
-        ns_ = std::make_unique<test::ScopedNetns>("sfnet_lw_" + std::to_string(getpid()));
-        ASSERT_TRUE(ns_->ok()) << "could not create the test namespace";
+        SAFEFARM_ENTER_TEST_NETNS(ns_, "sfnet_lw_");
         watcher_ = std::make_unique<LinkWatcher>(io_, [this](const std::string& ifname, bool up) {
             events_.emplace_back(ifname, up);
         });

@@ -49,9 +49,7 @@ const Mac kVmac2{0x5a, 0xfe, 0xc6, 0x12, 0x00, 0x65};
 class NetlinkSetupTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        SAFEFARM_REQUIRE_PRIVILEGE();
-        ns_ = std::make_unique<test::ScopedNetns>("sfnet_t1_" + std::to_string(getpid()));
-        ASSERT_TRUE(ns_->ok()) << "could not create the test namespace";
+        SAFEFARM_ENTER_TEST_NETNS(ns_, "sfnet_t1_");
         auto s = NetlinkSetup::open();
         ASSERT_TRUE(s) << s.error().message();
         net_ = std::move(s.value());

@@ -66,9 +66,7 @@ bool receives(int fd, const std::vector<uint8_t>& expected) {
 class PacketAnnouncerTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        SAFEFARM_REQUIRE_PRIVILEGE();
-        ns_ = std::make_unique<test::ScopedNetns>("sfnet_pa_" + std::to_string(getpid()));
-        ASSERT_TRUE(ns_->ok()) << "could not create the test namespace";
+        SAFEFARM_ENTER_TEST_NETNS(ns_, "sfnet_pa_");
         auto a = PacketAnnouncer::open();
         ASSERT_TRUE(a) << a.error().message();
         announcer_ = std::move(a.value());

@@ -16,7 +16,7 @@ using namespace safefarm::config;
 namespace {
 
 bool printErrors(const Diagnostics& errors, std::ostream& err) {
-    for (const auto& d : errors) err << d.format() << "\n";
+    err << formatAll(errors);
     return errors.empty();
 }
 
@@ -83,6 +83,7 @@ int configCheck(const ConfigCheckOptions& options, std::ostream& out, std::ostre
         context.moduleDir = dir;
         if (options.probeInterfaces) context.interfaceFamilies = systemInterfaceFamilies;
         auto parsed = parseUserConfigFile(file, context);
+        printErrors(parsed.warnings, err);  // "...: warning: ...": taken all the same
         if (printErrors(parsed.errors, err)) {
             out << "OK " << file << (cluster.config ? "" : " (lan and host names not checked: cluster.xml invalid)")
                 << "\n";

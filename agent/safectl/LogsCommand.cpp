@@ -61,7 +61,9 @@ int showLogs(const ClientOptions& options, const LogsOptions& logs, std::ostream
     }
 
     std::uint64_t end = 0;
-    auto lines = control::lastLines(path, logs.lines, &end);
+    control::TailOptions tail;
+    tail.completeLinesOnly = logs.follow;  // a half-written last line is followed, not cut in two
+    auto lines = control::lastLines(path, logs.lines, tail);
     if (!lines) {
         // No log yet is normal for a module that never started; -f waits for it.
         if (!logs.follow || lines.error().code != ENOENT) {
@@ -69,8 +71,9 @@ int showLogs(const ClientOptions& options, const LogsOptions& logs, std::ostream
             return kExitError;
         }
     } else {
-        for (const auto& l : lines.value()) out << l << "\n";
+        for (const auto& l : lines.value().lines) out << l << "\n";
         out.flush();
+        end = lines.value().end;
     }
     if (logs.follow) follow(path, end, out);
     return kExitOk;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "config/ClusterKeyPath.h"
 #include "control/SocketPath.h"
 #include "safectl/ActionCommands.h"
 #include "safectl/BootCommand.h"
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
     bootCmd->add_option("--config-dir", boot.configDir, "safed's --config-dir (default $SAFEFARM_CONFIG_DIR or /etc/safefarm)");
     bootCmd->add_option("--var-dir", boot.varDir, "safed's --var-dir (default $SAFEFARM_VAR_DIR or /var/lib/safefarm)");
     bootCmd->callback([&] { rc = bootCommand(boot, std::cout, std::cerr); });
-    std::string keyPath = envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm") + std::string("/cluster.key");
+    std::string keyPath = safefarm::config::clusterKeyPath(envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm"));
     bool keyForce = false;
     auto* clusterCmd = app.add_subcommand("cluster", "cluster-wide settings of this node");
     clusterCmd->require_subcommand(1);

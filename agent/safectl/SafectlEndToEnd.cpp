@@ -14,9 +14,10 @@
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <thread>
 
+#include "FileText.h"
+#include "TempDir.h"
 #include "control/UnixServer.h"
 
 namespace safefarm::safectl {
@@ -33,13 +34,6 @@ struct Outcome {
     std::string out, err;
 };
 
-std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 const json kStatus = {{"module", "apache_farm"},
                       {"state", "UP"},
                       {"epoch", 7},
@@ -52,10 +46,7 @@ const json kStatus = {{"module", "apache_farm"},
 class SafectlVerbs : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/sfe2e.XXXXXX";
-        ASSERT_NE(::mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-        socket_ = dir_ + "/safed.sock";
+        ASSERT_TRUE(tmp_.ok());
         addHandlers();
         server_.emplace(io_, registry_, socket_);
         auto r = server_->start();
@@ -69,7 +60,6 @@ protected:
             work_.reset();
         });
         if (thread_.joinable()) thread_.join();
-        fs::remove_all(dir_);
     }
 
     void addHandlers() {
@@ -128,7 +118,7 @@ protected:
         }
         int status = 0;
         ::waitpid(pid, &status, 0);
-        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
+        return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, test::readFile(out), test::readFile(err)};
     }
 
     Outcome safectl(std::vector<std::string> args, std::vector<std::string> env = {}) {
@@ -140,7 +130,9 @@ protected:
         return requests_;
     }
 
-    std::string dir_, socket_;
+    test::TempDir tmp_{"sfe2e"};
+    const std::string dir_ = tmp_.str();
+    const std::string socket_ = dir_ + "/safed.sock";
     boost::asio::io_context io_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
     control::CommandRegistry registry_;
@@ -254,7 +246,7 @@ TEST_F(SafectlVerbs, SnapshotWritesAZipOnlyItsOwnerReads) {
     auto r = safectl({"snapshot", "-m", "apache_farm", "-o", zip});
     EXPECT_EQ(r.exit, 0) << r.err;
     EXPECT_EQ(r.out, zip + ": 2 files of apache_farm on node1, " + std::to_string(fs::file_size(zip)) + " bytes\n");
-    EXPECT_EQ(slurp(zip).substr(0, 4), std::string("PK\x03\x04", 4));
+    EXPECT_EQ(test::readFile(zip).substr(0, 4), std::string("PK\x03\x04", 4));
     EXPECT_EQ(fs::status(zip).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
     EXPECT_EQ(requests().back()["command"], "snapshot");
     auto bad = safectl({"snapshot", "-m", "nosuch", "-o", dir_ + "/no.zip"});

@@ -4,6 +4,10 @@
 
 #include <chrono>
 #include <sstream>
+#include <string>
+#include <vector>
+
+#include "dataplane/XdpMode.h"
 
 namespace safefarm::safed {
 
@@ -16,8 +20,8 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     app.add_option("--socket", o.socket, "the control socket of safectl")->capture_default_str();
     app.add_option("--node", o.node, "this node's name in cluster.xml (default: found by its address)");
     app.add_option("--instance", o.instance, "names the BPF pin folders (<instance>_<module>)")->capture_default_str();
-    app.add_option("--xdp-mode", o.xdpMode, "auto, native or skb")
-        ->check(CLI::IsMember({"auto", "native", "skb"}))
+    app.add_option("--xdp-mode", o.xdpMode, "auto, native or skb (other than auto: wins over the modules' xdp_mode)")
+        ->check(CLI::IsMember(std::vector<std::string>(kXdpModeNames.begin(), kXdpModeNames.end())))
         ->capture_default_str();
     app.add_option("--bpffs", o.bpffs, "where bpffs is mounted")->capture_default_str();
     app.add_option("--safe-dir", o.safeDir, "$SAFE of the scripts, where `safekit` lives (default: safed's folder)");

@@ -3,9 +3,9 @@
 #include <chrono>
 #include <ctime>
 
+#include "control/Tail.h"
 #include "safed/ConfigFiles.h"
 #include "safed/LogPaths.h"
-#include "safed/LogTail.h"
 
 namespace safefarm::safed {
 
@@ -153,11 +153,11 @@ json ConfigCommands::snapshotFiles(const std::string& module, const json& status
         "node " + options_.node + "\nmodule " + module + "\ntaken " + when + "\nconfig " + store_.dir(module) + "\n";
     for (auto [file, path] : {std::pair{"logs/module.log", moduleLogPath(options_.logDir, module)},
                               std::pair{"logs/application.log", appLogPath(options_.logDir, module)}}) {
-        auto lines = lastLines(path, kSnapshotLogLines);
+        auto lines = control::lastLines(path, kSnapshotLogLines);
         std::string text;
         if (lines)
-            for (const auto& l : lines.value()) text += l + "\n";
-        else
+            for (const auto& l : lines.value().lines) text += l + "\n";
+        else if (lines.error().code != ENOENT)  // no log yet: an empty one
             text = "(" + lines.error().message() + ")\n";
         files[file] = text;
     }
@@ -170,11 +170,14 @@ void ConfigCommands::logs(const std::string& module, const Request& r, const Res
         r.args.value("app", false) ? appLogPath(options_.logDir, module) : moduleLogPath(options_.logDir, module);
     json out{{"path", path}};
     if (r.args.contains("lines")) {
-        if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > kMaxLogLines)
-            return respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(kMaxLogLines)));
-        auto lines = lastLines(path, r.args["lines"].get<size_t>(), r.args.value("grep", ""));
-        if (!lines) return respond(Reply::error(lines.error().message()));
-        out["lines"] = lines.value();
+        if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > control::kMaxLogLines)
+            return respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(control::kMaxLogLines)));
+        control::TailOptions tail;
+        tail.grep = r.args.value("grep", "");
+        auto lines = control::lastLines(path, r.args["lines"].get<size_t>(), tail);
+        // No log yet (a module never started): no lines.
+        if (!lines && lines.error().code != ENOENT) return respond(Reply::error(lines.error().message()));
+        out["lines"] = lines ? lines.value().lines : std::vector<std::string>{};
     }
     respond(Reply::success("", out));
 }

@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "control/Tail.h"
 #include "safed/FakeModules.h"
-#include "safed/LogTail.h"
 
 namespace safefarm::safed {
 namespace {
@@ -188,10 +188,10 @@ TEST_F(ConfigCommandsTest, LogsPathAndTheirLastLines) {
 }
 
 TEST_F(ConfigCommandsTest, LogsRefuseABadNumberOfLines) {
-    for (json lines : {json(-1), json("ten"), json(kMaxLogLines + 1)}) {
+    for (json lines : {json(-1), json("ten"), json(control::kMaxLogLines + 1)}) {
         Reply r = call("logs", "farm", {{"lines", lines}});
         EXPECT_EQ(r.result, ResultCode::Error) << lines;
-        EXPECT_EQ(r.text, "args.lines: a number of lines, 0 to " + std::to_string(kMaxLogLines));
+        EXPECT_EQ(r.text, "args.lines: a number of lines, 0 to " + std::to_string(control::kMaxLogLines));
     }
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "config/ClusterKeyPath.h"
 #include "control/ThreadHop.h"
 #include "http/Certificate.h"
 #include "http/PeerAuth.h"
@@ -190,8 +191,7 @@ http::PeerSetup Daemon::peerSetup() {
             out.push_back(http::PeerNode{n.name, formatIp(n.addr), port});
         return out;
     };
-    std::string keyFile = options_.configDir + "/cluster.key";
-    auto key = membership::loadClusterKey(keyFile);
+    auto key = membership::loadClusterKey(config::clusterKeyPath(options_.configDir));
     if (key) p.key = std::move(key.value());
     else p.keyProblem = key.error().message();
     return p;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/FileModes.h"
+#include "config/ClusterKeyPath.h"
 #include "dataplane/BpfDataPath.h"
 #include "membership/Persist.h"
 #include "module/HashKey.h"
@@ -146,8 +147,7 @@ Result<RunningModules::Recipe> RunningModules::readModule(const std::string& nam
     auto cfg = loaded.config;
 
     // The key file of the module; the default one lives in the config folder.
-    std::string keyFile = cfg->farm.keyfile;
-    if (keyFile == "/etc/safefarm/cluster.key") keyFile = options_.configDir + "/cluster.key";
+    std::string keyFile = config::moduleKeyPath(cfg->farm.keyfile, options_.configDir);
     auto key = membership::loadClusterKey(keyFile);
     if (!key) return key.error();
     auto hashKey = module::bucketHashKey(key.value(), name);
@@ -179,9 +179,10 @@ Result<module::Module*> RunningModules::buildModule(Recipe recipe) {
     s.scripts = std::make_unique<app::ProcessRunner>(deps_.io, cfg->user.logging == "none" ? nullptr : s.appLog.get());
 
     auto ms = membershipSettings(*cfg, keyFile, varDir);
-    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name, XdpMode::Auto, options_.bpffs};
-    if (options_.xdpMode == "skb") dp.mode = XdpMode::Skb;
-    if (options_.xdpMode == "native") dp.mode = XdpMode::Native;
+    // --xdp-mode was checked by the command line: a name parseXdpMode knows.
+    BpfDataPathOptions dp{recipe.plan.ifname, options_.instance + "_" + name,
+                          chooseXdpMode(parseXdpMode(options_.xdpMode).value_or(XdpMode::Auto), recipe.plan.xdpMode),
+                          options_.bpffs};
 
     std::string dir = deps_.store.dir(name);
     module::ModulePaths paths{name, dir, varDir, options_.safeDir, options_.varDir};

@@ -117,11 +117,9 @@ EpochSpec buildSpec(const Args& a, uint64_t epoch) {
     return s;
 }
 
-XdpMode parseXdpMode(const std::string& m) {
-    if (m == "auto") return XdpMode::Auto;
-    if (m == "native") return XdpMode::Native;
-    if (m == "skb") return XdpMode::Skb;
-    die("--xdp-mode must be auto, native or skb");
+XdpMode xdpMode(const std::string& m) {
+    if (auto mode = parseXdpMode(m)) return *mode;
+    die("--xdp-mode must be one of " + std::string(kXdpModeChoices));
 }
 
 std::chrono::nanoseconds monotonicNow() {
@@ -139,7 +137,7 @@ BpfDataPathOptions adoptOnly(const Args& a) {
 void addEpochOptions(CLI::App* c, Args& a) {
     c->add_option("--instance", a.instance, "pin folder name (one per node)")->required();
     c->add_option("--ifname", a.ifname, "farm interface")->required();
-    c->add_option("--xdp-mode", a.xdpMode, "auto|native|skb");
+    c->add_option("--xdp-mode", a.xdpMode, std::string(kXdpModeChoices));
     c->add_option("--node-id", a.nodeId, "this node's id")->required();
     c->add_option("--node", a.nodes, "ID=MAC of every node, this one included")->required();
     c->add_option("--member", a.members, "ID[:WEIGHT] of each live member")->required();
@@ -155,7 +153,7 @@ void addEpochOptions(CLI::App* c, Args& a) {
 }
 
 int upOrInstall(const Args& a, bool attach) {
-    BpfDataPathOptions o{a.ifname, a.instance, parseXdpMode(a.xdpMode)};
+    BpfDataPathOptions o{a.ifname, a.instance, xdpMode(a.xdpMode)};
     o.adoptOnly = !attach;
     auto dp = must(BpfDataPath::open(o));
     uint64_t epoch = a.epoch ? a.epoch : dp->installedEpoch() + 1;

@@ -269,3 +269,14 @@ protected:
 };
 
 }  // namespace safefarm::test
+
+// A table of Cases as one parameterised suite, each case through runCase
+// (Prefix/Suite.Verdict/<case name>):
+//   SAFEFARM_FILTER_CASES(FarmFilterIpTest, Steady, cases());
+#define SAFEFARM_FILTER_CASES(Suite, Prefix, table)                                    \
+    class Suite : public FarmFilterTest, public ::testing::WithParamInterface<Case> {}; \
+    TEST_P(Suite, Verdict) {                                                           \
+        SAFEFARM_REQUIRE_PRIVILEGE();                                                  \
+        runCase(GetParam());                                                           \
+    }                                                                                  \
+    INSTANTIATE_TEST_SUITE_P(Prefix, Suite, ::testing::ValuesIn(table), caseName)

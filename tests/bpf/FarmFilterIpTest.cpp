@@ -309,14 +309,7 @@ std::vector<Case> cases() {
     return c;
 }
 
-class FarmFilterIpTest : public FarmFilterTest, public ::testing::WithParamInterface<Case> {};
-
-TEST_P(FarmFilterIpTest, Verdict) {
-    SAFEFARM_REQUIRE_PRIVILEGE();
-    runCase(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Steady, FarmFilterIpTest, ::testing::ValuesIn(cases()), caseName);
+SAFEFARM_FILTER_CASES(FarmFilterIpTest, Steady, cases());
 
 }  // namespace
 }  // namespace safefarm::test

@@ -183,14 +183,7 @@ std::vector<Case> cases() {
     return c;
 }
 
-class FarmFilterNeighTest : public FarmFilterTest, public ::testing::WithParamInterface<Case> {};
-
-TEST_P(FarmFilterNeighTest, Verdict) {
-    SAFEFARM_REQUIRE_PRIVILEGE();
-    runCase(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Neigh, FarmFilterNeighTest, ::testing::ValuesIn(cases()), caseName);
+SAFEFARM_FILTER_CASES(FarmFilterNeighTest, Neigh, cases());
 
 }  // namespace
 }  // namespace safefarm::test

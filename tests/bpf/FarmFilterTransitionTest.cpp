@@ -176,14 +176,7 @@ std::vector<Case> cases() {
     return c;
 }
 
-class FarmFilterTransitionTest : public FarmFilterTest, public ::testing::WithParamInterface<Case> {};
-
-TEST_P(FarmFilterTransitionTest, Verdict) {
-    SAFEFARM_REQUIRE_PRIVILEGE();
-    runCase(GetParam());
-}
-
-INSTANTIATE_TEST_SUITE_P(Transition, FarmFilterTransitionTest, ::testing::ValuesIn(cases()), caseName);
+SAFEFARM_FILTER_CASES(FarmFilterTransitionTest, Transition, cases());
 
 }  // namespace
 }  // namespace safefarm::test

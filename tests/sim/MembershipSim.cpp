@@ -280,7 +280,8 @@ public:
         cfg_.lans = static_cast<uint8_t>(rng_.range(1, 2));
         cfg_.pulse = milliseconds(100);
         cfg_.slostCount = static_cast<uint32_t>(rng_.range(3, 5));
-        cfg_.mlostCount = static_cast<uint32_t>(rng_.range(2, 3));
+        cfg_.lanDownPulses = static_cast<uint32_t>(rng_.range(2, 3));
+        cfg_.ackTimeoutPulses = 2;
         cfg_.quorum = rng_.chance(0.5) ? QuorumPolicy::Majority : QuorumPolicy::None;
         for (int i = 0; i < n; i++) cfg_.nodes.push_back(static_cast<uint8_t>(rng_.chance(0.3) ? rng_.range(0, 254) : i));
         std::sort(cfg_.nodes.begin(), cfg_.nodes.end());

@@ -4,7 +4,12 @@
 // shared, which is why every test names its instance uniquely.
 #pragma once
 
+#include <unistd.h>
+
+#include <memory>
 #include <string>
+
+#include "Privilege.h"
 
 namespace safefarm::test {
 
@@ -25,3 +30,13 @@ private:
 };
 
 }  // namespace safefarm::test
+
+// For a fixture's SetUp: skips (or fails, Privilege.h) without root, then
+// enters a fresh namespace named prefix + pid into `ns` (a
+// std::unique_ptr<ScopedNetns>), failing the test if it cannot be made.
+#define SAFEFARM_ENTER_TEST_NETNS(ns, prefix)                                                                   \
+    do {                                                                                                        \
+        SAFEFARM_REQUIRE_PRIVILEGE();                                                                           \
+        ns = std::make_unique<::safefarm::test::ScopedNetns>(std::string(prefix) + std::to_string(::getpid())); \
+        ASSERT_TRUE(ns->ok()) << "could not create the test namespace " << ns->name();                          \
+    } while (0)

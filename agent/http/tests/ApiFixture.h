@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "RunOn.h"
+#include "TempDir.h"
 #include "TestClient.h"
 #include "control/CommandRegistry.h"
 #include "http/HttpServer.h"
@@ -56,8 +57,6 @@ protected:
     virtual void adjust(HttpOptions&) {}
 
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-http-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         makeWeb();
         makeUsers();
         makeCommands();
@@ -92,8 +91,6 @@ protected:
             thread_.join();
         }
         server_.reset();
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     // Runs f on the server's thread and waits for it.
@@ -180,7 +177,8 @@ protected:
 
     void advance(std::chrono::seconds s) { offset_ += s.count(); }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-http"};
+    const fs::path dir_ = tmp_.path();
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
         boost::asio::make_work_guard(io_);

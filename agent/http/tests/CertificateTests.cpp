@@ -10,8 +10,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
+#include "FileText.h"
+#include "TempDir.h"
 #include "http/Certificate.h"
 
 namespace safefarm::http::test {
@@ -19,24 +20,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 class CertificateTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-cert-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         fields_.commonName = "web1";
         fields_.altNames = {"DNS:web1", "IP:10.0.0.1"};
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-cert"};
+    const fs::path dir_ = tmp_.path();
     CertificateFields fields_;
 };
 
@@ -48,9 +40,9 @@ TEST_F(CertificateTest, APairIsMadeOnceWithItsModesAndNames) {
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     ASSERT_EQ(::stat(cert.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0640u);
-    auto first = slurp(cert);
+    auto first = safefarm::test::readFile(cert);
     ASSERT_TRUE(ensureSelfSignedPair(cert.string(), key.string(), fields_).ok());
-    EXPECT_EQ(slurp(cert), first);  // kept: a browser's exception holds
+    EXPECT_EQ(safefarm::test::readFile(cert), first);  // kept: a browser's exception holds
 
     BIO* b = BIO_new_mem_buf(first.data(), static_cast<int>(first.size()));
     CertPtr x(PEM_read_bio_X509(b, nullptr, nullptr, nullptr));
@@ -68,10 +60,10 @@ TEST_F(CertificateTest, APairIsMadeOnceWithItsModesAndNames) {
 TEST_F(CertificateTest, AKeyWithoutItsCertificateGetsOneACertificateWithoutItsKeyIsAnError) {
     auto cert = dir_ / "api.crt", key = dir_ / "api.key";
     ASSERT_TRUE(ensureSelfSignedPair(cert.string(), key.string(), fields_).ok());
-    auto keyText = slurp(key);
+    auto keyText = safefarm::test::readFile(key);
     fs::remove(cert);
     ASSERT_TRUE(ensureSelfSignedPair(cert.string(), key.string(), fields_).ok());
-    EXPECT_EQ(slurp(key), keyText);
+    EXPECT_EQ(safefarm::test::readFile(key), keyText);
     EXPECT_TRUE(fs::exists(cert));
     fs::remove(key);
     auto r = ensureSelfSignedPair(cert.string(), key.string(), fields_);
@@ -86,7 +78,7 @@ TEST_F(CertificateTest, AnUnreadableKeyIsAnErrorNotANewKey) {
     auto r = ensureSelfSignedPair(cert.string(), key.string(), fields_);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find("reading"), std::string::npos) << r.error().message();
-    EXPECT_EQ(slurp(key), "not a key\n");
+    EXPECT_EQ(safefarm::test::readFile(key), "not a key\n");
     EXPECT_FALSE(fs::exists(cert));
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ApiFixture.h"
+#include "LogCapture.h"
 #include "http/CommandRoles.h"
 
 namespace safefarm::http::test {
@@ -57,6 +58,17 @@ TEST_F(HttpApiTest, WrongPasswordAndUnknownUserAreTheSame401) {
     EXPECT_EQ(unknown.result.status, 401u);
     EXPECT_EQ(wrong.result.body, unknown.result.body);
     EXPECT_TRUE(wrong.result.header("set-cookie").empty());
+}
+
+// safed's log says who logged in or failed to, under stable ids
+// (docs/messages.md), whatever the name sent held.
+TEST_F(HttpApiTest, LoginsAreLoggedUnderTheirIds) {
+    LogCapture log;
+    ASSERT_EQ(loginAs(Role::Admin).result.status, 200u);
+    EXPECT_EQ(login("adm", "not-the-password").result.status, 401u);
+    auto text = log.text();
+    EXPECT_NE(text.find("SF_HTTP_LOGIN http: adm (admin) logged in from 127.0.0.1"), std::string::npos) << text;
+    EXPECT_NE(text.find("SF_HTTP_LOGIN_FAILED http: failed login for 'adm' from 127.0.0.1"), std::string::npos) << text;
 }
 
 TEST_F(HttpApiTest, ImpossibleUserNamesAre401WithoutAHash) {

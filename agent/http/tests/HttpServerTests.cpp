@@ -8,6 +8,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "ApiFixture.h"
+#include "TempDir.h"
 
 namespace safefarm::http::test {
 namespace {
@@ -50,18 +51,16 @@ TEST(HttpServerListen, BusyPortAndBadAddressAreErrors) {
 }
 
 TEST(HttpServerListen, MalformedUsersFileFailsStart) {
-    char tmpl[] = "/tmp/safefarm-users-XXXXXX";
-    fs::path dir = ::mkdtemp(tmpl);
-    std::ofstream(dir / "users.json") << "{\"users\": 5}";
+    safefarm::test::TempDir dir("safefarm-users");
+    std::ofstream(dir.path() / "users.json") << "{\"users\": 5}";
     boost::asio::io_context io;
     control::CommandRegistry registry;
     auto o = loopback();
-    o.usersFile = (dir / "users.json").string();
+    o.usersFile = (dir.path() / "users.json").string();
     HttpServer server(io, registry, o);
     auto r = server.start();
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find("users.json"), std::string::npos);
-    fs::remove_all(dir);
 }
 
 class HttpCapTest : public ApiFixture {
@@ -121,13 +120,12 @@ TEST(HttpServerLifetime, ACommandAnsweringAfterTheServerIsGoneIsHarmless) {
     control::CommandRegistry registry;
     std::promise<Responder> held;
     ASSERT_TRUE(registry.add("hold", "answers late", [&](const Request&, Responder r) { held.set_value(r); }).ok());
-    char tmpl[] = "/tmp/safefarm-late-XXXXXX";
-    fs::path dir = ::mkdtemp(tmpl);
+    safefarm::test::TempDir dir("safefarm-late");
     UserStore users;
     auto key = users.addApiKey("k", Role::Admin);
-    ASSERT_TRUE(users.save((dir / "users.json").string()).ok());
+    ASSERT_TRUE(users.save((dir.path() / "users.json").string()).ok());
     auto o = loopback();
-    o.usersFile = (dir / "users.json").string();
+    o.usersFile = (dir.path() / "users.json").string();
     auto server = std::make_unique<HttpServer>(io, registry, o);
     ASSERT_TRUE(server->start().ok());
     std::thread runner([&] { io.run(); });
@@ -147,7 +145,6 @@ TEST(HttpServerLifetime, ACommandAnsweringAfterTheServerIsGoneIsHarmless) {
     respond = nullptr;
     work.reset();
     runner.join();
-    fs::remove_all(dir);
 }
 
 class HttpMetricsAuthTest : public ApiFixture {

@@ -4,6 +4,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "ApiFixture.h"
+#include "TempDir.h"
 #include "TestCert.h"
 
 namespace safefarm::http::test {
@@ -68,11 +69,10 @@ TEST_F(HttpTlsTest, AClientThatDoesNotTrustTheCertificateRefusesIt) {
 TEST(HttpTlsConfig, BadOrMismatchedFilesFailStart) {
     boost::asio::io_context io;
     control::CommandRegistry registry;
-    char tmpl[] = "/tmp/safefarm-tls-XXXXXX";
-    fs::path dir = ::mkdtemp(tmpl);
+    safefarm::test::TempDir dir("safefarm-tls");
     auto a = makeSelfSignedCert(), b = makeSelfSignedCert();
-    std::ofstream(dir / "a.pem") << a.certPem;
-    std::ofstream(dir / "b.key") << b.keyPem;
+    std::ofstream(dir.path() / "a.pem") << a.certPem;
+    std::ofstream(dir.path() / "b.key") << b.keyPem;
     auto tryStart = [&](std::string cert, std::string key) {
         HttpOptions o;
         o.address = "127.0.0.1";
@@ -85,13 +85,12 @@ TEST(HttpTlsConfig, BadOrMismatchedFilesFailStart) {
         auto r = server.start();
         return r.ok() ? std::string() : r.error().message();
     };
-    EXPECT_NE(tryStart((dir / "a.pem").string(), "").find("both"), std::string::npos);
-    EXPECT_NE(tryStart((dir / "nope.pem").string(), (dir / "b.key").string()).find("nope.pem"), std::string::npos);
+    EXPECT_NE(tryStart((dir.path() / "a.pem").string(), "").find("both"), std::string::npos);
+    EXPECT_NE(tryStart((dir.path() / "nope.pem").string(), (dir.path() / "b.key").string()).find("nope.pem"), std::string::npos);
     // A key of another certificate: OpenSSL's "key values mismatch", naming the key file.
-    auto mismatch = tryStart((dir / "a.pem").string(), (dir / "b.key").string());
+    auto mismatch = tryStart((dir.path() / "a.pem").string(), (dir.path() / "b.key").string());
     EXPECT_NE(mismatch.find("b.key"), std::string::npos) << mismatch;
     EXPECT_NE(mismatch.find("mismatch"), std::string::npos) << mismatch;
-    fs::remove_all(dir);
 }
 
 }  // namespace

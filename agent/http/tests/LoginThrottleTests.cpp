@@ -2,17 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "FakeClock.h"
+
 namespace safefarm::http {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct FakeClock {
-    TimePoint now = TimePoint(1000h);
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+using FakeClock = safefarm::test::FakeClock<>;
 
 TEST(LoginThrottle, FreeFailuresThenExponentialBackoff) {
     FakeClock t;

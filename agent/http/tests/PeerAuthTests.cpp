@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<uint8_t> key(uint8_t fill) { return std::vector<uint8_t>(32, fill); }
+Hmac key(uint8_t fill) { return Hmac::create(std::vector<uint8_t>(32, fill)).value(); }
 
 // Two connections' channelBinding(): what both ends of each computed.
 const std::string kChannel(64, 'a');
@@ -34,7 +34,7 @@ protected:
         s.claims.to = to;
         s.claims.user = "ctl";
         s.claims.role = role;
-        s.header = n1_.sign(s.claims, "POST /api/v1/peer/commands/stop", body, kChannel);
+        s.header = n1_.sign(s.claims, "POST /api/v1/peer/commands/stop", body, kChannel).value();
         return s;
     }
 };
@@ -64,7 +64,7 @@ TEST_F(PeerAuthTest, TamperingWithAnyPartIsRefused) {
 TEST_F(PeerAuthTest, AnotherClustersKeyIsRefused) {
     PeerAuth stranger(key(9), clock_);
     PeerClaims c{"n1", "n2", "adm", Role::Admin, 0, ""};
-    auto h = stranger.sign(c, "POST /x", "", kChannel);
+    auto h = stranger.sign(c, "POST /x", "", kChannel).value();
     auto r = n2_.verify(h, "n2", "POST /x", "", kChannel);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.error().message().find("not signed with this cluster's key"), std::string::npos);
@@ -104,7 +104,9 @@ TEST_F(PeerAuthTest, MalformedHeadersAreRefused) {
     for (const char* h : {"", "v3;from=n1", "v2;from=n1", "v2;from=n1;to=n2", "v2;from=n1;from=n1;to=n2;user=u;role=admin;t=1;nonce=a;sig=b",
                           "v2;from=n 1;to=n2;user=u;role=admin;t=1;nonce=00000000000000000000000000000000;sig=b",
                           "v2;from=n1;to=n2;user=u;role=root;t=1;nonce=00000000000000000000000000000000;sig=b",
-                          "v2;from=n1;to=n2;user=u;role=admin;t=1x;nonce=00000000000000000000000000000000;sig=b"})
+                          "v2;from=n1;to=n2;user=u;role=admin;t=1x;nonce=00000000000000000000000000000000;sig=b",
+                          "v2;from=n1;to=n2;user=u;role=admin;t=;nonce=00000000000000000000000000000000;sig=b",
+                          "v2;from=n1;to=n2;user=u;role=admin;t=99999999999999999999;nonce=00000000000000000000000000000000;sig=b"})
         EXPECT_FALSE(n2_.verify(h, "n2", "POST /x", "", kChannel).ok()) << h;
 }
 

@@ -14,14 +14,12 @@
 #include <fstream>
 #include <future>
 #include <map>
-#include <sstream>
 #include <thread>
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
+#include "LogCapture.h"
 #include "TestCert.h"
 #include "RunOn.h"
+#include "TempDir.h"
 #include "TestClient.h"
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
@@ -45,8 +43,6 @@ protected:
     bool tls_ = false;
 
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-peer-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         UserStore users;
         ASSERT_TRUE(users.setUser("adm", Role::Admin, "adm-password", kMinPbkdf2Iterations).ok());
         for (auto role : {Role::Monitor, Role::Control, Role::Admin}) {
@@ -104,8 +100,6 @@ protected:
             thread_.join();
         }
         servers_.clear();
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
     }
 
     template <class F>
@@ -140,7 +134,7 @@ protected:
     // A peer call as another node of this cluster makes it: over the
     // cluster's TLS channel to `port`; `sign` gives the X-Safefarm-Peer
     // value for the connection's channel binding.
-    Result<PeerResponse> peerCall(uint16_t port, std::function<std::string(std::string_view channel)> sign,
+    Result<PeerResponse> peerCall(uint16_t port, std::function<Result<std::string>(std::string_view channel)> sign,
                                   const std::string& command = "stop") {
         auto identity = PeerIdentity::fromClusterKey(std::vector<uint8_t>(32, 0x5a));
         auto tls = peerClientContext(identity.value());
@@ -161,7 +155,8 @@ protected:
                                  {{"Authorization", "Bearer " + keyOf_.at(role)}});
     }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-peer"};
+    const fs::path dir_ = tmp_.path();
     boost::asio::io_context io_;
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
         boost::asio::make_work_guard(io_);
@@ -285,6 +280,17 @@ TEST_F(PeerRelayTest, ANodeWithAnotherKeyIsNotTalkedTo) {
     EXPECT_EQ(calls_["n2:stop"], 0);
 }
 
+// A key file too short to sign with: the refusal says why, not only that
+// there is no key (it said nothing more before the one Hmac did the check).
+TEST_F(PeerRelayTest, AClusterKeyTooShortIsRefusedWithTheReason) {
+    start({{"n1", std::vector<uint8_t>(8, 0x11)}});
+    auto r = post("n1", "stop", {{"node", "n2"}}, Role::Control);
+    EXPECT_EQ(r.status, 503u) << r.body;
+    EXPECT_NE(r.body.find("cross-node calls need the cluster key: "), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("16"), std::string::npos) << r.body;
+    EXPECT_EQ(calls_["n2:stop"], 0);
+}
+
 TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) {
     start();
     auto unsignedCall = peerCall(ports_.at("n2"), nullptr);
@@ -292,12 +298,12 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     EXPECT_EQ(unsignedCall.value().result_int(), 401u);
     EXPECT_EQ(client("n2").get("/api/v1/peer/commands/stop").status, 405u);
 
-    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    PeerAuth auth(Hmac::create(std::vector<uint8_t>(32, 0x5a)).value());
     std::string header;
     auto signedCall = [&](Role role, const std::string& to) {
         return peerCall(ports_.at(to), [&, role, to](std::string_view channel) {
                    PeerClaims c{"n1", to, "someone", role, 0, ""};
-                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
                    return header;
                }).value();
     };
@@ -325,11 +331,11 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
 // is good on its own TLS connection only, and plain HTTP carries none.
 TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted) {
     start();
-    PeerAuth auth(std::vector<uint8_t>(32, 0x5a));
+    PeerAuth auth(Hmac::create(std::vector<uint8_t>(32, 0x5a)).value());
     std::string recorded;
     auto first = peerCall(ports_.at("n2"), [&](std::string_view channel) {
         PeerClaims c{"n1", "n2", "someone", Role::Control, 0, ""};
-        return recorded = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel);
+        return recorded = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
     });
     ASSERT_TRUE(first.ok()) << first.error().message();
     EXPECT_EQ(first.value().result_int(), 200u);
@@ -365,10 +371,7 @@ TEST_F(PeerRelayTest, ACallRecordedOnItsWayIsRefusedAlsoAfterTheTargetRestarted)
 // not one per call (issue 14: log amplification).
 TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
     start();
-    std::ostringstream out;
-    auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(
-        std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(out)));
+    auto log = std::make_unique<LogCapture>();
     for (int i = 0; i < 30; ++i) {
         auto r = peerCall(ports_.at("n2"), [i](std::string_view) { return "forged-" + std::to_string(i); });
         ASSERT_TRUE(r.ok()) << r.error().message();
@@ -376,12 +379,13 @@ TEST_F(PeerRelayTest, RefusedPeerCallsAreLoggedOncePerSenderAndPeriod) {
         // And over plain HTTP: refused, and told once too.
         EXPECT_EQ(client("n2").post("/api/v1/peer/commands/stop", "{}", {{kPeerHeader, "x"}}).status, 401u);
     }
-    spdlog::set_default_logger(previous);
-    std::string text = out.str();
+    std::string text = log->text();
+    log.reset();
     size_t lines = 0;
     for (size_t at = text.find("peer call from"); at != std::string::npos; at = text.find("peer call from", at + 1))
         lines++;
     EXPECT_EQ(lines, 1u) << text;
+    EXPECT_NE(text.find("SF_HTTP_PEER_REFUSED http: peer call from 127.0.0.1 refused"), std::string::npos) << text;
 }
 
 TEST_F(PeerRelayTest, TheSnapshotZipsEveryNodesFilesAndNamesTheNodeThatGaveNone) {

@@ -4,22 +4,19 @@
 
 #include <vector>
 
+#include "FakeClock.h"
+
 namespace safefarm::http {
 namespace {
 
 using namespace std::chrono_literals;
 
-struct FakeClock {
-    TimePoint now = TimePoint(1000h);
-    Clock clock() {
-        return [this] { return now; };
-    }
-};
+using FakeClock = safefarm::test::FakeClock<>;
 
 TEST(SessionStore, CreateFindRemove) {
     FakeClock t;
     SessionStore store(t.clock(), 60s, 3600s, 10);
-    const Session& s = *store.create("alice", Role::Monitor);
+    const Session& s = *store.create("alice", Role::Monitor).value();
     std::string id = s.id, csrf = s.csrf;
     EXPECT_EQ(id.size(), 64u);
     EXPECT_EQ(csrf.size(), 64u);
@@ -36,7 +33,7 @@ TEST(SessionStore, CreateFindRemove) {
 TEST(SessionStore, IdleExpiryRestartsOnUse) {
     FakeClock t;
     SessionStore store(t.clock(), 60s, 3600s, 10);
-    std::string id = store.create("alice", Role::Monitor)->id;
+    std::string id = store.create("alice", Role::Monitor).value()->id;
     t.now += 50s;
     ASSERT_NE(store.find(id), nullptr);  // used: 60 s more
     t.now += 50s;
@@ -49,7 +46,7 @@ TEST(SessionStore, IdleExpiryRestartsOnUse) {
 TEST(SessionStore, LifetimeEndsEvenABusySession) {
     FakeClock t;
     SessionStore store(t.clock(), 60s, 300s, 10);
-    std::string id = store.create("alice", Role::Monitor)->id;
+    std::string id = store.create("alice", Role::Monitor).value()->id;
     for (int i = 0; i < 5; ++i) {
         t.now += 50s;
         ASSERT_NE(store.find(id), nullptr) << i;
@@ -61,12 +58,12 @@ TEST(SessionStore, LifetimeEndsEvenABusySession) {
 TEST(SessionStore, FullStoreDropsTheLeastRecentlyUsed) {
     FakeClock t;
     SessionStore store(t.clock(), 600s, 3600s, 2);
-    std::string a = store.create("a", Role::Monitor)->id;
+    std::string a = store.create("a", Role::Monitor).value()->id;
     t.now += 1s;
-    std::string b = store.create("b", Role::Monitor)->id;
+    std::string b = store.create("b", Role::Monitor).value()->id;
     t.now += 1s;
     ASSERT_NE(store.find(a), nullptr);  // a is now fresher than b
-    std::string c = store.create("c", Role::Monitor)->id;
+    std::string c = store.create("c", Role::Monitor).value()->id;
     EXPECT_NE(store.find(a), nullptr);
     EXPECT_EQ(store.find(b), nullptr);
     EXPECT_NE(store.find(c), nullptr);
@@ -77,11 +74,11 @@ TEST(SessionStore, FullStoreDropsTheLeastRecentlyUsed) {
 TEST(SessionStore, AUserAtItsCapEndsOnlyItsOwnOldest) {
     FakeClock t;
     SessionStore store(t.clock(), 600s, 3600s, 100, 3);
-    std::string admin = store.create("adm", Role::Admin)->id;
+    std::string admin = store.create("adm", Role::Admin).value()->id;
     std::vector<std::string> mon;
     for (int i = 0; i < 50; ++i) {
         t.now += 1s;
-        mon.push_back(store.create("mon", Role::Monitor)->id);
+        mon.push_back(store.create("mon", Role::Monitor).value()->id);
     }
     EXPECT_NE(store.find(admin), nullptr);
     EXPECT_EQ(store.size(), 4u);
@@ -94,20 +91,20 @@ TEST(SessionStore, AUserAtItsCapEndsOnlyItsOwnOldest) {
 TEST(SessionStore, AFullStoreNeverEndsAHigherRolesSessionForALowerOne) {
     FakeClock t;
     SessionStore store(t.clock(), 600s, 3600s, 3, 16);
-    std::string a1 = store.create("adm", Role::Admin)->id;
+    std::string a1 = store.create("adm", Role::Admin).value()->id;
     t.now += 1s;
-    std::string m1 = store.create("mon1", Role::Monitor)->id;
+    std::string m1 = store.create("mon1", Role::Monitor).value()->id;
     t.now += 1s;
-    std::string a2 = store.create("adm2", Role::Admin)->id;
+    std::string a2 = store.create("adm2", Role::Admin).value()->id;
     t.now += 1s;
-    std::string m2 = store.create("mon2", Role::Monitor)->id;  // ends mon1, not the older adm
+    std::string m2 = store.create("mon2", Role::Monitor).value()->id;  // ends mon1, not the older adm
     EXPECT_NE(store.find(a1), nullptr);
     EXPECT_EQ(store.find(m1), nullptr);
     EXPECT_NE(store.find(m2), nullptr);
     t.now += 1s;
-    std::string a3 = store.create("adm3", Role::Admin)->id;  // a monitor's goes first, even if fresher
+    std::string a3 = store.create("adm3", Role::Admin).value()->id;  // a monitor's goes first, even if fresher
     EXPECT_EQ(store.find(m2), nullptr);
-    EXPECT_EQ(store.create("mon3", Role::Monitor), nullptr);  // only admins left: refused
+    EXPECT_EQ(store.create("mon3", Role::Monitor).value(), nullptr);  // only admins left: refused
     EXPECT_NE(store.find(a1), nullptr);
     EXPECT_NE(store.find(a2), nullptr);
     EXPECT_NE(store.find(a3), nullptr);
@@ -116,7 +113,7 @@ TEST(SessionStore, AFullStoreNeverEndsAHigherRolesSessionForALowerOne) {
 TEST(SessionStore, RemoveUserEndsAllTheirSessions) {
     FakeClock t;
     SessionStore store(t.clock(), 600s, 3600s, 10);
-    std::string a1 = store.create("a", Role::Monitor)->id, a2 = store.create("a", Role::Monitor)->id, b = store.create("b", Role::Monitor)->id;
+    std::string a1 = store.create("a", Role::Monitor).value()->id, a2 = store.create("a", Role::Monitor).value()->id, b = store.create("b", Role::Monitor).value()->id;
     store.removeUser("a");
     EXPECT_EQ(store.find(a1), nullptr);
     EXPECT_EQ(store.find(a2), nullptr);

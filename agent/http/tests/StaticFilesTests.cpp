@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "TempDir.h"
+
 namespace safefarm::http {
 namespace {
 
@@ -14,8 +16,6 @@ namespace fs = std::filesystem;
 class StaticFilesTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-web-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         fs::create_directories(dir_ / "web" / "js");
         write(dir_ / "web" / "index.html", "<html>console</html>");
         write(dir_ / "web" / "js" / "app.js", "console.log(1)");
@@ -25,10 +25,10 @@ protected:
         fs::create_symlink(dir_ / "secret.txt", dir_ / "web" / "leak.txt");
         files_.emplace((dir_ / "web").string());
     }
-    void TearDown() override { fs::remove_all(dir_); }
     static void write(const fs::path& p, const std::string& text) { std::ofstream(p) << text; }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-web"};
+    const fs::path dir_ = tmp_.path();
     std::optional<StaticFiles> files_;
 };
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "TempDir.h"
 #include "http/UserStore.h"
 
 namespace safefarm::http {
@@ -16,11 +17,8 @@ namespace fs = std::filesystem;
 class UserCommandTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        char tmpl[] = "/tmp/safefarm-usercmd-XXXXXX";
-        dir_ = ::mkdtemp(tmpl);
         file_ = (dir_ / "users.json").string();
     }
-    void TearDown() override { fs::remove_all(dir_); }
 
     int run(std::vector<std::string> args, const std::string& input = "") {
         std::istringstream in(input);
@@ -29,7 +27,8 @@ protected:
         return userCommand(file_, args, in, out_, err_, kMinPbkdf2Iterations);
     }
 
-    fs::path dir_;
+    safefarm::test::TempDir tmp_{"safefarm-usercmd"};
+    const fs::path dir_ = tmp_.path();
     std::string file_;
     std::ostringstream out_, err_;
 };

@@ -7,26 +7,18 @@
 #include <filesystem>
 #include <fstream>
 
+#include "TempDir.h"
+
 namespace safefarm::http {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-    fs::path path;
-    TempDir() {
-        char tmpl[] = "/tmp/safefarm-users-XXXXXX";
-        path = ::mkdtemp(tmpl);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
+using TempDir = safefarm::test::TempDir;
 
 TEST(UserStore, SaveLoadRoundTripWithMode0600) {
-    TempDir dir;
-    std::string file = (dir.path / "users.json").string();
+    TempDir dir("safefarm-users");
+    std::string file = (dir.path() / "users.json").string();
     UserStore store;
     ASSERT_TRUE(store.setUser("alice", Role::Admin, "alice-password", kMinPbkdf2Iterations).ok());
     auto key = store.addApiKey("ci", Role::Control);
@@ -85,8 +77,8 @@ TEST(UserStore, RefusesBadNamesAndShortPasswords) {
 }
 
 TEST(UserStore, AddUserToFileCreatesThenUpdates) {
-    TempDir dir;
-    std::string file = (dir.path / "users.json").string();
+    TempDir dir("safefarm-users");
+    std::string file = (dir.path() / "users.json").string();
     ASSERT_TRUE(addUserToFile(file, "op", Role::Control, "op-password", kMinPbkdf2Iterations).ok());
     ASSERT_TRUE(addUserToFile(file, "op", Role::Monitor, "new-password", kMinPbkdf2Iterations).ok());
     auto loaded = UserStore::load(file);

@@ -12,6 +12,7 @@
 
 #include "membership/Message.h"
 
+using namespace safefarm;
 using namespace safefarm::membership;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,5 +1,7 @@
-// HMAC-SHA256 (RFC 2104) under the cluster key, with the keyed inner and
-// outer SHA-256 states computed once: a message then costs two context
+// HMAC-SHA256 (RFC 2104) under the cluster key, the one implementation:
+// the heartbeats (membership/Message.h) and the calls between the nodes'
+// APIs (http/PeerAuth.h) are signed with it. The keyed inner and outer
+// SHA-256 states are computed once: a message then costs two context
 // copies and two short digests, which keeps the simulator's 100,000
 // schedules (every datagram sealed and opened) fast.
 #pragma once
@@ -15,7 +17,7 @@
 
 struct evp_md_ctx_st;
 
-namespace safefarm::membership {
+namespace safefarm {
 
 class Hmac {
 public:
@@ -44,4 +46,4 @@ private:
     Ctx scratch_;  // reused by sign(): an Hmac is used by one thread
 };
 
-}  // namespace safefarm::membership
+}  // namespace safefarm

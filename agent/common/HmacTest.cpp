@@ -1,4 +1,4 @@
-#include "membership/Hmac.h"
+#include "common/Hmac.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace safefarm::membership {
+namespace safefarm {
 namespace {
 
 Hmac::Tag reference(const std::vector<uint8_t>& key, const std::string& data) {
@@ -49,4 +49,4 @@ TEST(HmacTest, Rfc4231Case1) {
 TEST(HmacTest, RefusesShortKeys) { EXPECT_FALSE(Hmac::create(std::vector<uint8_t>(15, 1)).ok()); }
 
 }  // namespace
-}  // namespace safefarm::membership
+}  // namespace safefarm

@@ -1,9 +1,9 @@
-#include "membership/Hmac.h"
+#include "common/Hmac.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-namespace safefarm::membership {
+namespace safefarm {
 namespace {
 constexpr size_t kBlock = 64;  // SHA-256 block size
 }
@@ -60,4 +60,4 @@ bool Hmac::verify(std::span<const uint8_t> data, std::span<const uint8_t> tag) c
     return CRYPTO_memcmp(t.data(), tag.data(), kTagSize) == 0;
 }
 
-}  // namespace safefarm::membership
+}  // namespace safefarm
