@@ -4,7 +4,7 @@ namespace safefarm::http {
 
 namespace {
 
-// The commands of agent/safed/Commands.cpp. Reads are monitor's; what
+// The commands of agent/safed (ModuleCommands, ConfigCommands, InstallCommand). Reads are monitor's; what
 // changes a module's run state is control's; what changes what is installed
 // or configured is admin's (also the default for anything not listed).
 struct DefaultRole {

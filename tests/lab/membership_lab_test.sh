@@ -3,7 +3,7 @@
 #
 # End-to-end test of the membership protocol (DESIGN §4) in the netns lab:
 # 5 nodes each run safefarm-membership (real UDP, pulse 100 ms, slost_count
-# 5) and agree on a view of all 5. Node 1 (the coordinator) is killed with
+# 5, given: the tool's defaults are the table's, 50 ms and 4) and agree on a view of all 5. Node 1 (the coordinator) is killed with
 # kill -9: nodes 2..5 must commit a view without it within
 # slost_count*pulse + 3 pulses (800 ms, CLOCK_MONOTONIC, as the views are
 # timestamped). Then, from the client namespace: an instance with a wrong
@@ -62,7 +62,7 @@ for i in 1 2 3 4 5; do
   extra=()
   [[ $i == 2 ]] && extra=(--capture "$tmp/capture")
   nsenter --net="/run/netns/${P}n$i" "$tool" --id "$i" --key "$tmp/key" --incarnation-file "$tmp/inc$i" \
-    --lan "$lanspec" --port $PORT "${extra[@]}" >"$tmp/out$i" 2>&1 &
+    --lan "$lanspec" --port $PORT --pulse-ms 100 --slost 5 "${extra[@]}" >"$tmp/out$i" 2>&1 &
   pids[i]=$!
 done
 
