@@ -45,8 +45,8 @@
  */
 #define FARM_LEASE_SLACK_NS 10000000ULL
 
-#define FARM_ANY_VIP 0xff  /* farm_rule.vip: every VIP */
-#define FARM_ANY_PORT 0    /* farm_rule.port: every port */
+#define FARM_ANY_VIP 0xff   /* farm_rule.vip: every VIP */
+#define FARM_ANY_PORT 0     /* farm_rule.port: every port */
 #define FARM_PROTO_ARP 0xfe /* farm_rule.proto: ARP/NDP answering rule */
 
 /* Pin names, under <bpffs>/safefarm/<instance>/ (see BpfDataPath). */
@@ -76,16 +76,16 @@ enum farm_filter_kind {
  * reused: retire an entry by renaming it FARM_R_RETIRED_<n>.
  */
 enum farm_reason {
-	FARM_R_PASS_OTHER = 0,           /* not VIP traffic: left to the stack untouched */
-	FARM_R_PASS_VLAN = 1,            /* 802.1Q/802.1ad tagged: attach to the VLAN device instead */
-	FARM_R_ACCEPT_OWNER = 2,         /* this node owns the bucket */
-	FARM_R_ACCEPT_FLOW = 3,          /* bucket in transition, a flow this node holds */
-	FARM_R_ACCEPT_NEW_FLOW = 4,      /* bucket in transition, a new flow for the new owner */
-	FARM_R_ACCEPT_DESIGNATED = 5,    /* no rule matches, this node is the designated node */
-	FARM_R_TX_ARP_REPLY = 6,         /* answered an ARP request for a VIP */
-	FARM_R_TX_NDP_ADVERT = 7,        /* answered a neighbour solicitation for a VIP */
-	FARM_R_TX_RELAY = 8,             /* vmac_directed: sent on to the owner */
-	FARM_R_DROP_NOT_OWNER = 9,       /* another node owns the bucket */
+	FARM_R_PASS_OTHER = 0,        /* not VIP traffic: left to the stack untouched */
+	FARM_R_PASS_VLAN = 1,         /* 802.1Q/802.1ad tagged: attach to the VLAN device instead */
+	FARM_R_ACCEPT_OWNER = 2,      /* this node owns the bucket */
+	FARM_R_ACCEPT_FLOW = 3,       /* bucket in transition, a flow this node holds */
+	FARM_R_ACCEPT_NEW_FLOW = 4,   /* bucket in transition, a new flow for the new owner */
+	FARM_R_ACCEPT_DESIGNATED = 5, /* no rule matches, this node is the designated node */
+	FARM_R_TX_ARP_REPLY = 6,      /* answered an ARP request for a VIP */
+	FARM_R_TX_NDP_ADVERT = 7,     /* answered a neighbour solicitation for a VIP */
+	FARM_R_TX_RELAY = 8,          /* vmac_directed: sent on to the owner */
+	FARM_R_DROP_NOT_OWNER = 9,    /* another node owns the bucket */
 	FARM_R_DROP_NOT_DESIGNATED = 10, /* no rule matches, another node is designated */
 	FARM_R_DROP_LEASE = 11,          /* the agent's lease expired: node fenced */
 	FARM_R_DROP_NO_EPOCH = 12,       /* VIP traffic before any table was installed */

@@ -108,7 +108,8 @@ static __always_inline int lease_valid(struct farm_state *st)
 		if (until > 0x3fffffff)
 			until = 0x3fffffff; /* stay far from the 32-bit wrap */
 		if (until > 1)
-			st->lease_cache = ((__u64)lease_tag(deadline) << 32) | (__u32)(j + until - 1);
+			st->lease_cache =
+			    ((__u64)lease_tag(deadline) << 32) | (__u32)(j + until - 1);
 	}
 	return 1;
 }
@@ -136,8 +137,9 @@ __noinline int farm_find_vip(const struct farm_epoch *ep, const struct farm_addr
 		if (i >= ep->nr_vips)
 			break;
 		if (is_v6) {
-			if (v->family == 10 && v->addr[0] == addr->a[0] && v->addr[1] == addr->a[1] &&
-			    v->addr[2] == addr->a[2] && v->addr[3] == addr->a[3])
+			if (v->family == 10 && v->addr[0] == addr->a[0] &&
+			    v->addr[1] == addr->a[1] && v->addr[2] == addr->a[2] &&
+			    v->addr[3] == addr->a[3])
 				return i;
 		} else if (v->family == 2 && v->addr[0] == addr->a[0]) {
 			return i;
@@ -169,12 +171,11 @@ __noinline int farm_find_rule(const struct farm_epoch *ep, int vip, const struct
 	return -1;
 }
 
-static __always_inline __u32 bucket_of(const struct farm_epoch *ep,
-				       const struct farm_rule *r, const struct farm_pkt *p)
+static __always_inline __u32 bucket_of(const struct farm_epoch *ep, const struct farm_rule *r,
+				       const struct farm_pkt *p)
 {
 	/* Fragments carry no ports (DESIGN §1): they hash on addresses only. */
-	if (r->filter == FARM_FILTER_ON_IPID && p->has_frag_id &&
-	    (!p->is_v6 || p->fragment))
+	if (r->filter == FARM_FILTER_ON_IPID && p->has_frag_id && (!p->is_v6 || p->fragment))
 		return farm_bucket_of(ep->hash_key, p->saddr, p->is_v6, p->frag_id, 1);
 	if (r->filter != FARM_FILTER_ON_ADDR && !p->fragment)
 		return farm_bucket_of(ep->hash_key, p->saddr, p->is_v6, bpf_ntohs(p->sport), 1);
@@ -192,14 +193,14 @@ static __always_inline void flow_key(struct farm_flow_key *k, const struct farm_
 	k->pad = 0;
 }
 
-static __always_inline void flow_record(const struct farm_flow_key *k, __u32 bucket,
-					__u8 kind, __u8 relay_to)
+static __always_inline void flow_record(const struct farm_flow_key *k, __u32 bucket, __u8 kind,
+					__u8 relay_to)
 {
 	struct farm_flow f = {
-		.last_seen_ns = now_ns(),
-		.bucket = bucket,
-		.kind = kind,
-		.relay_to = relay_to,
+	    .last_seen_ns = now_ns(),
+	    .bucket = bucket,
+	    .kind = kind,
+	    .relay_to = relay_to,
 	};
 
 	bpf_map_update_elem(&farm_flows, k, &f, BPF_ANY);
@@ -245,8 +246,8 @@ static __always_inline int relay(struct ethhdr *eth, const struct farm_epoch *ep
 	return 0;
 }
 
-static __always_inline void keep(struct ethhdr *eth, const struct farm_epoch *ep,
-				   int reason, struct verdict *v)
+static __always_inline void keep(struct ethhdr *eth, const struct farm_epoch *ep, int reason,
+				 struct verdict *v)
 {
 	/* vmac_invisible: the stack must see its own MAC (PACKET_HOST). */
 	if (ep->mode == FARM_MODE_VMAC_INVISIBLE)
@@ -262,8 +263,8 @@ static __always_inline void drop(int reason, struct verdict *v)
 }
 
 /* Not ours in a steady bucket: drop, or in vmac_directed relay once. */
-static __always_inline void not_owner(struct ethhdr *eth, const struct farm_epoch *ep,
-				      __u32 owner, int reason, struct verdict *v)
+static __always_inline void not_owner(struct ethhdr *eth, const struct farm_epoch *ep, __u32 owner,
+				      int reason, struct verdict *v)
 {
 	if (ep->mode != FARM_MODE_VMAC_DIRECTED) {
 		drop(reason, v);
@@ -385,8 +386,8 @@ static __always_inline void transition(struct ethhdr *eth, const struct farm_epo
  * safe, so the drop path does not read the clock.
  */
 static __always_inline void farm_ip(struct ethhdr *eth, struct cursor *c,
-				    const struct farm_epoch *ep, struct farm_state *st,
-				    __u32 half, int vip, struct farm_pkt *p, struct verdict *v)
+				    const struct farm_epoch *ep, struct farm_state *st, __u32 half,
+				    int vip, struct farm_pkt *p, struct verdict *v)
 {
 	int directed = ep->mode == FARM_MODE_VMAC_DIRECTED;
 	const struct farm_bucket *b;
@@ -496,8 +497,8 @@ static __always_inline const __u8 *vip_hw(const struct farm_epoch *ep)
 }
 
 static __always_inline void farm_arp(struct ethhdr *eth, struct cursor *c,
-				     const struct farm_epoch *ep, __u32 half,
-				     struct farm_state *st, struct verdict *v)
+				     const struct farm_epoch *ep, __u32 half, struct farm_state *st,
+				     struct verdict *v)
 {
 	struct farm_arp *arp = c->pos;
 	struct farm_addr addr = {};
@@ -535,9 +536,8 @@ static __always_inline void farm_arp(struct ethhdr *eth, struct cursor *c,
 
 /* ICMPv6 neighbour discovery for a VIP: answer or swallow. 1 if handled. */
 static __always_inline int farm_ndp(struct xdp_md *ctx, struct ethhdr *eth,
-				    const struct farm_epoch *ep, __u32 half,
-				    struct farm_state *st, struct farm_pkt *p,
-				    struct verdict *v)
+				    const struct farm_epoch *ep, __u32 half, struct farm_state *st,
+				    struct farm_pkt *p, struct verdict *v)
 {
 	struct farm_nd *nd = p->l4;
 	void *end = (void *)(long)ctx->data_end;
@@ -580,10 +580,10 @@ SEC("xdp")
 int farm_filter(struct xdp_md *ctx)
 {
 	struct cursor c = {
-		.pos = (void *)(long)ctx->data,
-		.end = (void *)(long)ctx->data_end,
+	    .pos = (void *)(long)ctx->data,
+	    .end = (void *)(long)ctx->data_end,
 	};
-	struct verdict v = { XDP_PASS, FARM_R_PASS_OTHER };
+	struct verdict v = {XDP_PASS, FARM_R_PASS_OTHER};
 	const struct farm_epoch *ep;
 	struct farm_state *st;
 	struct farm_pkt p = {};
@@ -629,7 +629,8 @@ int farm_filter(struct xdp_md *ctx)
 	if (!dst_ok)
 		return count(ctx, XDP_PASS, FARM_R_PASS_OTHER);
 	/* Most farms have one VIP: match it without a call. */
-	if (!p.is_v6 && ep->nr_vips >= 1 && ep->vips[0].family == 2 && ep->vips[0].addr[0] == p.daddr[0])
+	if (!p.is_v6 && ep->nr_vips >= 1 && ep->vips[0].family == 2 &&
+	    ep->vips[0].addr[0] == p.daddr[0])
 		vip = 0;
 	else
 		vip = farm_find_vip(ep, (const struct farm_addr *)p.daddr, p.is_v6);

@@ -52,8 +52,8 @@ FARM_INLINE __u64 farm_mix(__u64 h, __u64 w, __u64 key_mul)
  * identification (16 bits) or IPv6 fragment id (on_ipid), 0 (on_addr);
  * has_extra says whether extra takes part (so port 0 differs from on_addr).
  */
-FARM_INLINE __u32 farm_bucket_of(const __u64 key[2], const __be32 addr[4],
-				 int is_v6, __u32 extra, int has_extra)
+FARM_INLINE __u32 farm_bucket_of(const __u64 key[2], const __be32 addr[4], int is_v6, __u32 extra,
+				 int has_extra)
 {
 	__u64 h;
 

@@ -130,7 +130,7 @@ static __always_inline int farm_ndp_advert(struct xdp_md *ctx, const __u8 *src_m
 		return -1;
 
 	if (dad) {
-		static const __u8 all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0, 0, 0, 1 };
+		static const __u8 all_nodes_mac[ETH_ALEN] = {0x33, 0x33, 0, 0, 0, 1};
 
 		__builtin_memcpy(eth->h_dest, all_nodes_mac, ETH_ALEN);
 		peer_ip[0] = bpf_htonl(0xff020000);

@@ -38,14 +38,14 @@ struct farm_pkt {
 	__be32 daddr[4];
 	__be16 sport;
 	__be16 dport;
-	__u32 frag_id;   /* IPv4 identification or IPv6 fragment id */
+	__u32 frag_id; /* IPv4 identification or IPv6 fragment id */
 	__u8 is_v6;
 	__u8 l4proto;
 	__u8 fragment;   /* part of a fragmented datagram: no ports used */
 	__u8 later_frag; /* non-first fragment: no L4 header at all */
 	__u8 tcp_flags;  /* SYN, ACK, FIN, RST as in the TCP header byte 13 */
 	__u8 has_frag_id;
-	void *l4;        /* start of the L4 header (unchecked) */
+	void *l4; /* start of the L4 header (unchecked) */
 };
 
 #define FARM_IP_MF 0x2000
@@ -127,8 +127,7 @@ static __always_inline int parse_ipv6(struct cursor *c, struct farm_pkt *p)
 	/* Walk hop-by-hop, routing, destination options and fragment headers. */
 #pragma unroll
 	for (i = 0; i < FARM_IPV6_EXT_MAX; i++) {
-		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
-		    next == IPPROTO_DSTOPTS) {
+		if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS) {
 			struct farm_ipv6_opt_hdr *h = c->pos;
 
 			if ((void *)(h + 1) > c->end)
@@ -150,8 +149,8 @@ static __always_inline int parse_ipv6(struct cursor *c, struct farm_pkt *p)
 			break;
 		}
 	}
-	if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING ||
-	    next == IPPROTO_DSTOPTS || next == IPPROTO_FRAGMENT)
+	if (next == IPPROTO_HOPOPTS || next == IPPROTO_ROUTING || next == IPPROTO_DSTOPTS ||
+	    next == IPPROTO_FRAGMENT)
 		return FARM_PARSE_INVALID; /* longer chain than we walk */
 	if (c->pos > c->end)
 		return FARM_PARSE_TRUNCATED;

@@ -42,7 +42,7 @@ Result<std::unique_ptr<AppLog>> AppLog::open(asio::io_context& io, std::string p
     auto opened = openFile(path, false);
     if (!opened) return osError(opened.error().code, "opening the application log " + path);
     int fd = opened.value();
-    struct stat st{};
+    struct stat st {};
     uint64_t size = ::fstat(fd, &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
     return std::unique_ptr<AppLog>(new AppLog(io, std::move(path), capBytes, fd, size));
 }

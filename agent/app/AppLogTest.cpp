@@ -88,7 +88,7 @@ TEST(AppLog, DrainReadsWhatIsBufferedNow) {
     auto id = log.value()->follow(p[0], "");
     std::string partial(4096, 'x');
     ASSERT_EQ(::write(p[1], partial.data(), partial.size()), 4096);
-    log.value()->drain(id);  // no io_context turn
+    log.value()->drain(id);                             // no io_context turn
     EXPECT_EQ(testing::readFile(dir / "userlog"), "");  // no line ended yet
     ::close(p[1]);
     log.value()->drain(id);

@@ -9,7 +9,7 @@
 namespace safefarm::app {
 
 struct CheckVerdict {
-    std::string ident;   // the checker's ident (errd: the process name)
+    std::string ident;  // the checker's ident (errd: the process name)
     bool ok = false;
     std::string detail;  // "connect to 127.0.0.1:80: Connection refused"
 };

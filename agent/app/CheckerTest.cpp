@@ -14,9 +14,8 @@ namespace {
 
 TEST(CheckerFake, ReportsOnlyWhileStarted) {
     std::vector<CheckVerdict> got;
-    std::unique_ptr<Checker> c = std::make_unique<test::FakeChecker>("web", [&](const CheckVerdict& v) {
-        got.push_back(v);
-    });
+    std::unique_ptr<Checker> c =
+        std::make_unique<test::FakeChecker>("web", [&](const CheckVerdict& v) { got.push_back(v); });
     auto& fake = static_cast<test::FakeChecker&>(*c);
     EXPECT_FALSE(fake.report(true));
     c->start();

@@ -68,9 +68,8 @@ TEST(CheckerCustom, AWatcherThatDiesFailsAndIsStartedAgain) {
     std::string count = t.dir / "count";
     auto c = t.make("echo x >> " + count + "\nsleep 0.05\nexit 1", 20ms);
     c->start();
-    ASSERT_TRUE(testing::runUntil(t.io, [&] {
-        return std::count_if(t.verdicts.begin(), t.verdicts.end(), [](auto& v) { return !v.ok; }) >= 2;
-    }));
+    ASSERT_TRUE(testing::runUntil(
+        t.io, [&] { return std::count_if(t.verdicts.begin(), t.verdicts.end(), [](auto& v) { return !v.ok; }) >= 2; }));
     EXPECT_GE(testing::readFile(count).size(), 4u);  // ran at least twice
     c->stop();
 }

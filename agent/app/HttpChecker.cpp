@@ -60,7 +60,9 @@ Result<HttpTarget> parseHttpUrl(std::string_view url) {
 // shared_ptr; closing the socket ends them.
 struct HttpChecker::Exchange : std::enable_shared_from_this<Exchange> {
     Exchange(asio::io_context& io, const HttpTarget& target, std::string expect, Finish done)
-        : socket(io), where("GET http://" + target.host + target.target), expect(std::move(expect)),
+        : socket(io),
+          where("GET http://" + target.host + target.target),
+          expect(std::move(expect)),
           finish(std::move(done)) {
         request = {http::verb::get, target.target, 11};
         request.set(http::field::host, target.host);

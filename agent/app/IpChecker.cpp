@@ -18,8 +18,8 @@ Result<std::optional<std::string>> interfaceWithAddress(const IpAddr& addr) {
         if (addr.family == AF_INET)
             same = reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr == addr.words[0];
         else if (addr.family == AF_INET6)
-            same = std::memcmp(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, addr.words.data(),
-                               16) == 0;
+            same =
+                std::memcmp(&reinterpret_cast<const sockaddr_in6*>(i->ifa_addr)->sin6_addr, addr.words.data(), 16) == 0;
         if (same) found = i->ifa_name;
     }
     ::freeifaddrs(list);

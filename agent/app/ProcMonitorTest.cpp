@@ -46,7 +46,7 @@ TEST(ProcMonitor, CountsByCommOrArgv0OfThisNetnsOnly) {
     FakeProc f;
     f.add(100, "apache2", "/usr/sbin/apache2");
     f.add(101, "apache2", "/usr/sbin/apache2");
-    f.add(102, "apache2", "/usr/sbin/apache2", 2);   // another node's Apache
+    f.add(102, "apache2", "/usr/sbin/apache2", 2);         // another node's Apache
     f.add(200, "sh", "/opt/app/bin/my-long-daemon-name");  // a script: comm is its interpreter
     f.add(201, "my-long-daemon-", "my-long-daemon-name");  // comm cut to 15 characters
     f.add(300, "bash", "-bash");
@@ -64,9 +64,14 @@ TEST(ProcMonitor, VerdictsFollowAtleastAndAtmax) {
     boost::asio::io_context io;
     config::ErrdConfig cfg;
     cfg.polltimer = 10ms;
-    cfg.procs = {proc("apache2", 1, std::nullopt), proc("apache2", 4, std::nullopt), proc("apache2", 1, 3),
-                 proc("apache2", 1, 2), proc("nginx", 0, 0), proc("nginx", 1, std::nullopt)};
-    ProcMonitor m(io, cfg, [](const CheckVerdict&) {}, f.dir.path());
+    cfg.procs = {proc("apache2", 1, std::nullopt),
+                 proc("apache2", 4, std::nullopt),
+                 proc("apache2", 1, 3),
+                 proc("apache2", 1, 2),
+                 proc("nginx", 0, 0),
+                 proc("nginx", 1, std::nullopt)};
+    ProcMonitor m(
+        io, cfg, [](const CheckVerdict&) {}, f.dir.path());
     auto v = m.poll();
     ASSERT_EQ(v.size(), 6u);
     EXPECT_TRUE(v[0].ok);
@@ -85,7 +90,8 @@ TEST(ProcMonitor, AnUnreadableProcFailsEveryProc) {
     boost::asio::io_context io;
     config::ErrdConfig cfg;
     cfg.procs = {proc("apache2", 1, std::nullopt)};
-    ProcMonitor m(io, cfg, [](const CheckVerdict&) {}, empty.path());
+    ProcMonitor m(
+        io, cfg, [](const CheckVerdict&) {}, empty.path());
     auto v = m.poll();
     ASSERT_EQ(v.size(), 1u);
     EXPECT_FALSE(v[0].ok);
@@ -100,7 +106,8 @@ TEST(ProcMonitor, PollsEveryPolltimerUntilStopped) {
     cfg.polltimer = 20ms;
     cfg.procs = {proc("apache2", 1, std::nullopt)};
     std::vector<CheckVerdict> got;
-    ProcMonitor m(io, cfg, [&](const CheckVerdict& v) { got.push_back(v); }, f.dir.path());
+    ProcMonitor m(
+        io, cfg, [&](const CheckVerdict& v) { got.push_back(v); }, f.dir.path());
     m.start();
     testing::runFor(io, 10ms);
     EXPECT_TRUE(got.empty());  // the first count waits one polltimer

@@ -33,7 +33,8 @@ protected:
     ScriptOutcome run(ScriptRun r) {
         std::optional<ScriptOutcome> out;
         runner->run(std::move(r), [&](ScriptOutcome o) { out = o; });
-        EXPECT_TRUE(testing::runUntil(io, [&] { return out.has_value(); }, 10s));
+        EXPECT_TRUE(testing::runUntil(
+            io, [&] { return out.has_value(); }, 10s));
         return out.value_or(ScriptOutcome{});
     }
     std::string logText() { return testing::readFile(log->path()); }
@@ -82,7 +83,8 @@ TEST_F(ScriptProcessRunner, AScriptInheritsNoDescriptorOfTheAgent) {
     std::string marker = dir / "agent-only-file";
     int leaky = ::open(marker.c_str(), O_WRONLY | O_CREAT, 0600);  // no O_CLOEXEC, as a library might
     ASSERT_GE(leaky, 3);
-    std::string script = testing::writeScript(dir, "fds", "for f in /proc/$$/fd/*; do echo \"fd $f -> $(readlink $f)\"; done");
+    std::string script =
+        testing::writeScript(dir, "fds", "for f in /proc/$$/fd/*; do echo \"fd $f -> $(readlink $f)\"; done");
     auto o = run({script, {}, {}, 5s});
     ::close(leaky);
     EXPECT_EQ(o.exitCode, 0) << describe(o);
@@ -92,8 +94,8 @@ TEST_F(ScriptProcessRunner, AScriptInheritsNoDescriptorOfTheAgent) {
 }
 
 TEST_F(ScriptProcessRunner, OutputLinesGoToTheAppLogBeforeDone) {
-    std::string script = testing::writeScript(dir, "start_both",
-                                              "echo out one\necho err one >&2\necho out two\nprintf 'no newline'");
+    std::string script =
+        testing::writeScript(dir, "start_both", "echo out one\necho err one >&2\necho out two\nprintf 'no newline'");
     auto o = run({script, {}, {}, 5s});
     ASSERT_EQ(o.exitCode, 0);
     // Everything the script wrote is in the log when done is called.
@@ -119,10 +121,11 @@ TEST_F(ScriptProcessRunner, OutputLinesGoToTheAppLogBeforeDone) {
 TEST_F(ScriptProcessRunner, TimeoutKillsTheWholeGroup) {
     std::string pidFile = dir / "pid";
     std::string script = testing::writeScript(dir, "hang",
-                                              "echo $$ > " + pidFile + "\n"
-                                              "sleep 100 &\nsleep 100 &\n"
-                                              "(sleep 100; echo never) &\n"
-                                              "echo started\nsleep 100");
+                                              "echo $$ > " + pidFile +
+                                                  "\n"
+                                                  "sleep 100 &\nsleep 100 &\n"
+                                                  "(sleep 100; echo never) &\n"
+                                                  "echo started\nsleep 100");
     auto start = std::chrono::steady_clock::now();
     auto o = run({script, {}, {}, 300ms});
     EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
@@ -158,7 +161,9 @@ TEST_F(ScriptProcessRunner, KillAllStopsWhatFinishedScriptsLeft) {
     std::string pidFile = dir / "pid";
     // start_both's way: the application in the background, then exit 0.
     auto o = run({testing::writeScript(dir, "bg", "echo $$ > " + pidFile + "\nsleep 100 >/dev/null 2>&1 &\nexit 0"),
-                  {}, {}, 5s});
+                  {},
+                  {},
+                  5s});
     ASSERT_EQ(o.exitCode, 0);
     pid_t pgid = std::stoi(testing::readFile(pidFile));
     EXPECT_EQ(testing::liveInGroup(pgid), 1);  // a normal exit leaves the background alone

@@ -83,9 +83,9 @@ TEST(RecoveryPolicy, ExhaustiveOverActionsAndCounts) {
             for (uint32_t i = 0; i <= maxloop + 1; i++) {
                 auto d = p.onFailure("x", action, nanoseconds(i * 1s));
                 std::string a = action;
-                Recovery expected = a == "stop"   ? Recovery::Stop
-                                    : a == "wait" ? Recovery::Wait
-                                    : i >= maxloop ? Recovery::Stop
+                Recovery expected = a == "stop"      ? Recovery::Stop
+                                    : a == "wait"    ? Recovery::Wait
+                                    : i >= maxloop   ? Recovery::Stop
                                     : a == "restart" ? Recovery::RestartApp
                                                      : Recovery::StopStart;
                 EXPECT_EQ(d.action, expected) << "maxloop " << maxloop << " " << action << " #" << i;

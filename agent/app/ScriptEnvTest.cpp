@@ -6,8 +6,12 @@ namespace safefarm::app {
 namespace {
 
 ScriptPaths paths() {
-    return ScriptPaths{"/opt/safefarm", "/opt/safefarm/bin", "/var/lib/safefarm", "web",
-                       "/var/lib/safefarm/modules/web", "/var/lib/safefarm/modules/web/var"};
+    return ScriptPaths{"/opt/safefarm",
+                       "/opt/safefarm/bin",
+                       "/var/lib/safefarm",
+                       "web",
+                       "/var/lib/safefarm/modules/web",
+                       "/var/lib/safefarm/modules/web/var"};
 }
 
 TEST(ScriptEnv, HasSafeKitVariablesThenUserVars) {

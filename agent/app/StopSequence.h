@@ -21,8 +21,8 @@ const char* stopStepName(StopStep step);
 
 struct StopReport {
     StopStep step;
-    bool ok;           // the step succeeded (Kill: always true)
-    std::string text;  // "stop_both: exit 0 in 120ms"
+    bool ok;                  // the step succeeded (Kill: always true)
+    std::string text;         // "stop_both: exit 0 in 120ms"
     ScriptOutcome outcome{};  // the script's (Kill: none)
 };
 

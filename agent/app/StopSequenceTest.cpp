@@ -115,14 +115,15 @@ protected:
     // it records its group id for the test.
     StopEnd stop(const std::string& graceful, const std::string& force, std::chrono::milliseconds nice,
                  std::chrono::milliseconds forced) {
-        std::string body = "echo $$ >> " + (dir / "pids") + "\n" +
-                           "if [ \"$1\" = force ]; then\n" + force + "\nelse\n" + graceful + "\nfi";
+        std::string body = "echo $$ >> " + (dir / "pids") + "\n" + "if [ \"$1\" = force ]; then\n" + force +
+                           "\nelse\n" + graceful + "\nfi";
         std::string script = testing::writeScript(dir, "stop_both", body);
         std::optional<StopEnd> end;
         StopSequence s(runner, settings(script, nice, forced), [&](const StopReport& r) { reports.push_back(r); });
         started = std::chrono::steady_clock::now();
         s.start(false, [&](StopEnd e) { end = e; });
-        EXPECT_TRUE(testing::runUntil(io, [&] { return end.has_value(); }, 10s));
+        EXPECT_TRUE(testing::runUntil(
+            io, [&] { return end.has_value(); }, 10s));
         took = std::chrono::steady_clock::now() - started;
         return end.value_or(StopEnd::Killed);
     }

@@ -12,7 +12,7 @@ namespace {
 
 constexpr uint32_t kBuckets = FARM_BUCKETS;
 __extension__ typedef unsigned __int128 Wide;  // GCC and Clang, 64-bit targets
-constexpr int kFrac = 24;  // costs are base-2 logarithms in units of 2^-24
+constexpr int kFrac = 24;                      // costs are base-2 logarithms in units of 2^-24
 
 // splitmix64: a fixed, well-mixed function of (bucket, member), identical on
 // every node and every build, so all nodes compute the same table.
@@ -65,8 +65,8 @@ int64_t log2Fixed(uint64_t x) {
 // w / -ln(u); integer arithmetic only.
 int32_t cost(uint32_t b, uint8_t id, int64_t log2Weight) {
     uint64_t h = mix((uint64_t{b} << 8) ^ id ^ 0x5afe0000ULL);
-    uint64_t odd = ((h >> 11) << 1) | 1;                      // u = odd / 2^54 in (0, 1)
-    int64_t e = (int64_t{54} << kFrac) - log2Fixed(odd);     // -log2(u), units of 2^-kFrac
+    uint64_t odd = ((h >> 11) << 1) | 1;                  // u = odd / 2^54 in (0, 1)
+    int64_t e = (int64_t{54} << kFrac) - log2Fixed(odd);  // -log2(u), units of 2^-kFrac
     return static_cast<int32_t>(log2Fixed(static_cast<uint64_t>(std::max<int64_t>(e, 1))) - log2Weight);
 }
 
@@ -330,11 +330,12 @@ std::vector<farm_bucket> computeBuckets(const std::vector<BucketMember>& input) 
     return table;
 }
 
-std::vector<farm_bucket> transitionBuckets(const std::vector<farm_bucket>& from,
-                                           const std::vector<farm_bucket>& to,
+std::vector<farm_bucket> transitionBuckets(const std::vector<farm_bucket>& from, const std::vector<farm_bucket>& to,
                                            const std::vector<uint8_t>& live) {
     std::vector<farm_bucket> out = to;
-    auto alive = [&](uint8_t id) { return id != FARM_NODE_NONE && std::find(live.begin(), live.end(), id) != live.end(); };
+    auto alive = [&](uint8_t id) {
+        return id != FARM_NODE_NONE && std::find(live.begin(), live.end(), id) != live.end();
+    };
     for (size_t b = 0; b < out.size() && b < from.size(); b++) {
         uint8_t owner = to[b].owner;
         if (owner == FARM_NODE_NONE) continue;

@@ -34,8 +34,7 @@ std::vector<farm_bucket> computeBuckets(const std::vector<BucketMember>& members
 // two live owners are marked in transition (prev_owner = old owner).
 // Buckets of an owner that is gone (old owner not in `live`) move at once.
 // A transition under way in `from` goes on while its old owner lives.
-std::vector<farm_bucket> transitionBuckets(const std::vector<farm_bucket>& from,
-                                           const std::vector<farm_bucket>& to,
+std::vector<farm_bucket> transitionBuckets(const std::vector<farm_bucket>& from, const std::vector<farm_bucket>& to,
                                            const std::vector<uint8_t>& live);
 
 }  // namespace safefarm

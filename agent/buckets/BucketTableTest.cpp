@@ -113,7 +113,8 @@ TEST(BucketTableTest, SharesWithinOnePercentOfWeightShare) {
         }
     };
     for (int n : {1, 2, 3, 5, 7, 16, 24, 33, 48, 63, 64})
-        for (bool weighted : {false, true}) check(view(n, weighted, 7), std::to_string(n) + (weighted ? " weighted" : " equal"));
+        for (bool weighted : {false, true})
+            check(view(n, weighted, 7), std::to_string(n) + (weighted ? " weighted" : " equal"));
     // Weights 1..4 drawn at random (some of these views put the former
     // largest-remainder rounding 1.01..1.12% off: it rounded members of ~51
     // buckets up).
@@ -163,9 +164,13 @@ void checkChanges(const std::vector<BucketMember>& m, bool weighted, double limi
 // 5 members on (up to 1.27%).
 TEST(BucketTableTest, ChangesMoveAtMostTheirShareAndOnePercent) {
     for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32, 40, 48, 56, 63, 64})
-        for (int stride : {1, 7}) checkChanges(view(n, false, stride), false, 0.01, std::to_string(n) + " equal, stride " + std::to_string(stride));
+        for (int stride : {1, 7})
+            checkChanges(view(n, false, stride), false, 0.01,
+                         std::to_string(n) + " equal, stride " + std::to_string(stride));
     for (int n : {2, 3, 4, 5, 8, 12, 16, 24, 32, 48, 64})
-        for (int stride : {1, 7}) checkChanges(view(n, true, stride), true, 0.01, std::to_string(n) + " weighted, stride " + std::to_string(stride));
+        for (int stride : {1, 7})
+            checkChanges(view(n, true, stride), true, 0.01,
+                         std::to_string(n) + " weighted, stride " + std::to_string(stride));
 }
 
 // (b), (c) over random id sets and random weights 1..4. With 8192 buckets
@@ -185,7 +190,9 @@ TEST(BucketTableTest, RandomViewsMoveAtMostTheirShareAndOnePercent) {
                     std::swap(ids[size_t(i)], ids[size_t(i) + (x >> 33) % (255 - size_t(i))]);
                     m.push_back({ids[size_t(i)], weighted ? uint32_t(1 + (x >> 20) % 4) : 1u});
                 }
-                checkChanges(m, weighted, 0.01, std::to_string(n) + (weighted ? " weighted" : " equal") + ", seed " + std::to_string(seed));
+                checkChanges(
+                    m, weighted, 0.01,
+                    std::to_string(n) + (weighted ? " weighted" : " equal") + ", seed " + std::to_string(seed));
             }
         }
     }

@@ -18,7 +18,7 @@ TEST(CloseOnExecTest, SetsTheFlagAndKeepsTheOthers) {
     ASSERT_TRUE(setCloseOnExec(read.get()).ok());
     EXPECT_NE(::fcntl(read.get(), F_GETFD) & FD_CLOEXEC, 0);
     EXPECT_EQ(::fcntl(write.get(), F_GETFD) & FD_CLOEXEC, 0);  // only the one asked for
-    EXPECT_TRUE(setCloseOnExec(read.get()).ok());               // twice is harmless
+    EXPECT_TRUE(setCloseOnExec(read.get()).ok());              // twice is harmless
 }
 
 TEST(CloseOnExecTest, AClosedDescriptorIsAnError) {

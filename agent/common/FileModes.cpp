@@ -42,8 +42,7 @@ Result<void> setMode(int fd, mode_t mode, std::optional<gid_t> group) {
 
 Result<void> setMode(const std::string& path, mode_t mode, std::optional<gid_t> group) {
     if (::chmod(path.c_str(), mode) != 0) return osError(errno, "setting the mode of " + path);
-    if (group && groupMatters(mode) && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0 &&
-        !tolerated(errno))
+    if (group && groupMatters(mode) && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0 && !tolerated(errno))
         return osError(errno, "setting the group of " + path);
     return success();
 }

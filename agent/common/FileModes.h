@@ -39,8 +39,7 @@ Result<void> setMode(const std::string& path, mode_t mode, std::optional<gid_t> 
 
 // mkdir -p: each folder it creates gets `mode` and the group; folders that
 // exist keep theirs (/var/log is not ours).
-Result<void> makeFolders(const std::string& path, mode_t mode = kFolderMode,
-                         std::optional<gid_t> group = farmGroup());
+Result<void> makeFolders(const std::string& path, mode_t mode = kFolderMode, std::optional<gid_t> group = farmGroup());
 
 // open(path, flags | O_CREAT | O_CLOEXEC), then setMode: a descriptor, or
 // the error (nothing left open).

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 using test::modeOf;
 
 gid_t groupOf(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::lstat(path.c_str(), &st) == 0 ? st.st_gid : static_cast<gid_t>(-1);
 }
 

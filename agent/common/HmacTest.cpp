@@ -17,9 +17,7 @@ Hmac::Tag reference(const std::vector<uint8_t>& key, const std::string& data) {
     return t;
 }
 
-std::span<const uint8_t> bytes(const std::string& s) {
-    return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
-}
+std::span<const uint8_t> bytes(const std::string& s) { return {reinterpret_cast<const uint8_t*>(s.data()), s.size()}; }
 
 TEST(HmacTest, MatchesOpenSslHmacForShortBlockAndLongKeys) {
     for (size_t keyLen : {16u, 20u, 64u, 131u}) {

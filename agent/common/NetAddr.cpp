@@ -13,8 +13,7 @@ Result<Mac> parseMac(std::string_view text) {
     unsigned int b[6];
     char tail;
     std::string s(text);
-    if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
-                    &b[5], &tail) != 6)
+    if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
         return badInput("'" + s + "' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
     for (int i = 0; i < 6; i++) mac[i] = static_cast<uint8_t>(b[i]);
     return mac;
@@ -22,8 +21,7 @@ Result<Mac> parseMac(std::string_view text) {
 
 std::string formatMac(const Mac& mac) {
     char buf[18];
-    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                  mac[4], mac[5]);
+    std::snprintf(buf, sizeof buf, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     return buf;
 }
 

@@ -14,8 +14,8 @@ namespace safefarm {
 using Mac = std::array<uint8_t, 6>;
 
 struct IpAddr {
-    int family = 0;                      // AF_INET or AF_INET6
-    std::array<uint32_t, 4> words{};     // network byte order; IPv4 in words[0]
+    int family = 0;                   // AF_INET or AF_INET6
+    std::array<uint32_t, 4> words{};  // network byte order; IPv4 in words[0]
 
     bool operator==(const IpAddr&) const = default;
 };

@@ -8,10 +8,14 @@ std::string oneLine(std::string_view text) {
     out.reserve(text.size());
     for (char c : text) {
         auto u = static_cast<unsigned char>(c);
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else if (c == '\r') out += "\\r";
-        else if (c == '\t') out += "\\t";
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (c == '\r')
+            out += "\\r";
+        else if (c == '\t')
+            out += "\\t";
         else if (u < 0x20 || u == 0x7f) {
             out += "\\x";
             out += kHex[u >> 4];

@@ -23,8 +23,8 @@ ClusterParse parseClusterText(std::string_view text, const std::string& fileName
 
     auto config = std::make_shared<ClusterConfig>();
     config->file = fileName;
-    std::map<std::string, std::string> lanNames;         // name -> path of first
-    std::map<std::string, std::string> addrOwner;        // formatted addr -> node name
+    std::map<std::string, std::string> lanNames;   // name -> path of first
+    std::map<std::string, std::string> addrOwner;  // formatted addr -> node name
     if (auto lans = root->child("lans")) {
         for (const auto& lanElem : lans->children("lan")) {
             ClusterLan lan{lanElem.str("name"), {}};

@@ -27,7 +27,8 @@ TEST(ClusterConfigTest, SampleHasEveryElementAndAttribute) {
 
 TEST(ClusterConfigTest, Ipv6Nodes) {
     auto parsed = parseClusterText(R"(<cluster><lans><lan name="v6">
-        <node name="a" addr="fd00::1"/><node name="b" addr="fd00::2"/></lan></lans></cluster>)", "c.xml");
+        <node name="a" addr="fd00::1"/><node name="b" addr="fd00::2"/></lan></lans></cluster>)",
+                                   "c.xml");
     ASSERT_TRUE(parsed.config) << formatAll(parsed.errors);
     EXPECT_EQ(parsed.config->lans[0].nodes[0].addr.family, AF_INET6);
 }
@@ -39,11 +40,14 @@ struct ClusterErrorCase {
 
 TEST(ClusterConfigTest, EveryErrorNamesFileLinePathAndWhatWasExpected) {
     const ClusterErrorCase cases[] = {
-        {"<cluster><lans>\n<lan name=\"a\">\n<node name=\"n1\" addr=\"10.0.0.1\"/>\n<node name=\"n1\" addr=\"10.0.0.2\"/>\n</lan></lans></cluster>",
+        {"<cluster><lans>\n<lan name=\"a\">\n<node name=\"n1\" addr=\"10.0.0.1\"/>\n<node name=\"n1\" "
+         "addr=\"10.0.0.2\"/>\n</lan></lans></cluster>",
          "c.xml:4: cluster/lans/lan[1]/node[2]: duplicate node name 'n1' in lan 'a'"},
-        {"<cluster><lans>\n<lan name=\"a\"><node name=\"n1\" addr=\"10.0.0.1\"/></lan>\n<lan name=\"b\"><node name=\"n2\" addr=\"10.0.0.1\"/></lan></lans></cluster>",
+        {"<cluster><lans>\n<lan name=\"a\"><node name=\"n1\" addr=\"10.0.0.1\"/></lan>\n<lan name=\"b\"><node "
+         "name=\"n2\" addr=\"10.0.0.1\"/></lan></lans></cluster>",
          "c.xml:3: cluster/lans/lan[2]/node[1]: address 10.0.0.1 is already node 'n1' in this cluster"},
-        {"<cluster><lans>\n<lan name=\"a\"><node name=\"n1\" addr=\"10.0.0.1\"/></lan>\n<lan name=\"a\"><node name=\"n2\" addr=\"10.0.0.2\"/></lan></lans></cluster>",
+        {"<cluster><lans>\n<lan name=\"a\"><node name=\"n1\" addr=\"10.0.0.1\"/></lan>\n<lan name=\"a\"><node "
+         "name=\"n2\" addr=\"10.0.0.2\"/></lan></lans></cluster>",
          "c.xml:3: cluster/lans/lan[2]: duplicate lan name 'a' (first at cluster/lans/lan[1])"},
         {"<cluster><lans><lan name=\"a\"><node nme=\"n1\" addr=\"10.0.0.1\"/></lan></lans></cluster>",
          "unknown attribute 'nme', did you mean 'name'?"},
@@ -63,7 +67,8 @@ TEST(ClusterConfigTest, EveryErrorNamesFileLinePathAndWhatWasExpected) {
         auto parsed = parseClusterText(c.text, "c.xml");
         EXPECT_FALSE(parsed.config) << c.text;
         EXPECT_NE(formatAll(parsed.errors).find(c.expected), std::string::npos)
-            << "expected: " << c.expected << "\ngot:\n" << formatAll(parsed.errors);
+            << "expected: " << c.expected << "\ngot:\n"
+            << formatAll(parsed.errors);
     }
 }
 

@@ -10,12 +10,12 @@ std::string onOff(bool b) { return b ? "on" : "off"; }
 
 const char* checkKindName(CheckKind k) {
     switch (k) {
-    case CheckKind::Tcp: return "tcp";
-    case CheckKind::Http: return "http";
-    case CheckKind::Ping: return "ping";
-    case CheckKind::Intf: return "intf";
-    case CheckKind::Ip: return "ip";
-    case CheckKind::Custom: return "custom";
+        case CheckKind::Tcp: return "tcp";
+        case CheckKind::Http: return "http";
+        case CheckKind::Ping: return "ping";
+        case CheckKind::Intf: return "intf";
+        case CheckKind::Ip: return "ip";
+        case CheckKind::Custom: return "custom";
     }
     return "?";
 }
@@ -73,11 +73,12 @@ std::vector<std::pair<std::string, std::string>> flatten(const ModuleConfig& c) 
         for (size_t n = 0; n < g.rules.size(); n++) {
             const auto& r = g.rules[n];
             const char* proto = r.proto == Proto::Udp ? "udp" : r.proto == Proto::Arp ? "arp" : "tcp";
-            const char* filter = r.filter == HashFilter::OnPort ? "on_port"
-                                 : r.filter == HashFilter::OnIpid ? "on_ipid" : "on_addr";
-            add(k + ".rule[" + std::to_string(n + 1) + "]",
-                std::string(proto) + " " + r.virtualAddr + " " + std::to_string(r.portLow) + "-" +
-                    std::to_string(r.portHigh) + " " + filter);
+            const char* filter = r.filter == HashFilter::OnPort   ? "on_port"
+                                 : r.filter == HashFilter::OnIpid ? "on_ipid"
+                                                                  : "on_addr";
+            add(k + ".rule[" + std::to_string(n + 1) + "]", std::string(proto) + " " + r.virtualAddr + " " +
+                                                                std::to_string(r.portLow) + "-" +
+                                                                std::to_string(r.portHigh) + " " + filter);
         }
     }
     for (const auto& ch : c.checks) {
@@ -98,8 +99,8 @@ std::vector<std::pair<std::string, std::string>> flatten(const ModuleConfig& c) 
     add("errd.polltimer", formatDuration(c.errd.polltimer));
     for (const auto& p : c.errd.procs)
         add("errd.proc[" + p.name + "]", "atleast=" + std::to_string(p.atleast) +
-                                              " atmax=" + (p.atmax ? std::to_string(*p.atmax) : "none") +
-                                              " action=" + p.action + " class=" + p.procClass);
+                                             " atmax=" + (p.atmax ? std::to_string(*p.atmax) : "none") +
+                                             " action=" + p.action + " class=" + p.procClass);
     add("user.nicestoptimeout", formatDuration(c.user.nicestoptimeout));
     add("user.forcestoptimeout", formatDuration(c.user.forcestoptimeout));
     add("user.logging", c.user.logging);

@@ -11,10 +11,10 @@
 namespace safefarm::config {
 
 struct ConfigChange {
-    std::string key;       // "service.maxloop", "check[HTTP].to.timeout", "vip.interface[eth0].arpreroute"
-    std::string before;    // "" when added
-    std::string after;     // "" when removed
-    bool live = false;     // applies without restarting the module
+    std::string key;     // "service.maxloop", "check[HTTP].to.timeout", "vip.interface[eth0].arpreroute"
+    std::string before;  // "" when added
+    std::string after;   // "" when removed
+    bool live = false;   // applies without restarting the module
 };
 
 struct ConfigDiff {

@@ -28,8 +28,8 @@ TEST(ConfigDiffTest, SameConfigurationIsEmpty) {
 TEST(ConfigDiffTest, ServiceAndCheckersApplyLive) {
     auto a = parse(kBase);
     auto b = parse(replaced(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"5\" boot=\"on\" loop_interval=\"1h\""),
-                             "timeout=\"5s\"", "timeout=\"2s\""),
-                        "</check>", "<ping ident=\"gw\"><to addr=\"192.168.1.1\"/></ping></check>"));
+                                     "timeout=\"5s\"", "timeout=\"2s\""),
+                            "</check>", "<ping ident=\"gw\"><to addr=\"192.168.1.1\"/></ping></check>"));
     auto d = diffConfigs(*a, *b);
     EXPECT_TRUE(d.appliesLive()) << d.describe();
     auto text = d.describe();
@@ -47,13 +47,15 @@ TEST(ConfigDiffTest, VipAndFarmNeedARestart) {
     EXPECT_FALSE(d.appliesLive());
     auto text = d.describe();
     EXPECT_NE(text.find("farm.pulse: 100ms -> 200ms (needs a restart)"), std::string::npos) << text;
-    EXPECT_NE(text.find("virtual_addr[192.168.1.99].where: alias -> (absent) (needs a restart)"), std::string::npos) << text;
+    EXPECT_NE(text.find("virtual_addr[192.168.1.99].where: alias -> (absent) (needs a restart)"), std::string::npos)
+        << text;
     EXPECT_NE(text.find("virtual_addr[192.168.1.98].where: (absent) -> alias"), std::string::npos) << text;
 }
 
 TEST(ConfigDiffTest, OneLiveAndOneRestartChangeIsNotLive) {
     auto a = parse(kBase);
-    auto b = parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "<rule port=\"80\"/>", "<rule port=\"81\"/>"));
+    auto b = parse(
+        replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"4\""), "<rule port=\"80\"/>", "<rule port=\"81\"/>"));
     auto d = diffConfigs(*a, *b);
     ASSERT_EQ(d.changes.size(), 2u) << d.describe();
     EXPECT_FALSE(d.appliesLive());

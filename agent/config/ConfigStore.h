@@ -14,10 +14,10 @@
 namespace safefarm::config {
 
 enum class ReloadOutcome {
-    Applied,        // in force now
-    Unchanged,      // same configuration as in force
-    PendingRestart, // valid, but needs the module restarted: kept aside, whole
-    Rejected,       // invalid: nothing changed, the errors say why
+    Applied,         // in force now
+    Unchanged,       // same configuration as in force
+    PendingRestart,  // valid, but needs the module restarted: kept aside, whole
+    Rejected,        // invalid: nothing changed, the errors say why
 };
 
 struct ReloadResult {

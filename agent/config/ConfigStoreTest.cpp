@@ -27,7 +27,8 @@ TEST(ConfigStoreTest, InvalidConfigurationChangesNothing) {
     ASSERT_EQ(store.propose(parse(kBase), true).outcome, ReloadOutcome::Applied);
     auto before = store.current();
     // One valid live change and one error: nothing of it is applied.
-    auto r = store.propose(parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"9\""), "port=\"80\"", "port=\"0\"")), true);
+    auto r = store.propose(
+        parse(replaced(replaced(kBase, "maxloop=\"3\"", "maxloop=\"9\""), "port=\"80\"", "port=\"0\"")), true);
     EXPECT_EQ(r.outcome, ReloadOutcome::Rejected);
     EXPECT_FALSE(r.errors.empty());
     EXPECT_EQ(store.current(), before);

@@ -9,10 +9,10 @@
 namespace safefarm::config {
 
 struct Diagnostic {
-    std::string file;     // "/opt/safefarm/modules/web/conf/userconfig.xml"
-    int line = 0;         // 1-based; 0 when the error is about the file as a whole
-    std::string path;     // "safe/vip/interface_list/interface[2]/virtual_interface"
-    std::string message;  // "attribute 'type': expected vmac_invisible|vmac_directed, got 'vmac'"
+    std::string file;      // "/opt/safefarm/modules/web/conf/userconfig.xml"
+    int line = 0;          // 1-based; 0 when the error is about the file as a whole
+    std::string path;      // "safe/vip/interface_list/interface[2]/virtual_interface"
+    std::string message;   // "attribute 'type': expected vmac_invisible|vmac_directed, got 'vmac'"
     bool warning = false;  // the file is taken; something in it is not done as written
 
     // "file:line: path: message" ("...: path: warning: message"), the form every tool prints.

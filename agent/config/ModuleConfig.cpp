@@ -43,10 +43,14 @@ public:
         if (auto e = svc->child("farm")) farm(*e, out.farm);
         if (auto e = svc->child("vip")) vip(*e, out.vip);
         if (auto e = svc->child("check")) checks(*e, out.checks);
-        if (auto e = svc->child("errd")) errd(*e, out.errd);
-        else defaults(*svc, "errd", [&](const Elem& d) { errd(d, out.errd); });
-        if (auto e = svc->child("user")) user(*e, out.user);
-        else defaults(*svc, "user", [&](const Elem& d) { user(d, out.user); });
+        if (auto e = svc->child("errd"))
+            errd(*e, out.errd);
+        else
+            defaults(*svc, "errd", [&](const Elem& d) { errd(d, out.errd); });
+        if (auto e = svc->child("user"))
+            user(*e, out.user);
+        else
+            defaults(*svc, "user", [&](const Elem& d) { user(d, out.user); });
     }
 
 private:
@@ -67,7 +71,8 @@ private:
     }
 
     void positive(const Elem& e, const char* attr, Duration d) {
-        if (d.count() <= 0 && e.wellFormed(attr)) e.error(std::string("attribute '") + attr + "': expected a time greater than 0");
+        if (d.count() <= 0 && e.wellFormed(attr))
+            e.error(std::string("attribute '") + attr + "': expected a time greater than 0");
     }
 
     void atLeastOne(const Elem& e, const char* attr, uint32_t v) {
@@ -133,8 +138,7 @@ private:
         i.arpelapse = e.duration("arpelapse");
         i.xdpMode = parseXdpMode(e.str("xdp_mode")).value_or(XdpMode::Auto);  // the table checked the name
         if (!i.name.empty()) {
-            if (!interfaceNames_.insert(i.name).second)
-                e.error("interface '" + i.name + "' is listed twice");
+            if (!interfaceNames_.insert(i.name).second) e.error("interface '" + i.name + "' is listed twice");
         }
         std::optional<std::vector<int>> families;
         if (!i.name.empty() && context_.interfaceFamilies) {
@@ -146,8 +150,9 @@ private:
             out.type = vi.str("type") == "vmac_directed" ? VmacType::Directed : VmacType::Invisible;
             out.vmac = vi.mac("addr");
             if (out.vmac && out.type == VmacType::Directed)
-                vi.error("attribute 'addr': a virtual MAC is not used with type=\"vmac_directed\" (nodes answer "
-                         "with their own MAC); remove it or use vmac_invisible");
+                vi.error(
+                    "attribute 'addr': a virtual MAC is not used with type=\"vmac_directed\" (nodes answer "
+                    "with their own MAC); remove it or use vmac_invisible");
             if (out.vmac && ((*out.vmac)[0] & 1))
                 vi.error("attribute 'addr': expected a unicast MAC (first byte even), got " + formatMac(*out.vmac));
             if (out.type == VmacType::Directed) anyDirected_ = true;
@@ -163,8 +168,7 @@ private:
                     if (families && !families->empty() &&
                         std::find(families->begin(), families->end(), a.addr.family) == families->end())
                         va.error("virtual address " + formatIp(a.addr) + " is " + familyName(a.addr.family) +
-                                 " but interface '" + i.name + "' has no " + familyName(a.addr.family) +
-                                 " address");
+                                 " but interface '" + i.name + "' has no " + familyName(a.addr.family) + " address");
                 }
                 out.addrs.push_back(std::move(a));
             }
@@ -192,8 +196,9 @@ private:
                 g.hosts.push_back(std::move(host));
             }
             if (!g.hosts.empty() && total == 0)
-                cluster->error("every host has power 0: no node would receive traffic (expected at least one "
-                               "power > 0)");
+                cluster->error(
+                    "every host has power 0: no node would receive traffic (expected at least one "
+                    "power > 0)");
         }
         for (const auto& r : e.children("rule")) g.rules.push_back(rule(r));
         return g;
@@ -205,8 +210,9 @@ private:
         std::string proto = e.str("proto");
         r.proto = proto == "udp" ? Proto::Udp : proto == "arp" ? Proto::Arp : Proto::Tcp;
         std::string filter = e.str("filter");
-        r.filter = filter == "on_port" ? HashFilter::OnPort : filter == "on_ipid" ? HashFilter::OnIpid
-                                                                                   : HashFilter::OnAddr;
+        r.filter = filter == "on_port"   ? HashFilter::OnPort
+                   : filter == "on_ipid" ? HashFilter::OnIpid
+                                         : HashFilter::OnAddr;
         std::optional<VmacType> vipType;
         if (r.virtualAddr != "*") {
             auto ip = parseIp(r.virtualAddr);
@@ -214,8 +220,7 @@ private:
                 e.error("attribute 'virtual_addr': expected * or a virtual address of this module, got '" +
                         r.virtualAddr + "'");
             } else if (auto it = vips_.find(formatIp(ip.value())); it == vips_.end()) {
-                e.error("attribute 'virtual_addr': " + r.virtualAddr +
-                        " is not a <virtual_addr> of this module");
+                e.error("attribute 'virtual_addr': " + r.virtualAddr + " is not a <virtual_addr> of this module");
             } else {
                 vipType = it->second;
             }
@@ -227,8 +232,9 @@ private:
                 e.error("proto=\"arp\" needs filter=\"on_addr\", got filter=\"" + filter + "\"");
             bool directed = vipType ? *vipType == VmacType::Directed : anyDirected_;
             if (!directed)
-                e.error("proto=\"arp\" needs a virtual_interface of type=\"vmac_directed\" (with vmac_invisible "
-                        "one node answers every ARP request)");
+                e.error(
+                    "proto=\"arp\" needs a virtual_interface of type=\"vmac_directed\" (with vmac_invisible "
+                    "one node answers every ARP request)");
         } else {
             if (port.empty()) {
                 e.error("missing attribute 'port': expected N, N-M or * with proto=\"" + proto + "\"");
@@ -237,8 +243,9 @@ private:
                 r.portHigh = range->second;
             }
             if (r.filter == HashFilter::OnIpid && r.proto != Proto::Udp)
-                e.error("filter=\"on_ipid\" needs proto=\"udp\" (it hashes each datagram's IP id; a TCP "
-                        "connection would be split across nodes)");
+                e.error(
+                    "filter=\"on_ipid\" needs proto=\"udp\" (it hashes each datagram's IP id; a TCP "
+                    "connection would be split across nodes)");
         }
         return r;
     }
@@ -247,28 +254,21 @@ private:
         auto t = e.child("to");
         if (!t) return;  // reported by the vocabulary pass
         switch (c.kind) {
-        case CheckKind::Tcp:
-            c.addr = t->ip("addr");
-            c.port = parsePort(t->str("port")).value_or(0);
-            break;
-        case CheckKind::Http: {
-            c.url = t->str("url");
-            c.expect = t->str("expect");
-            if (!c.url.starts_with("http://"))
-                t->error("attribute 'url': expected http://host[:port]/path, got '" + c.url + "'");
-            break;
-        }
-        case CheckKind::Ping:
-            c.addr = t->ip("addr");
-            break;
-        case CheckKind::Intf:
-            c.intf = t->str("name");
-            break;
-        case CheckKind::Ip:
-            c.addr = t->ip("addr");
-            break;
-        case CheckKind::Custom:
-            break;
+            case CheckKind::Tcp:
+                c.addr = t->ip("addr");
+                c.port = parsePort(t->str("port")).value_or(0);
+                break;
+            case CheckKind::Http: {
+                c.url = t->str("url");
+                c.expect = t->str("expect");
+                if (!c.url.starts_with("http://"))
+                    t->error("attribute 'url': expected http://host[:port]/path, got '" + c.url + "'");
+                break;
+            }
+            case CheckKind::Ping: c.addr = t->ip("addr"); break;
+            case CheckKind::Intf: c.intf = t->str("name"); break;
+            case CheckKind::Ip: c.addr = t->ip("addr"); break;
+            case CheckKind::Custom: break;
         }
         if (c.kind == CheckKind::Tcp || c.kind == CheckKind::Http || c.kind == CheckKind::Ping) {
             c.interval = t->duration("interval");
@@ -351,7 +351,7 @@ private:
         if (context_.moduleDir.empty() || name.empty()) return;
         std::filesystem::path p = name;
         if (p.is_relative()) p = std::filesystem::path(context_.moduleDir) / "bin" / p;
-        struct stat st{};
+        struct stat st {};
         if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
             e.error(std::string("attribute '") + attr + "': " + p.string() + " does not exist");
         else if (::access(p.c_str(), X_OK) != 0)
@@ -362,9 +362,10 @@ private:
         if (context_.moduleDir.empty()) return;
         for (const char* script : {"start_both", "stop_both"}) {
             auto p = std::filesystem::path(context_.moduleDir) / "bin" / script;
-            struct stat st{};
+            struct stat st {};
             if (::stat(p.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-                root.error("script " + p.string() + " does not exist (every module needs bin/start_both and "
+                root.error("script " + p.string() +
+                           " does not exist (every module needs bin/start_both and "
                            "bin/stop_both)");
             else if (::access(p.c_str(), X_OK) != 0)
                 root.error("script " + p.string() + " is not executable (chmod +x)");
@@ -390,8 +391,7 @@ ModuleParse parseUserConfigText(std::string_view text, const std::string& fileNa
     for (const auto& m : root->children("macro")) {
         std::string name = m.node().attribute("name").value();
         if (name.empty()) continue;  // reported by the vocabulary pass
-        if (reader.macros().count(name))
-            m.error("macro '" + name + "' is defined twice");
+        if (reader.macros().count(name)) m.error("macro '" + name + "' is defined twice");
         reader.defineMacro(name, m.node().attribute("value").value());
     }
     reader.checkVocabulary(*root);

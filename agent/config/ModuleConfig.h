@@ -164,8 +164,7 @@ struct ModuleParse {
     Diagnostics warnings;  // the configuration is taken; these say what of it is not done
 };
 
-ModuleParse parseUserConfigText(std::string_view text, const std::string& fileName,
-                                const ParseContext& context);
+ModuleParse parseUserConfigText(std::string_view text, const std::string& fileName, const ParseContext& context);
 ModuleParse parseUserConfigFile(const std::string& fileName, const ParseContext& context);
 
 // The real interface probe (getifaddrs).

@@ -2,9 +2,9 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <pugixml.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pugixml.hpp>
 
 #include <algorithm>
 #include <filesystem>
@@ -61,11 +61,10 @@ protected:
     ParseContext context_;
 };
 
-#define EXPECT_ERROR(text, fragment)                                                          \
-    do {                                                                                      \
-        std::string errors_ = errorsOf(text);                                                 \
-        EXPECT_NE(errors_.find(fragment), std::string::npos) << "expected: " << (fragment)    \
-                                                             << "\ngot:\n" << errors_;        \
+#define EXPECT_ERROR(text, fragment)                                                                                 \
+    do {                                                                                                             \
+        std::string errors_ = errorsOf(text);                                                                        \
+        EXPECT_NE(errors_.find(fragment), std::string::npos) << "expected: " << (fragment) << "\ngot:\n" << errors_; \
     } while (0)
 
 }  // namespace
@@ -245,11 +244,13 @@ TEST_F(ModuleConfigTest, IgnoredAttributesAreTakenAndWarnedAbout) {
     scriptcontrol="on">)"));
     ASSERT_TRUE(p.config) << formatAll(p.errors);
     ASSERT_EQ(p.warnings.size(), 2u) << formatAll(p.warnings);
-    EXPECT_EQ(p.warnings[0].format(), "u.xml:6: safe/service/vip: warning: attribute 'tcpreset': parsed, ignored by "
-                                      "safefarm: a stopping node serves its open connections to their end while its "
-                                      "buckets move (the drain) instead of resetting them");
+    EXPECT_EQ(p.warnings[0].format(),
+              "u.xml:6: safe/service/vip: warning: attribute 'tcpreset': parsed, ignored by "
+              "safefarm: a stopping node serves its open connections to their end while its "
+              "buckets move (the drain) instead of resetting them");
     EXPECT_EQ(p.warnings[1].line, 7);
-    EXPECT_NE(p.warnings[1].message.find("attribute 'scriptcontrol': parsed, ignored by safefarm: "), std::string::npos);
+    EXPECT_NE(p.warnings[1].message.find("attribute 'scriptcontrol': parsed, ignored by safefarm: "),
+              std::string::npos);
     // Off, as written or by default, asks for nothing: no warning.
     EXPECT_TRUE(parse(replaced(kMinimal, "<vip>", R"(<vip tcpreset="off">)")).warnings.empty());
     EXPECT_TRUE(parse(kMinimal).warnings.empty());
@@ -354,62 +355,107 @@ struct ErrorCase {
 TEST_F(ModuleConfigTest, EveryErrorMessage) {
     const ErrorCase cases[] = {
         // file:line, element path, did-you-mean
-        {"<farm>", "<farm plse=\"100ms\">", "u.xml:3: safe/service/farm: unknown attribute 'plse', did you mean 'pulse'?"},
+        {"<farm>", "<farm plse=\"100ms\">",
+         "u.xml:3: safe/service/farm: unknown attribute 'plse', did you mean 'pulse'?"},
         {"<lan name=\"default\"/>", "<lan name=\"default\"/><lna name=\"x\"/>",
          "u.xml:4: safe/service/farm/lna: unknown element <lna> in <farm>, did you mean <lan>?"},
         {"<lan name=\"default\"/>", "<lan name=\"default\"><x/></lan>", "unknown element <x>: <lan> holds no elements"},
-        {"<interface_list>", "<interface_list foo=\"1\">", "unknown attribute 'foo': <interface_list> takes no attributes"},
+        {"<interface_list>", "<interface_list foo=\"1\">",
+         "unknown attribute 'foo': <interface_list> takes no attributes"},
         {"<virtual_addr addr=\"192.168.1.99\"/>", "<virtual_addr addr=\"192.168.1.99\" wher=\"alias\"/>",
-         "u.xml:10: safe/service/vip/interface_list/interface[1]/virtual_interface[1]/virtual_addr[1]: unknown attribute 'wher', did you mean 'where'?"},
+         "u.xml:10: safe/service/vip/interface_list/interface[1]/virtual_interface[1]/virtual_addr[1]: unknown "
+         "attribute 'wher', did you mean 'where'?"},
         // values against their kind
         {"mode=\"farm\"", "mode=\"mirror\"", "u.xml:2: safe/service: attribute 'mode': expected farm, got 'mirror'"},
-        {"<service mode=\"farm\">", "<service mode=\"farm\" maxloop=\"many\">", "attribute 'maxloop': expected a non-negative integer, got 'many'"},
-        {"<service mode=\"farm\">", "<service mode=\"farm\" loop_interval=\"1.5h\">", "attribute 'loop_interval': expected a time: an integer with a unit us|ms|s|m|h|d (a bare number is in h), got '1.5h'"},
+        {"<service mode=\"farm\">", "<service mode=\"farm\" maxloop=\"many\">",
+         "attribute 'maxloop': expected a non-negative integer, got 'many'"},
+        {"<service mode=\"farm\">", "<service mode=\"farm\" loop_interval=\"1.5h\">",
+         "attribute 'loop_interval': expected a time: an integer with a unit us|ms|s|m|h|d (a bare number is in h), "
+         "got '1.5h'"},
         {"<vip>", "<vip tcpreset=\"yes\">", "attribute 'tcpreset': expected on|off, got 'yes'"},
-        {"<lan name=\"default\"/>", "<lan name=\"de fault\"/>", "attribute 'name': expected a name (letters, digits, _ - .), got 'de fault'"},
-        {"192.168.1.99\"/>", "192.168.1.999\"/>", "attribute 'addr': expected an IPv4 or IPv6 address, got '192.168.1.999'"},
-        {"<virtual_interface>", "<virtual_interface addr=\"5a:fe:zz:00:00:01\">", "attribute 'addr': expected a MAC address aa:bb:cc:dd:ee:ff, got '5a:fe:zz:00:00:01'"},
+        {"<lan name=\"default\"/>", "<lan name=\"de fault\"/>",
+         "attribute 'name': expected a name (letters, digits, _ - .), got 'de fault'"},
+        {"192.168.1.99\"/>", "192.168.1.999\"/>",
+         "attribute 'addr': expected an IPv4 or IPv6 address, got '192.168.1.999'"},
+        {"<virtual_interface>", "<virtual_interface addr=\"5a:fe:zz:00:00:01\">",
+         "attribute 'addr': expected a MAC address aa:bb:cc:dd:ee:ff, got '5a:fe:zz:00:00:01'"},
         {"<farm>", "<farm port=\"70000\">", "attribute 'port': expected a port 1..65535, got '70000'"},
-        {"<rule port=\"80\"/>", "<rule port=\"90-80\"/>", "attribute 'port': expected a port N, a range N-M (N <= M, 1..65535) or *, got '90-80'"},
+        {"<rule port=\"80\"/>", "<rule port=\"90-80\"/>",
+         "attribute 'port': expected a port N, a range N-M (N <= M, 1..65535) or *, got '90-80'"},
         {"<farm>", "<farm keyfile=\"\">", "attribute 'keyfile': expected a file name, got ''"},
         {"<farm>", "<farm quorum=\"most\">", "attribute 'quorum': expected none|majority, got 'most'"},
         // structure
         {"<service mode=\"farm\">", "<service>", "u.xml:2: safe/service: missing required attribute 'mode'"},
         {"</service>", "</service><service mode=\"farm\"/>", "<service> may appear only once in <safe>"},
         {"<farm>", "<farm>hello", "unexpected text 'hello': <farm> holds only elements"},
-        {"<safe>", "<safe><macro name=\"A\" value=\"1\"/><macro name=\"A\" value=\"2\"/>", "macro 'A' is defined twice"},
-        {"<rule port=\"80\"/>", "<rule port=\"%NOPE%\"/>", "u.xml:16: safe/service/vip/loadbalancing_list/group[1]/rule[1]: undefined macro %NOPE%: expected a <macro name=\"NOPE\"> or an environment variable NOPE"},
+        {"<safe>", "<safe><macro name=\"A\" value=\"1\"/><macro name=\"A\" value=\"2\"/>",
+         "macro 'A' is defined twice"},
+        {"<rule port=\"80\"/>", "<rule port=\"%NOPE%\"/>",
+         "u.xml:16: safe/service/vip/loadbalancing_list/group[1]/rule[1]: undefined macro %NOPE%: expected a <macro "
+         "name=\"NOPE\"> or an environment variable NOPE"},
         // cross-field checks
         {"<farm>", "<farm pulse=\"0ms\">", "attribute 'pulse': expected a time greater than 0"},
         {"<farm>", "<farm slost_count=\"0\">", "attribute 'slost_count': expected at least 1, got 0"},
         {"<lan name=\"default\"/>", "<lan name=\"default\"/><lan name=\"default\"/>", "lan 'default' is listed twice"},
-        {"<lan name=\"default\"/>", "<lan name=\"defualt\"/>", "lan 'defualt' is not declared in", },
+        {
+            "<lan name=\"default\"/>",
+            "<lan name=\"defualt\"/>",
+            "lan 'defualt' is not declared in",
+        },
         {"<lan name=\"default\"/>", "<lan name=\"defualt\"/>", ", did you mean 'default'?"},
         {"<interface>", "<interface name=\"nosuch0\">", "interface 'nosuch0' does not exist on this node"},
-        {"</interface>\n", "</interface><interface name=\"eth0\"><virtual_interface><virtual_addr addr=\"10.9.9.9\"/></virtual_interface></interface><interface name=\"eth0\"><virtual_interface><virtual_addr addr=\"10.9.9.8\"/></virtual_interface></interface>\n", "interface 'eth0' is listed twice"},
-        {"<virtual_interface>", "<virtual_interface type=\"vmac_directed\" addr=\"5a:fe:00:00:00:01\">", "a virtual MAC is not used with type=\"vmac_directed\""},
-        {"<virtual_interface>", "<virtual_interface addr=\"01:00:5e:00:00:01\">", "attribute 'addr': expected a unicast MAC (first byte even), got 01:00:5e:00:00:01"},
-        {"<virtual_addr addr=\"192.168.1.99\"/>", "<virtual_addr addr=\"192.168.1.99\"/><virtual_addr addr=\"192.168.1.99\"/>", "virtual address 192.168.1.99 is declared twice"},
-        {"</loadbalancing_list>", "<group name=\"web\"><rule port=\"81\"/></group></loadbalancing_list>", "group 'web' is declared twice"},
-        {"<group name=\"web\">", "<group name=\"web\"><cluster><host name=\"node1\"/><host name=\"node1\"/></cluster>", "host 'node1' is listed twice"},
-        {"<group name=\"web\">", "<group name=\"web\"><cluster><host name=\"nod1\"/></cluster>", "host 'nod1' is not a node of the farm's lans, did you mean 'node1'?"},
-        {"<group name=\"web\">", "<group name=\"web\"><cluster><host name=\"node1\" power=\"0\"/><host name=\"node2\" power=\"0\"/></cluster>", "every host has power 0: no node would receive traffic"},
-        {"<rule port=\"80\"/>", "<rule virtual_addr=\"vip\" port=\"80\"/>", "attribute 'virtual_addr': expected * or a virtual address of this module, got 'vip'"},
-        {"<rule port=\"80\"/>", "<rule virtual_addr=\"10.1.1.1\" port=\"80\"/>", "attribute 'virtual_addr': 10.1.1.1 is not a <virtual_addr> of this module"},
-        {"<rule port=\"80\"/>", "<rule proto=\"arp\" port=\"80\"/>", "attribute 'port': not allowed with proto=\"arp\""},
-        {"<rule port=\"80\"/>", "<rule proto=\"arp\" filter=\"on_port\"/>", "proto=\"arp\" needs filter=\"on_addr\", got filter=\"on_port\""},
-        {"<rule port=\"80\"/>", "<rule proto=\"arp\"/>", "proto=\"arp\" needs a virtual_interface of type=\"vmac_directed\""},
-        {"<rule port=\"80\"/>", "<rule proto=\"udp\"/>", "missing attribute 'port': expected N, N-M or * with proto=\"udp\""},
+        {"</interface>\n",
+         "</interface><interface name=\"eth0\"><virtual_interface><virtual_addr "
+         "addr=\"10.9.9.9\"/></virtual_interface></interface><interface name=\"eth0\"><virtual_interface><virtual_addr "
+         "addr=\"10.9.9.8\"/></virtual_interface></interface>\n",
+         "interface 'eth0' is listed twice"},
+        {"<virtual_interface>", "<virtual_interface type=\"vmac_directed\" addr=\"5a:fe:00:00:00:01\">",
+         "a virtual MAC is not used with type=\"vmac_directed\""},
+        {"<virtual_interface>", "<virtual_interface addr=\"01:00:5e:00:00:01\">",
+         "attribute 'addr': expected a unicast MAC (first byte even), got 01:00:5e:00:00:01"},
+        {"<virtual_addr addr=\"192.168.1.99\"/>",
+         "<virtual_addr addr=\"192.168.1.99\"/><virtual_addr addr=\"192.168.1.99\"/>",
+         "virtual address 192.168.1.99 is declared twice"},
+        {"</loadbalancing_list>", "<group name=\"web\"><rule port=\"81\"/></group></loadbalancing_list>",
+         "group 'web' is declared twice"},
+        {"<group name=\"web\">", "<group name=\"web\"><cluster><host name=\"node1\"/><host name=\"node1\"/></cluster>",
+         "host 'node1' is listed twice"},
+        {"<group name=\"web\">", "<group name=\"web\"><cluster><host name=\"nod1\"/></cluster>",
+         "host 'nod1' is not a node of the farm's lans, did you mean 'node1'?"},
+        {"<group name=\"web\">",
+         "<group name=\"web\"><cluster><host name=\"node1\" power=\"0\"/><host name=\"node2\" power=\"0\"/></cluster>",
+         "every host has power 0: no node would receive traffic"},
+        {"<rule port=\"80\"/>", "<rule virtual_addr=\"vip\" port=\"80\"/>",
+         "attribute 'virtual_addr': expected * or a virtual address of this module, got 'vip'"},
+        {"<rule port=\"80\"/>", "<rule virtual_addr=\"10.1.1.1\" port=\"80\"/>",
+         "attribute 'virtual_addr': 10.1.1.1 is not a <virtual_addr> of this module"},
+        {"<rule port=\"80\"/>", "<rule proto=\"arp\" port=\"80\"/>",
+         "attribute 'port': not allowed with proto=\"arp\""},
+        {"<rule port=\"80\"/>", "<rule proto=\"arp\" filter=\"on_port\"/>",
+         "proto=\"arp\" needs filter=\"on_addr\", got filter=\"on_port\""},
+        {"<rule port=\"80\"/>", "<rule proto=\"arp\"/>",
+         "proto=\"arp\" needs a virtual_interface of type=\"vmac_directed\""},
+        {"<rule port=\"80\"/>", "<rule proto=\"udp\"/>",
+         "missing attribute 'port': expected N, N-M or * with proto=\"udp\""},
         {"<rule port=\"80\"/>", "<rule port=\"80\" filter=\"on_ipid\"/>", "filter=\"on_ipid\" needs proto=\"udp\""},
-        {"</vip>", "</vip><check><http ident=\"h\"><to url=\"ftp://x/\"/></http></check>", "attribute 'url': expected http://host[:port]/path, got 'ftp://x/'"},
-        {"</vip>", "</vip><check><tcp ident=\"a\"><to addr=\"127.0.0.1\" port=\"80\"/></tcp><ping ident=\"a\"><to addr=\"10.0.0.1\"/></ping></check>", "checker ident 'a' is used twice"},
-        {"</vip>", "</vip><check><tcp ident=\"a\"><to addr=\"127.0.0.1\" port=\"80\" timeout=\"0s\"/></tcp></check>", "attribute 'timeout': expected a time greater than 0"},
+        {"</vip>", "</vip><check><http ident=\"h\"><to url=\"ftp://x/\"/></http></check>",
+         "attribute 'url': expected http://host[:port]/path, got 'ftp://x/'"},
+        {"</vip>",
+         "</vip><check><tcp ident=\"a\"><to addr=\"127.0.0.1\" port=\"80\"/></tcp><ping ident=\"a\"><to "
+         "addr=\"10.0.0.1\"/></ping></check>",
+         "checker ident 'a' is used twice"},
+        {"</vip>", "</vip><check><tcp ident=\"a\"><to addr=\"127.0.0.1\" port=\"80\" timeout=\"0s\"/></tcp></check>",
+         "attribute 'timeout': expected a time greater than 0"},
         {"</vip>", "</vip><check><tcp ident=\"a\"></tcp></check>", "missing required element <to>"},
-        {"</vip>", "</vip><errd><proc name=\"x\" atleast=\"3\" atmax=\"2\"/></errd>", "attribute 'atmax': expected none or at least atleast (3), got 2"},
-        {"</vip>", "</vip><errd><proc name=\"x\" atmax=\"lots\"/></errd>", "attribute 'atmax': expected none or a non-negative integer, got 'lots'"},
+        {"</vip>", "</vip><errd><proc name=\"x\" atleast=\"3\" atmax=\"2\"/></errd>",
+         "attribute 'atmax': expected none or at least atleast (3), got 2"},
+        {"</vip>", "</vip><errd><proc name=\"x\" atmax=\"lots\"/></errd>",
+         "attribute 'atmax': expected none or a non-negative integer, got 'lots'"},
         {"</vip>", "</vip><errd polltimer=\"0\"/>", "attribute 'polltimer': expected a time greater than 0"},
-        {"</vip>", "</vip><user nicestoptimeout=\"0s\"/>", "attribute 'nicestoptimeout': expected a time greater than 0"},
-        {"</vip>", "</vip><user><var name=\"A\" value=\"1\"/><var name=\"A\" value=\"2\"/></user>", "variable 'A' is set twice"},
+        {"</vip>", "</vip><user nicestoptimeout=\"0s\"/>",
+         "attribute 'nicestoptimeout': expected a time greater than 0"},
+        {"</vip>", "</vip><user><var name=\"A\" value=\"1\"/><var name=\"A\" value=\"2\"/></user>",
+         "variable 'A' is set twice"},
         {"<safe>", "<safo>", "not well-formed XML"},
         {"<safe>\n", "<?xml version=\"1.0\"?>\n<!-- x -->\n<other>", "not well-formed XML"},
     };
@@ -447,12 +493,18 @@ TEST_F(ModuleConfigTest, ScriptsMustBePresentAndExecutable) {
     context_.moduleDir = dir.string();
     auto custom = replaced(kMinimal, "</vip>", "</vip><check><custom ident=\"c\" exec=\"mycheck\"/></check>");
     std::string errors = errorsOf(custom);
-    EXPECT_NE(errors.find("script " + (dir / "bin/start_both").string() + " does not exist"), std::string::npos) << errors;
-    EXPECT_NE(errors.find("attribute 'exec': " + (dir / "bin/mycheck").string() + " does not exist"), std::string::npos) << errors;
+    EXPECT_NE(errors.find("script " + (dir / "bin/start_both").string() + " does not exist"), std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("attribute 'exec': " + (dir / "bin/mycheck").string() + " does not exist"), std::string::npos)
+        << errors;
     for (const char* f : {"bin/start_both", "bin/stop_both", "bin/mycheck"}) std::ofstream(dir / f) << "#!/bin/sh\n";
     errors = errorsOf(custom);
-    EXPECT_NE(errors.find("script " + (dir / "bin/stop_both").string() + " is not executable (chmod +x)"), std::string::npos) << errors;
-    EXPECT_NE(errors.find("attribute 'exec': " + (dir / "bin/mycheck").string() + " is not executable"), std::string::npos) << errors;
+    EXPECT_NE(errors.find("script " + (dir / "bin/stop_both").string() + " is not executable (chmod +x)"),
+              std::string::npos)
+        << errors;
+    EXPECT_NE(errors.find("attribute 'exec': " + (dir / "bin/mycheck").string() + " is not executable"),
+              std::string::npos)
+        << errors;
     for (const char* f : {"bin/start_both", "bin/stop_both", "bin/mycheck"}) ::chmod((dir / f).c_str(), 0755);
     auto p = parse(custom);
     EXPECT_TRUE(p.config) << formatAll(p.errors);

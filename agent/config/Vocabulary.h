@@ -38,9 +38,9 @@ struct AttrSpec {
     std::string_view name;
     AttrKind kind;
     bool required;
-    std::string_view def;      // the default when absent ("" = none / derived, see meaning)
-    std::string_view unit;     // Duration: unit of a bare number; Enum: "a|b|c"
-    bool live;                 // a change applies to a running module
+    std::string_view def;   // the default when absent ("" = none / derived, see meaning)
+    std::string_view unit;  // Duration: unit of a bare number; Enum: "a|b|c"
+    bool live;              // a change applies to a running module
     std::string_view meaning;
     // Not empty: parsed (SafeKit modules carry it) but not done; why. A value
     // other than the default is warned about (XmlReader, "parsed, ignored by

@@ -27,17 +27,19 @@ TEST(VocabularyTest, EveryDefaultIsValidForItsKind) {
         }
         if (a.def.empty()) continue;  // derived (documented in the meaning)
         switch (a.kind) {
-        case AttrKind::Bool: EXPECT_TRUE(a.def == "on" || a.def == "off"); break;
-        case AttrKind::Int: EXPECT_TRUE(parseUint(a.def)); break;
-        case AttrKind::Duration:
-            EXPECT_TRUE(parseDuration(a.def, a.unit));
-            EXPECT_GT(parseDuration(a.def, a.unit)->count(), 0);
-            break;
-        case AttrKind::Enum: EXPECT_NE(("|" + std::string(a.unit) + "|").find("|" + std::string(a.def) + "|"), std::string::npos); break;
-        case AttrKind::Port: EXPECT_TRUE(parsePort(a.def)); break;
-        case AttrKind::PortSpec: EXPECT_TRUE(parsePortSpec(a.def)); break;
-        case AttrKind::Ip: EXPECT_TRUE(parseIp(a.def).ok()); break;
-        default: break;
+            case AttrKind::Bool: EXPECT_TRUE(a.def == "on" || a.def == "off"); break;
+            case AttrKind::Int: EXPECT_TRUE(parseUint(a.def)); break;
+            case AttrKind::Duration:
+                EXPECT_TRUE(parseDuration(a.def, a.unit));
+                EXPECT_GT(parseDuration(a.def, a.unit)->count(), 0);
+                break;
+            case AttrKind::Enum:
+                EXPECT_NE(("|" + std::string(a.unit) + "|").find("|" + std::string(a.def) + "|"), std::string::npos);
+                break;
+            case AttrKind::Port: EXPECT_TRUE(parsePort(a.def)); break;
+            case AttrKind::PortSpec: EXPECT_TRUE(parsePortSpec(a.def)); break;
+            case AttrKind::Ip: EXPECT_TRUE(parseIp(a.def).ok()); break;
+            default: break;
         }
         if (a.kind == AttrKind::Duration) {
             EXPECT_FALSE(a.unit.empty());
@@ -87,7 +89,8 @@ TEST(VocabularyTest, DocumentationMatchesTheDefaultsTable) {
             EXPECT_TRUE(docAttrs.emplace(key, std::tuple{m[2], m[3], m[4]}).second) << "documented twice: " << key;
         }
     }
-    for (const auto& e : elementSpecs()) EXPECT_TRUE(docElements.count(std::string(e.path))) << "undocumented element " << e.path;
+    for (const auto& e : elementSpecs())
+        EXPECT_TRUE(docElements.count(std::string(e.path))) << "undocumented element " << e.path;
     EXPECT_EQ(docElements.size(), elementSpecs().size());
     for (const auto& a : attrSpecs()) {
         auto key = std::string(a.element) + "@" + std::string(a.name);

@@ -63,9 +63,8 @@ bool isName(std::string_view s) {
 
 bool isMacroName(std::string_view s) {
     if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
+    return std::all_of(s.begin(), s.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
 std::string join(const std::vector<std::string_view>& names) {
@@ -152,9 +151,7 @@ void XmlReader::add(Diagnostics& to, pugi::xml_node node, const std::string& mes
     to.push_back(std::move(d));
 }
 
-void XmlReader::fileError(const std::string& message) {
-    errors_.push_back(Diagnostic{file_, 0, "", message});
-}
+void XmlReader::fileError(const std::string& message) { errors_.push_back(Diagnostic{file_, 0, "", message}); }
 
 std::optional<Elem> XmlReader::root(const char* rootName) {
     // parse_default keeps offsets exact; no entity tricks beyond XML's own.
@@ -172,9 +169,9 @@ std::optional<Elem> XmlReader::root(const char* rootName) {
         return std::nullopt;
     }
     if (std::string_view(rootNode.name()) != rootName) {
-        errors_.push_back(Diagnostic{file_, line(rootNode), rootNode.name(),
-                                     std::string("expected <") + rootName + "> as the root element, got <" +
-                                         rootNode.name() + ">"});
+        errors_.push_back(
+            Diagnostic{file_, line(rootNode), rootNode.name(),
+                       std::string("expected <") + rootName + "> as the root element, got <" + rootNode.name() + ">"});
         return std::nullopt;
     }
     return Elem(*this, rootNode);
@@ -221,48 +218,48 @@ void XmlReader::checkValue(pugi::xml_node node, const AttrSpec& spec, const std:
     std::string what = "attribute '" + std::string(spec.name) + "': expected ";
     std::string got = ", got '" + value + "'";
     switch (spec.kind) {
-    case AttrKind::String:
-    case AttrKind::Path:
-        if (spec.kind == AttrKind::Path && value.empty()) error(node, what + "a file name" + got);
-        return;
-    case AttrKind::Name:
-        if (!isName(value)) error(node, what + "a name (letters, digits, _ - .)" + got);
-        return;
-    case AttrKind::Bool:
-        if (value != "on" && value != "off") error(node, what + "on|off" + got);
-        return;
-    case AttrKind::Int:
-        if (!parseUint(value)) error(node, what + "a non-negative integer" + got);
-        return;
-    case AttrKind::Duration:
-        if (!parseDuration(value, spec.unit))
-            error(node, what + "a time: an integer with a unit us|ms|s|m|h|d (a bare number is in " +
-                            std::string(spec.unit) + ")" + got);
-        return;
-    case AttrKind::Enum: {
-        std::string_view values = spec.unit;
-        bool found = false;
-        for (size_t start = 0; start <= values.size();) {
-            size_t bar = values.find('|', start);
-            if (bar == std::string_view::npos) bar = values.size();
-            if (values.substr(start, bar - start) == value) found = true;
-            start = bar + 1;
+        case AttrKind::String:
+        case AttrKind::Path:
+            if (spec.kind == AttrKind::Path && value.empty()) error(node, what + "a file name" + got);
+            return;
+        case AttrKind::Name:
+            if (!isName(value)) error(node, what + "a name (letters, digits, _ - .)" + got);
+            return;
+        case AttrKind::Bool:
+            if (value != "on" && value != "off") error(node, what + "on|off" + got);
+            return;
+        case AttrKind::Int:
+            if (!parseUint(value)) error(node, what + "a non-negative integer" + got);
+            return;
+        case AttrKind::Duration:
+            if (!parseDuration(value, spec.unit))
+                error(node, what + "a time: an integer with a unit us|ms|s|m|h|d (a bare number is in " +
+                                std::string(spec.unit) + ")" + got);
+            return;
+        case AttrKind::Enum: {
+            std::string_view values = spec.unit;
+            bool found = false;
+            for (size_t start = 0; start <= values.size();) {
+                size_t bar = values.find('|', start);
+                if (bar == std::string_view::npos) bar = values.size();
+                if (values.substr(start, bar - start) == value) found = true;
+                start = bar + 1;
+            }
+            if (!found) error(node, what + std::string(values) + got);
+            return;
         }
-        if (!found) error(node, what + std::string(values) + got);
-        return;
-    }
-    case AttrKind::Ip:
-        if (!parseIp(value)) error(node, what + "an IPv4 or IPv6 address" + got);
-        return;
-    case AttrKind::Mac:
-        if (!parseMac(value)) error(node, what + "a MAC address aa:bb:cc:dd:ee:ff" + got);
-        return;
-    case AttrKind::Port:
-        if (!parsePort(value)) error(node, what + "a port 1..65535" + got);
-        return;
-    case AttrKind::PortSpec:
-        if (!parsePortSpec(value)) error(node, what + "a port N, a range N-M (N <= M, 1..65535) or *" + got);
-        return;
+        case AttrKind::Ip:
+            if (!parseIp(value)) error(node, what + "an IPv4 or IPv6 address" + got);
+            return;
+        case AttrKind::Mac:
+            if (!parseMac(value)) error(node, what + "a MAC address aa:bb:cc:dd:ee:ff" + got);
+            return;
+        case AttrKind::Port:
+            if (!parsePort(value)) error(node, what + "a port 1..65535" + got);
+            return;
+        case AttrKind::PortSpec:
+            if (!parsePortSpec(value)) error(node, what + "a port N, a range N-M (N <= M, 1..65535) or *" + got);
+            return;
     }
 }
 
@@ -275,8 +272,8 @@ void XmlReader::checkElement(pugi::xml_node node, const std::string& spec) {
             if (known.empty())
                 msg += ": <" + std::string(node.name()) + "> takes no attributes";
             else
-                msg += ", did you mean '" + std::string(closestName(attr.name(), known)) + "'? (known: " +
-                       join(known) + ")";
+                msg += ", did you mean '" + std::string(closestName(attr.name(), known)) + "'? (known: " + join(known) +
+                       ")";
             error(node, msg);
             continue;
         }
@@ -286,8 +283,8 @@ void XmlReader::checkElement(pugi::xml_node node, const std::string& spec) {
         checkValue(node, *a, *value);
         // Asked for, and not done: say so (SafeKit modules carry these).
         if (!a->ignored.empty() && errors_.size() == errors && *value != a->def)
-            warning(node, "attribute '" + std::string(a->name) + "': parsed, ignored by safefarm: " +
-                              std::string(a->ignored));
+            warning(node, "attribute '" + std::string(a->name) +
+                              "': parsed, ignored by safefarm: " + std::string(a->ignored));
     }
     for (auto name : attrNames(spec)) {
         const AttrSpec* a = findAttr(spec, name);
@@ -333,8 +330,7 @@ void XmlReader::checkElement(pugi::xml_node node, const std::string& spec) {
 
 // ---- Elem ----
 
-Elem::Elem(XmlReader& reader, pugi::xml_node node)
-    : reader_(reader), node_(node), spec_(XmlReader::specPath(node)) {}
+Elem::Elem(XmlReader& reader, pugi::xml_node node) : reader_(reader), node_(node), spec_(XmlReader::specPath(node)) {}
 
 void Elem::error(const std::string& message) const { reader_.error(node_, message); }
 

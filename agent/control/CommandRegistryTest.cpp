@@ -18,9 +18,11 @@ struct Replies {
 
 TEST(Registry, DispatchesToTheHandler) {
     CommandRegistry reg;
-    ASSERT_TRUE(reg.add("state", "the state", [](const Request& r, Responder respond) {
-        respond(Reply::success(r.module + " UP", {{"state", "UP"}}));
-    }).ok());
+    ASSERT_TRUE(reg.add("state", "the state",
+                        [](const Request& r, Responder respond) {
+                            respond(Reply::success(r.module + " UP", {{"state", "UP"}}));
+                        })
+                    .ok());
     Replies replies;
     reg.dispatch({"state", "m", {}}, replies.responder());
     ASSERT_EQ(replies.got.size(), 1u);

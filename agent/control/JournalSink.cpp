@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #define SD_JOURNAL_SUPPRESS_LOCATION  // the CODE_FILE of this sink says nothing
-#include <systemd/sd-journal.h>
 #include <syslog.h>
+#include <systemd/sd-journal.h>
 
 #include <string_view>
 
@@ -34,9 +34,9 @@ void JournalSink::sink_it_(const spdlog::details::log_msg& msg) {
     // The return value is ignored on purpose: a lost journal line must not
     // stop the module log, and the file has it anyway.
     (void)sd_journal_send("MESSAGE=%.*s", static_cast<int>(payload.size()), payload.data(),  //
-                          "PRIORITY=%d", priority(msg.level),                                 //
-                          "SYSLOG_IDENTIFIER=safed",                                          //
-                          "SAFEFARM_MODULE=%s", module_.c_str(),                              //
+                          "PRIORITY=%d", priority(msg.level),                                //
+                          "SYSLOG_IDENTIFIER=safed",                                         //
+                          "SAFEFARM_MODULE=%s", module_.c_str(),                             //
                           "SAFEFARM_MESSAGE_ID=%.*s", static_cast<int>(id.size()), id.data(), nullptr);
 }
 

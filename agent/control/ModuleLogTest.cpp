@@ -38,7 +38,8 @@ TEST_F(ModuleLogTest, LineFormat) {
     EXPECT_EQ(log->path(), dir_ + "/apache_farm/module.log");
     auto lines = log->tail(10);
     ASSERT_EQ(lines.size(), 3u);
-    std::regex line(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} I SF_MODULE_STATE apache_farm: WAIT -> UP \(view 7@1, 2731 buckets\))");
+    std::regex line(
+        R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} I SF_MODULE_STATE apache_farm: WAIT -> UP \(view 7@1, 2731 buckets\))");
     EXPECT_TRUE(std::regex_match(lines[0], line)) << lines[0];
     EXPECT_NE(lines[1].find(" W SF_USER_WARN apache_farm: disk almost full"), std::string::npos) << lines[1];
     EXPECT_NE(lines[2].find(" E SF_CHECK_FAILED "), std::string::npos) << lines[2];

@@ -42,8 +42,10 @@ public:
                 auto nl = block.rfind('\n', e - 1);
                 if (nl == std::string::npos) break;
                 std::string_view line(block.data() + nl + 1, e - nl - 1);
-                if (atEnd) lastLine(line, newest, size, end);
-                else take(line);
+                if (atEnd)
+                    lastLine(line, newest, size, end);
+                else
+                    take(line);
                 atEnd = false;
                 e = nl;
             }
@@ -52,8 +54,10 @@ public:
         // From the start of the file: the first line is whole. Cut by the
         // byte limit instead: not given.
         if (pos == 0) {
-            if (atEnd) lastLine(carry, newest, size, end);  // no newline in the whole file
-            else take(carry);
+            if (atEnd)
+                lastLine(carry, newest, size, end);  // no newline in the whole file
+            else
+                take(carry);
         }
         return end;
     }
@@ -67,8 +71,10 @@ private:
     // What follows the file's last newline: nothing, or a line without one.
     void lastLine(std::string_view line, bool newest, std::uint64_t size, std::uint64_t& end) {
         if (line.empty()) return;
-        if (newest && options_.completeLinesOnly) end = size - line.size();
-        else take(line);
+        if (newest && options_.completeLinesOnly)
+            end = size - line.size();
+        else
+            take(line);
     }
 
     std::size_t n_;

@@ -46,10 +46,13 @@ TEST(ThreadHop, CommandsRunOnTheModulesThreadAndAnswerOnTheCallers) {
     TwoThreads t;
     CommandRegistry modules;
     std::thread::id ranOn;
-    ASSERT_TRUE(modules.add("state", "the state", [&](const Request& r, Responder respond) {
-        ranOn = std::this_thread::get_id();
-        respond(Reply::success(r.module + " UP"));
-    }).ok());
+    ASSERT_TRUE(modules
+                    .add("state", "the state",
+                         [&](const Request& r, Responder respond) {
+                             ranOn = std::this_thread::get_id();
+                             respond(Reply::success(r.module + " UP"));
+                         })
+                    .ok());
     CommandRegistry transports;
     hopTo(modules, t.modules.get_executor(), t.transports.get_executor(), transports);
     EXPECT_TRUE(transports.has("state"));
@@ -83,10 +86,13 @@ TEST(ThreadHop, ABusyThreadHoldsUpOnlyItself) {
     std::promise<void> release;
     auto released = release.get_future().share();
     CommandRegistry modules;
-    ASSERT_TRUE(modules.add("slow", "", [released](const Request&, Responder respond) {
-        released.wait();
-        respond(Reply::success("slow done"));
-    }).ok());
+    ASSERT_TRUE(modules
+                    .add("slow", "",
+                         [released](const Request&, Responder respond) {
+                             released.wait();
+                             respond(Reply::success("slow done"));
+                         })
+                    .ok());
     CommandRegistry transports;
     hopTo(modules, t.modules.get_executor(), t.transports.get_executor(), transports);
     std::promise<Reply> slow;

@@ -86,7 +86,8 @@ Result<Reply> call(const std::string& socketPath, const Request& request, std::c
     char buf[65536];
     std::string::size_type eol;
     while ((eol = in.find('\n')) == std::string::npos) {
-        if (in.size() > kMaxReplyBytes) return badInput("reply from safed larger than " + std::to_string(kMaxReplyBytes) + " bytes");
+        if (in.size() > kMaxReplyBytes)
+            return badInput("reply from safed larger than " + std::to_string(kMaxReplyBytes) + " bytes");
         ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
         if (n > 0) {
             in.append(buf, static_cast<size_t>(n));

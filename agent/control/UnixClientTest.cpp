@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "UnixSocket.h"
 #include "TempDir.h"
+#include "UnixSocket.h"
 
 namespace safefarm::control {
 namespace {

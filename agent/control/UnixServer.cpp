@@ -75,9 +75,8 @@ public:
 
 private:
     void readNext() {
-        asio::async_read_until(socket_, in_, '\n', [self = shared_from_this()](auto ec, std::size_t n) {
-            self->onLine(ec, n);
-        });
+        asio::async_read_until(socket_, in_, '\n',
+                               [self = shared_from_this()](auto ec, std::size_t n) { self->onLine(ec, n); });
     }
 
     void onLine(const boost::system::error_code& ec, std::size_t n) {
@@ -103,9 +102,8 @@ private:
         // The handler may answer from another thread: the write goes back to ours.
         auto self = shared_from_this();
         registry_.dispatch(request.value(), [self](Reply reply) {
-            asio::post(self->socket_.get_executor(), [self, reply = std::move(reply)]() mutable {
-                self->send(std::move(reply), true);
-            });
+            asio::post(self->socket_.get_executor(),
+                       [self, reply = std::move(reply)]() mutable { self->send(std::move(reply), true); });
         });
     }
 

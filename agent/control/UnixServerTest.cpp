@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "Privilege.h"
-#include "UnixSocket.h"
 #include "TempDir.h"
+#include "UnixSocket.h"
 #include "control/UnixClient.h"
 
 namespace safefarm::control {
@@ -59,12 +59,10 @@ class UnixServerTest : public ::testing::Test {
 protected:
     void SetUp() override {
         ASSERT_TRUE(tmp_.ok());
-        (void)registry_.add("echo", "", [](const Request& r, Responder respond) {
-            respond(Reply::success(r.module, r.args));
-        });
-        (void)registry_.add("origin", "", [](const Request& r, Responder respond) {
-            respond(Reply::success(r.origin));
-        });
+        (void)registry_.add("echo", "",
+                            [](const Request& r, Responder respond) { respond(Reply::success(r.module, r.args)); });
+        (void)registry_.add("origin", "",
+                            [](const Request& r, Responder respond) { respond(Reply::success(r.origin)); });
         // Answers nobody until `gate_` requests wait: proves connections are served at once.
         (void)registry_.add("gather", "", [this](const Request&, Responder respond) {
             waiting_.push_back(respond);

@@ -26,10 +26,10 @@ namespace fs = std::filesystem;
 
 const char* modeName(xdp_attach_mode m) {
     switch (m) {
-    case XDP_MODE_NATIVE: return "native";
-    case XDP_MODE_SKB: return "skb";
-    case XDP_MODE_HW: return "hw";
-    default: return "unspecified";
+        case XDP_MODE_NATIVE: return "native";
+        case XDP_MODE_SKB: return "skb";
+        case XDP_MODE_HW: return "hw";
+        default: return "unspecified";
     }
 }
 
@@ -39,8 +39,7 @@ Result<void> ensureBpffs(const std::string& path) {
     if (statfs(path.c_str(), &st) == 0 && st.f_type == BPF_FS_MAGIC) return success();
     std::error_code ec;
     fs::create_directories(path, ec);
-    if (mount("bpf", path.c_str(), "bpf", 0, nullptr) != 0)
-        return osError(errno, "mounting bpffs at " + path);
+    if (mount("bpf", path.c_str(), "bpf", 0, nullptr) != 0) return osError(errno, "mounting bpffs at " + path);
     return success();
 }
 
@@ -54,8 +53,7 @@ bool farmFilterAttached(int ifindex, std::string* mode) {
         xdp_program* p = xdp_multiprog__main_prog(mp);
         found = p && std::strcmp(xdp_program__name(p), FARM_PROG_NAME) == 0;
     } else {
-        for (xdp_program* p = xdp_multiprog__next_prog(nullptr, mp); p;
-             p = xdp_multiprog__next_prog(p, mp))
+        for (xdp_program* p = xdp_multiprog__next_prog(nullptr, mp); p; p = xdp_multiprog__next_prog(p, mp))
             if (std::strcmp(xdp_program__name(p), FARM_PROG_NAME) == 0) found = true;
     }
     if (found && mode) *mode = modeName(xdp_multiprog__attach_mode(mp));
@@ -172,8 +170,7 @@ Result<std::unique_ptr<BpfDataPath>> BpfDataPath::open(const BpfDataPathOptions&
                 if (!again) return again.error();
                 dp->skel_ = again.value();
             }
-            DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = dp->skel_->obj,
-                                .prog_name = FARM_PROG_NAME);
+            DECLARE_LIBXDP_OPTS(xdp_program_opts, xopts, .obj = dp->skel_->obj, .prog_name = FARM_PROG_NAME);
             dp->prog_ = xdp_program__create(&xopts);
             if (long err = libxdp_get_error(dp->prog_)) {
                 dp->prog_ = nullptr;
@@ -185,8 +182,8 @@ Result<std::unique_ptr<BpfDataPath>> BpfDataPath::open(const BpfDataPathOptions&
                 last = Error{};
                 break;
             }
-            last = osError(err, std::string("attaching farm_filter to ") + o.ifname + " (" +
-                                    modeName(modes[i]) + " mode)");
+            last = osError(err,
+                           std::string("attaching farm_filter to ") + o.ifname + " (" + modeName(modes[i]) + " mode)");
         }
         if (last.code || !last.context.empty()) return last;
     }
@@ -217,11 +214,9 @@ Result<void> BpfDataPath::remove(const BpfDataPathOptions& o) {
             int err = 0;
             if (xdp_multiprog__is_legacy(mp)) {
                 xdp_program* p = xdp_multiprog__main_prog(mp);
-                if (p && std::strcmp(xdp_program__name(p), FARM_PROG_NAME) == 0)
-                    err = xdp_multiprog__detach(mp);
+                if (p && std::strcmp(xdp_program__name(p), FARM_PROG_NAME) == 0) err = xdp_multiprog__detach(mp);
             } else {
-                for (xdp_program* p = xdp_multiprog__next_prog(nullptr, mp); p;
-                     p = xdp_multiprog__next_prog(p, mp)) {
+                for (xdp_program* p = xdp_multiprog__next_prog(nullptr, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
                     if (std::strcmp(xdp_program__name(p), FARM_PROG_NAME) != 0) continue;
                     err = xdp_program__detach(p, ifindex, mode, 0);
                     break;
@@ -233,8 +228,8 @@ Result<void> BpfDataPath::remove(const BpfDataPathOptions& o) {
     }
     std::string dir = o.bpffs + "/safefarm/" + o.instance;
     std::error_code ec;
-    for (const char* name : {FARM_MAP_STATE, FARM_MAP_EPOCHS, FARM_MAP_BUCKETS, FARM_MAP_PEER_MACS,
-                             FARM_MAP_FLOWS, FARM_MAP_COUNTERS, FARM_MAP_BUCKET_COUNTERS}) {
+    for (const char* name : {FARM_MAP_STATE, FARM_MAP_EPOCHS, FARM_MAP_BUCKETS, FARM_MAP_PEER_MACS, FARM_MAP_FLOWS,
+                             FARM_MAP_COUNTERS, FARM_MAP_BUCKET_COUNTERS}) {
         std::string p = dir + "/" + name;
         if (unlink(p.c_str()) != 0 && errno != ENOENT) return osError(errno, "unpinning " + p);
     }
@@ -323,8 +318,7 @@ Result<ReasonCounters> BpfDataPath::counters() {
     ReasonCounters sum{};
     int fd = bpf_map__fd(skel_->maps.farm_counters);
     for (uint32_t r = 0; r < FARM_R_MAX; r++) {
-        if (bpf_map_lookup_elem(fd, &r, per.data()))
-            return osError(errno, "reading " FARM_MAP_COUNTERS);
+        if (bpf_map_lookup_elem(fd, &r, per.data())) return osError(errno, "reading " FARM_MAP_COUNTERS);
         for (const farm_counter& c : per) {
             sum[r].packets += c.packets;
             sum[r].bytes += c.bytes;
@@ -369,7 +363,8 @@ struct MapFd {
 
 class BpfTrafficReader : public TrafficReader {
 public:
-    BpfTrafficReader(int flows, int buckets) : flows_(flows, FARM_MAP_FLOWS), buckets_(buckets, FARM_MAP_BUCKET_COUNTERS) {}
+    BpfTrafficReader(int flows, int buckets)
+        : flows_(flows, FARM_MAP_FLOWS), buckets_(buckets, FARM_MAP_BUCKET_COUNTERS) {}
 
     Result<std::vector<FlowEntry>> flows() const override {
         auto fdr = flows_.get();
@@ -384,14 +379,15 @@ public:
         LIBBPF_OPTS(bpf_map_batch_opts, opts);
         for (;;) {
             uint32_t count = kBatch;
-            int r = bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
+            int r =
+                bpf_map_lookup_batch(fd, first ? nullptr : &token, &token, keys.data(), values.data(), &count, &opts);
             int err = r ? errno : 0;
             for (uint32_t i = 0; i < count && i < kBatch; i++) out.push_back(FlowEntry{keys[i], values[i]});
             if (r == 0) {
                 first = false;
                 continue;
             }
-            if (err == ENOENT) return out;  // the whole table read
+            if (err == ENOENT) return out;                                               // the whole table read
             if (first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP)) break;  // no batch ops
             return osError(err, "reading " FARM_MAP_FLOWS);
         }

@@ -42,7 +42,7 @@ public:
     Result<std::vector<farm_bucket>> installedBuckets() const override;
     std::chrono::nanoseconds leaseDeadline() const override;
 
-    bool adopted() const { return adopted_; }      // found attached and pinned
+    bool adopted() const { return adopted_; }               // found attached and pinned
     std::string attachMode() const { return attachMode_; }  // "native", "skb"
     std::string pinDir() const { return pinDir_; }
 
@@ -59,6 +59,5 @@ private:
     std::string pinDir_;
     std::string ifname_;
 };
-
 
 }  // namespace safefarm

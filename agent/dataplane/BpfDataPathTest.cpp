@@ -112,8 +112,7 @@ TEST_F(BpfDataPathTest, OneWriterPerInstance) {
     ASSERT_TRUE(first.ok()) << first.error().message();
     auto second = BpfDataPath::open(opts_);
     ASSERT_FALSE(second.ok());
-    EXPECT_NE(second.error().message().find("another process"), std::string::npos)
-        << second.error().message();
+    EXPECT_NE(second.error().message().find("another process"), std::string::npos) << second.error().message();
 }
 
 TEST_F(BpfDataPathTest, RefusesPinnedMapsOfAnotherAbi) {

@@ -19,14 +19,12 @@ Result<farm_epoch> encodeEpoch(const EpochSpec& spec) {
         return badInput("unknown delivery mode " + std::to_string(spec.mode));
     if (spec.vips.empty()) return badInput("no VIP");
     if (spec.vips.size() > FARM_MAX_VIPS)
-        return badInput(std::to_string(spec.vips.size()) + " VIPs, at most " +
-                        std::to_string(FARM_MAX_VIPS));
+        return badInput(std::to_string(spec.vips.size()) + " VIPs, at most " + std::to_string(FARM_MAX_VIPS));
     if (spec.rules.size() > FARM_MAX_RULES)
-        return badInput(std::to_string(spec.rules.size()) + " rules, at most " +
-                        std::to_string(FARM_MAX_RULES));
+        return badInput(std::to_string(spec.rules.size()) + " rules, at most " + std::to_string(FARM_MAX_RULES));
     if (spec.buckets.size() != FARM_BUCKETS)
-        return badInput("bucket table has " + std::to_string(spec.buckets.size()) +
-                        " entries, expected " + std::to_string(FARM_BUCKETS));
+        return badInput("bucket table has " + std::to_string(spec.buckets.size()) + " entries, expected " +
+                        std::to_string(FARM_BUCKETS));
     if (spec.mode == FARM_MODE_VMAC_INVISIBLE && spec.arpFilter)
         return badInput("an ARP rule (arp filter) needs vmac_directed");
     if (spec.arpFilter && *spec.arpFilter != FARM_FILTER_ON_ADDR)
@@ -58,8 +56,7 @@ Result<farm_epoch> encodeEpoch(const EpochSpec& spec) {
             return badInput(where + "protocol must be tcp or udp (arp rules: arpFilter)");
         if (r.vip && *r.vip >= spec.vips.size())
             return badInput(where + "VIP index " + std::to_string(*r.vip) + " out of range");
-        if (r.filter != FARM_FILTER_ON_ADDR && r.filter != FARM_FILTER_ON_PORT &&
-            r.filter != FARM_FILTER_ON_IPID)
+        if (r.filter != FARM_FILTER_ON_ADDR && r.filter != FARM_FILTER_ON_PORT && r.filter != FARM_FILTER_ON_IPID)
             return badInput(where + "unknown filter " + std::to_string(r.filter));
         ep.rules[i].vip = r.vip ? *r.vip : FARM_ANY_VIP;
         ep.rules[i].proto = r.proto;

@@ -36,8 +36,8 @@ struct EpochSpec {
     std::vector<IpAddr> vips;
     std::vector<FarmRule> rules;
     std::optional<farm_filter_kind> arpFilter;  // vmac_directed: ARP/NS answered by the hash owner
-    std::vector<FarmPeer> peers;           // every member, this node included
-    std::vector<farm_bucket> buckets;      // exactly FARM_BUCKETS entries
+    std::vector<FarmPeer> peers;                // every member, this node included
+    std::vector<farm_bucket> buckets;           // exactly FARM_BUCKETS entries
 };
 
 // Checks the spec and turns it into the kernel struct; errors say which field.

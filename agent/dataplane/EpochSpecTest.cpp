@@ -66,26 +66,25 @@ TEST_P(EpochSpecBadTest, IsRefusedWithAReason) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, EpochSpecBadTest,
-    ::testing::Values(
-        BadCase{"epoch0", [](EpochSpec& s) { s.epoch = 0; }, "epoch must be > 0"},
-        BadCase{"noVip", [](EpochSpec& s) { s.vips.clear(); }, "no VIP"},
-        BadCase{"tooManyVips", [](EpochSpec& s) { s.vips.resize(17, s.vips[0]); }, "at most 16"},
-        BadCase{"tooManyRules", [](EpochSpec& s) { s.rules.resize(65, s.rules[0]); }, "at most 64"},
-        BadCase{"shortTable", [](EpochSpec& s) { s.buckets.pop_back(); }, "entries, expected 16384"},
-        BadCase{"badProto", [](EpochSpec& s) { s.rules[0].proto = 1; }, "tcp or udp"},
-        BadCase{"badVipIndex", [](EpochSpec& s) { s.rules[0].vip = 5; }, "out of range"},
-        BadCase{"arpInvisible", [](EpochSpec& s) { s.arpFilter = FARM_FILTER_ON_ADDR; }, "vmac_directed"},
-        BadCase{"arpOnPort",
-                [](EpochSpec& s) {
-                    s.mode = FARM_MODE_VMAC_DIRECTED;
-                    s.arpFilter = FARM_FILTER_ON_PORT;
-                },
-                "on_addr"},
-        BadCase{"meMissing", [](EpochSpec& s) { s.peers.pop_back(); }, "not among the peers"},
-        BadCase{"dupPeer", [](EpochSpec& s) { s.peers.push_back(s.peers[0]); }, "listed twice"},
-        BadCase{"badDesignated", [](EpochSpec& s) { s.designated = 9; }, "designated node 9"},
-        BadCase{"unknownOwner", [](EpochSpec& s) { s.buckets[3].owner = 9; }, "bucket 3"},
-        BadCase{"noFamily", [](EpochSpec& s) { s.vips[0].family = 0; }, "no address family"}),
+    ::testing::Values(BadCase{"epoch0", [](EpochSpec& s) { s.epoch = 0; }, "epoch must be > 0"},
+                      BadCase{"noVip", [](EpochSpec& s) { s.vips.clear(); }, "no VIP"},
+                      BadCase{"tooManyVips", [](EpochSpec& s) { s.vips.resize(17, s.vips[0]); }, "at most 16"},
+                      BadCase{"tooManyRules", [](EpochSpec& s) { s.rules.resize(65, s.rules[0]); }, "at most 64"},
+                      BadCase{"shortTable", [](EpochSpec& s) { s.buckets.pop_back(); }, "entries, expected 16384"},
+                      BadCase{"badProto", [](EpochSpec& s) { s.rules[0].proto = 1; }, "tcp or udp"},
+                      BadCase{"badVipIndex", [](EpochSpec& s) { s.rules[0].vip = 5; }, "out of range"},
+                      BadCase{"arpInvisible", [](EpochSpec& s) { s.arpFilter = FARM_FILTER_ON_ADDR; }, "vmac_directed"},
+                      BadCase{"arpOnPort",
+                              [](EpochSpec& s) {
+                                  s.mode = FARM_MODE_VMAC_DIRECTED;
+                                  s.arpFilter = FARM_FILTER_ON_PORT;
+                              },
+                              "on_addr"},
+                      BadCase{"meMissing", [](EpochSpec& s) { s.peers.pop_back(); }, "not among the peers"},
+                      BadCase{"dupPeer", [](EpochSpec& s) { s.peers.push_back(s.peers[0]); }, "listed twice"},
+                      BadCase{"badDesignated", [](EpochSpec& s) { s.designated = 9; }, "designated node 9"},
+                      BadCase{"unknownOwner", [](EpochSpec& s) { s.buckets[3].owner = 9; }, "bucket 3"},
+                      BadCase{"noFamily", [](EpochSpec& s) { s.vips[0].family = 0; }, "no address family"}),
     [](const auto& info) { return std::string(info.param.what); });
 
 TEST(NetAddrTest, ParsesAndPrints) {

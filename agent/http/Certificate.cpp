@@ -54,14 +54,13 @@ Result<CertPtr> selfSign(EVP_PKEY* key, const CertificateFields& f) {
         ASN1_TIME_set_string(X509_getm_notAfter(cert.get()), "21200101000000Z");
     } else {
         X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);  // a peer's clock a little behind
-        X509_time_adj_ex(X509_getm_notAfter(cert.get()),
-                         static_cast<int>(f.validity.count() / 24), static_cast<long>(f.validity.count() % 24) * 3600,
-                         nullptr);
+        X509_time_adj_ex(X509_getm_notAfter(cert.get()), static_cast<int>(f.validity.count() / 24),
+                         static_cast<long>(f.validity.count() % 24) * 3600, nullptr);
     }
     if (X509_set_pubkey(cert.get(), key) != 1) return openSslError("X509_set_pubkey");
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(f.commonName.c_str()), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(f.commonName.c_str()),
+                               -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
 
     X509V3_CTX ctx;

@@ -23,8 +23,8 @@ namespace beast_http = boost::beast::http;
 using beast_http::field;
 using beast_http::status;
 using beast_http::verb;
-using control::Reply;
 using control::MessageId;
+using control::Reply;
 using control::ResultCode;
 using nlohmann::json;
 
@@ -108,7 +108,8 @@ std::string loggable(std::string_view s) { return oneLine(s.substr(0, 128)); }
 bool changes(const HttpRequest& req) { return req.method() != verb::get && req.method() != verb::head; }
 
 bool iequals(std::string_view a, std::string_view b) {
-    return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()), boost::beast::string_view(b.data(), b.size()));
+    return boost::beast::iequals(boost::beast::string_view(a.data(), a.size()),
+                                 boost::beast::string_view(b.data(), b.size()));
 }
 
 // Content-Type: application/json, with or without parameters (charset).
@@ -125,7 +126,8 @@ bool isJson(const HttpRequest& req) {
 bool sameOrigin(const HttpRequest& req) {
     auto it = req.find(field::origin);
     if (it == req.end()) return true;
-    std::string_view origin(it->value().data(), it->value().size()), host(req[field::host].data(), req[field::host].size());
+    std::string_view origin(it->value().data(), it->value().size()),
+        host(req[field::host].data(), req[field::host].size());
     for (std::string_view scheme : {"http://", "https://"})
         if (origin.starts_with(scheme)) return !host.empty() && iequals(origin.substr(scheme.size()), host);
     return false;  // "null" (a sandboxed or redirected page), or anything else
@@ -156,7 +158,7 @@ unsigned httpStatusFor(ResultCode code) {
 }
 
 HttpResponse errorResponse(unsigned code, std::string text) {
-    ResultCode rc = code == 401 || code == 403 ? ResultCode::Forbidden
+    ResultCode rc = code == 401 || code == 403   ? ResultCode::Forbidden
                     : code == 404 || code == 405 ? ResultCode::Unsupported
                                                  : ResultCode::Error;
     return envelopeResponse(code, Reply{rc, std::move(text), json::object()});
@@ -169,8 +171,8 @@ struct HttpApi::Auth {
     std::optional<HttpResponse> refusal;
 };
 
-HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRegistry& registry,
-                 HttpOptions options, HttpHooks hooks)
+HttpApi::HttpApi(boost::asio::any_io_executor executor, const control::CommandRegistry& registry, HttpOptions options,
+                 HttpHooks hooks)
     : executor_(std::move(executor)),
       registry_(registry),
       options_(std::move(options)),
@@ -270,8 +272,7 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
     std::string path(target.substr(0, qm));
     std::string query(qm == std::string_view::npos ? std::string_view() : target.substr(qm + 1));
     try {
-        if (!peer.tls && servesTls() && !plainAllowed(path))
-            return respond(toHttps(req));
+        if (!peer.tls && servesTls() && !plainAllowed(path)) return respond(toHttps(req));
         if (path == "/api/openapi.json") {
             if (req.method() != verb::get && req.method() != verb::head) return respond(methodNotAllowed("GET"));
             return respond(textResponse(200, "application/json", openApiDocument(registry_, roles_).dump(2)));
@@ -292,8 +293,8 @@ void HttpApi::handle(HttpRequest req, const Peer& peer, Respond respond) {
             return ready(path.substr(kModules.size(), path.size() - kModules.size() - kReady.size()), req, respond);
         return staticFile(path, req, respond);
     } catch (const std::exception& e) {
-        httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR,
-                "{} {} from {}: {}", std::string(req.method_string()), path, peer.address, e.what());
+        httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR, "{} {} from {}: {}", std::string(req.method_string()),
+                path, peer.address, e.what());
         respond(errorResponse(500, "internal error (safed's log says more)"));
     }
 }
@@ -314,11 +315,11 @@ HttpResponse HttpApi::toHttps(const HttpRequest& req) const {
     auto host = req[field::host];
     bool fine = !host.empty() && host.size() <= 255;
     for (char c : host)
-        fine = fine && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-                        c == '[' || c == ']');
+        fine = fine && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '[' ||
+                        c == ']');
     if (!fine) return errorResponse(400, "this API speaks HTTPS only (plain HTTP: ready.txt and /metrics)");
-    auto res = errorResponse(308, "this API speaks HTTPS: use https://" + std::string(host) +
-                                      std::string(req.target()));
+    auto res =
+        errorResponse(308, "this API speaks HTTPS: use https://" + std::string(host) + std::string(req.target()));
     res.set(field::location, "https://" + std::string(host) + std::string(req.target()));
     return res;
 }
@@ -374,8 +375,8 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
                 throttle_.failed(addrKey);
                 throttle_.failed(userKey, /*keep=*/known);  // a real user's count is never dropped for room
                 if (uint64_t held = 0; warnings_.allow("login " + peer.address, held))
-                    httpLog(spdlog::level::warn, MessageId::SF_HTTP_LOGIN_FAILED,
-                            "failed login for '{}' from {}{}", user, peer.address, heldBack(held));
+                    httpLog(spdlog::level::warn, MessageId::SF_HTTP_LOGIN_FAILED, "failed login for '{}' from {}{}",
+                            user, peer.address, heldBack(held));
                 return respond(errorResponse(401, "wrong user name or password"));
             }
             // The role may have changed while hashing: read it again.
@@ -385,9 +386,8 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
             throttle_.succeeded(userKey);
             auto made = sessions_.create(user, now->role);
             if (!made) {
-                httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR,
-                        "{} ({}) from {}: no session: {}", user, roleName(now->role), peer.address,
-                        made.error().message());
+                httpLog(spdlog::level::err, MessageId::SF_HTTP_ERROR, "{} ({}) from {}: no session: {}", user,
+                        roleName(now->role), peer.address, made.error().message());
                 return respond(errorResponse(500, "internal error (safed's log says more)"));
             }
             const Session* created = made.value();
@@ -398,14 +398,13 @@ void HttpApi::login(const HttpRequest& req, const Peer& peer, Respond respond) {
                 return respond(tooMany(std::chrono::seconds(60), "too many sessions: try again later"));
             }
             const Session& s = *created;
-            httpLog(spdlog::level::info, MessageId::SF_HTTP_LOGIN,
-                    "{} ({}) logged in from {}", user, roleName(now->role), peer.address);
+            httpLog(spdlog::level::info, MessageId::SF_HTTP_LOGIN, "{} ({}) logged in from {}", user,
+                    roleName(now->role), peer.address);
             auto res = envelopeResponse(
-                200, Reply::success("logged in as " + user,
-                                    {{"user", user},
-                                     {"role", roleName(now->role)},
-                                     {"csrf_token", s.csrf},
-                                     {"expires_in", options_.sessionIdle.count()}}));
+                200, Reply::success("logged in as " + user, {{"user", user},
+                                                             {"role", roleName(now->role)},
+                                                             {"csrf_token", s.csrf},
+                                                             {"expires_in", options_.sessionIdle.count()}}));
             res.set(field::set_cookie, sessionCookie(s.id, options_.sessionLifetime.count(), peer.tls));
             respond(std::move(res));
         });
@@ -444,14 +443,12 @@ void HttpApi::session(const HttpRequest& req, const Peer& peer, Respond respond)
     if (req.method() != verb::get) return respond(methodNotAllowed("GET"));
     auto auth = authenticate(req, peer);
     if (auth.refusal) return respond(std::move(*auth.refusal));
-    json args = {{"user", auth.who->name},
-                 {"role", roleName(auth.who->role)},
-                 {"via", auth.session ? "session" : "api_key"}};
+    json args = {
+        {"user", auth.who->name}, {"role", roleName(auth.who->role)}, {"via", auth.session ? "session" : "api_key"}};
     if (auth.session) {
         args["csrf_token"] = auth.session->csrf;
-        args["expires_in"] = std::chrono::ceil<std::chrono::seconds>(
-                                 sessions_.expiresAt(*auth.session) - hooks_.clock())
-                                 .count();
+        args["expires_in"] =
+            std::chrono::ceil<std::chrono::seconds>(sessions_.expiresAt(*auth.session) - hooks_.clock()).count();
     }
     respond(envelopeResponse(200, Reply::success(auth.who->name, args)));
 }
@@ -466,8 +463,8 @@ void HttpApi::listCommands(const HttpRequest& req, const Peer& peer, Respond res
         commands.push_back(
             {{"name", c.name}, {"help", c.help}, {"role", roleName(need)}, {"allowed", allows(auth.who->role, need)}});
     }
-    respond(envelopeResponse(200, Reply::success(std::to_string(commands.size()) + " commands",
-                                                 {{"commands", commands}})));
+    respond(
+        envelopeResponse(200, Reply::success(std::to_string(commands.size()) + " commands", {{"commands", commands}})));
 }
 
 void HttpApi::command(const std::string& name, const std::string& query, const HttpRequest& req, const Peer& peer,
@@ -487,8 +484,7 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
     // A browser sends the cookie with any request to us, whoever wrote the
     // page; only our page knows the token. An API key is never sent by a
     // browser on its own, so bearer requests need none.
-    if (auth.session && changes(req) &&
-        !constantTimeEqual(std::string(req["X-CSRF-Token"]), auth.session->csrf))
+    if (auth.session && changes(req) && !constantTimeEqual(std::string(req["X-CSRF-Token"]), auth.session->csrf))
         return respond(errorResponse(403, "missing or wrong X-CSRF-Token"));
 
     control::Request request;
@@ -518,8 +514,8 @@ void HttpApi::command(const std::string& name, const std::string& query, const H
         return respond(errorResponse(400, "\"node\": not a node name"));
     if (node == relay_->self()) node.clear();
     if (need != Role::Monitor)
-        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
-                "{} ({}) from {}: {}{}{}", auth.who->name, roleName(auth.who->role), peer.address, name,
+        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND, "{} ({}) from {}: {}{}{}", auth.who->name,
+                roleName(auth.who->role), peer.address, name,
                 request.module.empty() ? "" : " " + loggable(request.module), node.empty() ? "" : " on " + node);
     bool readOnly = need == Role::Monitor;
     if (node == kAllNodes)
@@ -536,10 +532,10 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
     if (peer.peerChannel.empty()) {
         if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
             httpLog(spdlog::level::warn, MessageId::SF_HTTP_PEER_REFUSED,
-                    "peer call from {} refused: not on the cluster's TLS channel{}", peer.address,
-                    heldBack(held));
-        return respond(errorResponse(401, "a peer call is taken only over the cluster's TLS channel (a safed older "
-                                          "than this one calls over plain HTTP: upgrade it)"));
+                    "peer call from {} refused: not on the cluster's TLS channel{}", peer.address, heldBack(held));
+        return respond(errorResponse(401,
+                                     "a peer call is taken only over the cluster's TLS channel (a safed older "
+                                     "than this one calls over plain HTTP: upgrade it)"));
     }
     auto header = req.find(kPeerHeader);
     if (header == req.end()) return respond(errorResponse(401, "a peer call needs its X-Safefarm-Peer signature"));
@@ -548,8 +544,8 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
                                  peer.peerChannel);
     if (!claims) {
         if (uint64_t held = 0; warnings_.allow("peer " + peer.address, held))
-            httpLog(spdlog::level::warn, MessageId::SF_HTTP_PEER_REFUSED,
-                    "peer call from {} refused: {}{}", peer.address, claims.error().message(), heldBack(held));
+            httpLog(spdlog::level::warn, MessageId::SF_HTTP_PEER_REFUSED, "peer call from {} refused: {}{}",
+                    peer.address, claims.error().message(), heldBack(held));
         return respond(errorResponse(401, claims.error().message()));
     }
     auto c = claims.value();
@@ -562,17 +558,17 @@ void HttpApi::peerCommand(const std::string& name, const HttpRequest& req, const
         return signedResponse(404, Reply::error("unknown command '" + name + "'", ResultCode::Unsupported));
     Role need = roles_.required(name);
     if (!allows(c.role, need))
-        return signedResponse(403, Reply::error("'" + name + "' needs role " + roleName(need) + "; " + c.user +
-                                                    " is " + roleName(c.role), ResultCode::Forbidden));
+        return signedResponse(
+            403, Reply::error("'" + name + "' needs role " + roleName(need) + "; " + c.user + " is " + roleName(c.role),
+                              ResultCode::Forbidden));
     json body = json::parse(req.body(), nullptr, false);
     if (body.is_object()) body["command"] = name;
     auto request = control::requestFromJson(body);
     if (!request) return signedResponse(400, Reply::error(request.error().message()));
     request.value().origin = c.user + " (" + roleName(c.role) + ") via " + c.from;
     if (need != Role::Monitor)
-        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
-                "{} ({}) via {} ({}): {} {}", c.user, roleName(c.role), c.from, peer.address, name,
-                loggable(request.value().module));
+        httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND, "{} ({}) via {} ({}): {} {}", c.user, roleName(c.role),
+                c.from, peer.address, name, loggable(request.value().module));
     registry_.dispatch(request.value(),
                        [signedResponse](Reply reply) { signedResponse(httpStatusFor(reply.result), reply); });
 }
@@ -589,9 +585,8 @@ void HttpApi::snapshot(const std::string& query, const HttpRequest& req, const P
         return respond(errorResponse(403, std::string("a snapshot needs role ") + roleName(need) + "; " +
                                               auth.who->name + " is " + roleName(auth.who->role)));
     control::Request request{"snapshot", queryValue(query, "module"), json::object()};
-    httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND,
-            "{} ({}) from {}: snapshot {}", auth.who->name, roleName(auth.who->role), peer.address,
-            loggable(request.module));
+    httpLog(spdlog::level::info, MessageId::SF_HTTP_COMMAND, "{} ({}) from {}: snapshot {}", auth.who->name,
+            roleName(auth.who->role), peer.address, loggable(request.module));
     relay_->gatherAll(*auth.who, request, true, [respond](std::vector<NodeReply> replies) {
         std::string top = snapshotName(std::chrono::system_clock::now());
         std::vector<std::pair<std::string, std::string>> files;

@@ -21,7 +21,8 @@ namespace safefarm::http {
 template <class... Args>
 void httpLog(spdlog::level::level_enum level, control::MessageId id, fmt::format_string<Args...> format,
              Args&&... args) {
-    spdlog::log(level, "{} http: {}", control::messageName(id), oneLine(fmt::format(format, std::forward<Args>(args)...)));
+    spdlog::log(level, "{} http: {}", control::messageName(id),
+                oneLine(fmt::format(format, std::forward<Args>(args)...)));
 }
 
 }  // namespace safefarm::http

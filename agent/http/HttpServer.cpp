@@ -8,8 +8,8 @@
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -78,9 +78,8 @@ class Connection : public ConnectionBase, public std::enable_shared_from_this<Co
 public:
     // buffer: what was read before the connection knew it was TLS or not.
     template <class... Args>
-    Connection(std::weak_ptr<HttpApi> api, Limits limits, std::string address,
-               std::weak_ptr<ConnectionSlots> slots, ConnectionSlots::Id id, beast::flat_buffer buffer,
-               Args&&... args)
+    Connection(std::weak_ptr<HttpApi> api, Limits limits, std::string address, std::weak_ptr<ConnectionSlots> slots,
+               ConnectionSlots::Id id, beast::flat_buffer buffer, Args&&... args)
         : stream_(std::forward<Args>(args)...),
           api_(std::move(api)),
           limits_(limits),
@@ -125,10 +124,9 @@ private:
         // The header (and the wait for it) within its deadline, set once: a
         // slow sender or an idle kept-alive connection is cut off.
         lowest().expires_after(limits_.headerTimeout);
-        bhttp::async_read_header(stream_, buffer_, *parser_,
-                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                                     self->onHeader(ec);
-                                 });
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->onHeader(ec); });
     }
 
     // curl sends "Expect: 100-continue" before a body over 1 KiB and waits
@@ -167,7 +165,7 @@ private:
         if (ec == bhttp::error::partial_message) return close();  // the client left mid-request
         if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category())
             return refuse(400, "malformed HTTP request: " + ec.message());
-        if (ec) return close();  // timeout, reset, or stop()
+        if (ec) return close();    // timeout, reset, or stop()
         lowest().expires_never();  // a command may take its time (a stop drains)
         // A request read just as the server was destroyed: nobody to ask.
         auto api = api_.lock();
@@ -236,12 +234,12 @@ private:
     // while the body still arrives): read and drop a little first.
     void linger() {
         if (lingered_ > (1u << 20)) return close();
-        lowest().async_read_some(asio::buffer(drain_), [self = this->shared_from_this()](beast::error_code ec,
-                                                                                          std::size_t n) {
-            self->lingered_ += n;
-            if (ec) return self->close();
-            self->linger();
-        });
+        lowest().async_read_some(asio::buffer(drain_),
+                                 [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                                     self->lingered_ += n;
+                                     if (ec) return self->close();
+                                     self->linger();
+                                 });
     }
 
     Stream stream_;
@@ -307,7 +305,7 @@ private:
             t->start();
         } else {
             auto p = std::make_shared<Connection<beast::tcp_stream>>(api_, limits_, address_, slots_, id_,
-                                                                      std::move(buffer_), std::move(stream_));
+                                                                     std::move(buffer_), std::move(stream_));
             c = p;
             p->start();
         }
@@ -335,7 +333,8 @@ struct HttpServer::Impl {
           api(std::make_shared<HttpApi>(io.get_executor(), registry, std::move(opts), std::move(hooks))),
           acceptor(io),
           retry(io),
-          slots(std::make_shared<ConnectionSlots>(SlotPolicy{options.maxConnections, options.maxConnectionsPerClient})) {}
+          slots(
+              std::make_shared<ConnectionSlots>(SlotPolicy{options.maxConnections, options.maxConnectionsPerClient})) {}
 
     void acceptNext();
     Result<void> loadTls();
@@ -414,8 +413,9 @@ void HttpServer::Impl::acceptNext() {
         }
         // A v4 client of a dual-stack listener: throttled and counted as itself.
         auto unmapped = [](asio::ip::address a) {
-            return a.is_v6() && a.to_v6().is_v4_mapped() ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()))
-                                                          : a;
+            return a.is_v6() && a.to_v6().is_v4_mapped()
+                       ? asio::ip::address(asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()))
+                       : a;
         };
         std::string address = unmapped(ep.address()).to_string();
         if (serviceAddress) {
@@ -438,8 +438,8 @@ void HttpServer::Impl::acceptNext() {
                 connections->erase(it);
             }
         }
-        auto d = std::make_shared<Detector>(api, Limits(options), address, slots, id, std::move(socket), tls,
-                                            connections);
+        auto d =
+            std::make_shared<Detector>(api, Limits(options), address, slots, id, std::move(socket), tls, connections);
         (*connections)[id] = d;
         d->start();
         acceptNext();

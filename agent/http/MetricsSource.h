@@ -11,22 +11,22 @@
 namespace safefarm::http {
 
 struct CheckerMetrics {
-    std::string name;        // the checker's ident ("apache_tcp")
-    bool ok = true;          // its last result
-    uint64_t failures = 0;   // failed checks since safed started
+    std::string name;       // the checker's ident ("apache_tcp")
+    bool ok = true;         // its last result
+    uint64_t failures = 0;  // failed checks since safed started
 };
 
 struct ScriptMetrics {
-    std::string script;      // "start_both", "stop_both", ...
+    std::string script;  // "start_both", "stop_both", ...
     uint64_t runs = 0;
-    uint64_t failures = 0;   // non-zero exit or killed
+    uint64_t failures = 0;  // non-zero exit or killed
 };
 
 // A configured peer whose heartbeats this node refuses (another cluster
 // key, wire or bucket algorithm version).
 struct RefusedPeerMetrics {
-    std::string peer;    // its name in cluster.xml
-    std::string reason;  // "key", "wire_version", "bucket_algorithm"
+    std::string peer;      // its name in cluster.xml
+    std::string reason;    // "key", "wire_version", "bucket_algorithm"
     uint64_t refused = 0;  // datagrams refused since safed started
 };
 

@@ -23,8 +23,7 @@ struct Parsed {
     std::string key;
 };
 
-Result<std::string> derive(std::string_view password, std::string_view salt, unsigned iterations,
-                           std::size_t length) {
+Result<std::string> derive(std::string_view password, std::string_view salt, unsigned iterations, std::size_t length) {
     std::string out(length, '\0');
     if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
                           reinterpret_cast<const unsigned char*>(salt.data()), static_cast<int>(salt.size()),

@@ -15,8 +15,7 @@ long long unixSeconds(std::chrono::system_clock::time_point t) {
 }
 
 // Every field on its own line: no field can run into the next.
-std::string requestText(const PeerClaims& c, std::string_view target, std::string_view body,
-                        std::string_view channel) {
+std::string requestText(const PeerClaims& c, std::string_view target, std::string_view body, std::string_view channel) {
     std::string s = "safefarm-peer-v2\n";
     s.append(channel).push_back('\n');
     for (std::string_view f : {std::string_view(c.from), std::string_view(c.to), std::string_view(c.user),
@@ -59,8 +58,9 @@ Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view se
                                     std::string_view body, std::string_view channel) {
     std::map<std::string, std::string, std::less<>> f;
     if (header.starts_with("v1;"))
-        return badInput("peer call: a v1 signature (a safed older than this one, calling over plain HTTP); "
-                        "upgrade it, calls between nodes are TLS now");
+        return badInput(
+            "peer call: a v1 signature (a safed older than this one, calling over plain HTTP); "
+            "upgrade it, calls between nodes are TLS now");
     if (!header.starts_with("v2;")) return badInput("peer call: not a v2 signature");
     header.remove_prefix(3);  // "v2;"
     while (!header.empty()) {
@@ -89,14 +89,15 @@ Result<PeerClaims> PeerAuth::verify(std::string_view header, std::string_view se
     // The signature first: nothing else is believed from a stranger.
     if (channel.empty()) return badInput("peer call: not on the cluster's TLS channel");
     if (!constantTimeEqual(mac(requestText(c, target, body, channel)), f["sig"]))
-        return badInput("peer call: bad signature (not signed with this cluster's key, or for another "
-                        "connection: a recorded call replayed)");
+        return badInput(
+            "peer call: bad signature (not signed with this cluster's key, or for another "
+            "connection: a recorded call replayed)");
     if (c.to != self) return badInput("peer call: meant for " + c.to + ", this is " + std::string(self));
     long long now = unixSeconds(clock_()), skew = now - c.time;
     if (skew > window_.count() || -skew > window_.count())
         return badInput("peer call: signed " + std::to_string(skew > 0 ? skew : -skew) + " s " +
-                        (skew > 0 ? "ago" : "ahead of our clock") + ", outside the " +
-                        std::to_string(window_.count()) + " s window (are the nodes' clocks in step?)");
+                        (skew > 0 ? "ago" : "ahead of our clock") + ", outside the " + std::to_string(window_.count()) +
+                        " s window (are the nodes' clocks in step?)");
     for (auto it = seen_.begin(); it != seen_.end();)
         it = it->second < now - window_.count() ? seen_.erase(it) : std::next(it);
     if (seen_.size() >= kMaxSeen) return badInput("peer call: too many calls within the window");

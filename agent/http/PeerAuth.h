@@ -63,8 +63,7 @@ public:
                               std::string_view body, std::string_view channel);
 
     std::string signReply(std::string_view nonce, unsigned status, std::string_view body) const;
-    bool verifyReply(std::string_view signature, std::string_view nonce, unsigned status,
-                     std::string_view body) const;
+    bool verifyReply(std::string_view signature, std::string_view nonce, unsigned status, std::string_view body) const;
 
     // A name fit for the header: what cluster.xml and users.json allow.
     static bool validName(std::string_view name);

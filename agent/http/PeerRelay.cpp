@@ -13,13 +13,14 @@ using control::Reply;
 using control::ResultCode;
 using nlohmann::json;
 
-PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup,
-                     const control::CommandRegistry& registry)
+PeerRelay::PeerRelay(boost::asio::any_io_executor executor, PeerSetup setup, const control::CommandRegistry& registry)
     : executor_(std::move(executor)), setup_(std::move(setup)), registry_(registry) {
     if (setup_.key.empty()) return;
     auto mac = Hmac::create(setup_.key);
-    if (mac) auth_ = std::make_shared<PeerAuth>(std::move(mac.value()), setup_.wallClock);
-    else setup_.keyProblem = mac.error().message();
+    if (mac)
+        auth_ = std::make_shared<PeerAuth>(std::move(mac.value()), setup_.wallClock);
+    else
+        setup_.keyProblem = mac.error().message();
 }
 
 std::optional<std::string> PeerRelay::unavailable() const {
@@ -70,8 +71,8 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
     setup_.transport->post(std::move(c), [=, done = std::move(done)](Result<PeerResponse> r) {
         if (alive.expired()) return;
         auto bad = [&](std::string text) {
-            httpLog(spdlog::level::warn, control::MessageId::SF_HTTP_FORWARD_FAILED,
-                    "forwarding {} to {}: {}", request.command, node.name, text);
+            httpLog(spdlog::level::warn, control::MessageId::SF_HTTP_FORWARD_FAILED, "forwarding {} to {}: {}",
+                    request.command, node.name, text);
             done(NodeReply{node.name, 502, Reply::error(std::move(text))});
         };
         if (!r) return bad(r.error().message());
@@ -83,9 +84,8 @@ void PeerRelay::forward(const PeerNode& node, const Identity& who, const control
             // Its refusal of our signature is unsigned (it could not check
             // ours): say what it said, but believe nothing else.
             auto j = json::parse(res.body(), nullptr, false);
-            std::string said = j.is_object() && j.contains("text") && j["text"].is_string()
-                                   ? ": " + j["text"].get<std::string>()
-                                   : "";
+            std::string said =
+                j.is_object() && j.contains("text") && j["text"].is_string() ? ": " + j["text"].get<std::string>() : "";
             return bad(node.name + " answered " + std::to_string(status) + " without a valid cluster-key signature" +
                        said);
         }
@@ -110,12 +110,12 @@ void PeerRelay::gatherAll(const Identity& who, const control::Request& request, 
         // and whatever runs next, stay on the API's thread.
         call(nodes[i].name, who, request, readOnly,
              [g, i, ex = executor_, alive = std::weak_ptr<int>(alive_)](NodeReply r) {
-            boost::asio::post(ex, [g, i, r = std::move(r), alive]() mutable {
-                if (alive.expired()) return;
-                g->replies[i] = std::move(r);
-                if (--g->left == 0) g->done(std::move(g->replies));
-            });
-        });
+                 boost::asio::post(ex, [g, i, r = std::move(r), alive]() mutable {
+                     if (alive.expired()) return;
+                     g->replies[i] = std::move(r);
+                     if (--g->left == 0) g->done(std::move(g->replies));
+                 });
+             });
     }
 }
 

@@ -31,8 +31,8 @@ struct PeerSetup {
     // The cluster's nodes, this one included; read at each call (cluster.xml
     // may have changed).
     std::function<std::vector<PeerNode>()> nodes;
-    std::vector<uint8_t> key;  // the cluster key; empty: no cross-node calls
-    std::string keyProblem;    // why there is no key, for the refusal
+    std::vector<uint8_t> key;            // the cluster key; empty: no cross-node calls
+    std::string keyProblem;              // why there is no key, for the refusal
     PeerTransport* transport = nullptr;  // null: the server makes a Beast one
     WallClock wallClock = systemNow;
     std::chrono::seconds readTimeout{30};     // monitor commands
@@ -58,8 +58,7 @@ public:
     using Done = std::function<void(NodeReply)>;
     using DoneAll = std::function<void(control::Reply, unsigned status)>;
     // On `node` (this one: dispatched here). `readOnly` picks the timeout.
-    void call(const std::string& node, const Identity& who, const control::Request& request, bool readOnly,
-              Done done);
+    void call(const std::string& node, const Identity& who, const control::Request& request, bool readOnly, Done done);
     // On every node at once; the reply's arguments.nodes has each node's
     // answer, its result is an error unless every node succeeded.
     void callAll(const Identity& who, const control::Request& request, bool readOnly, DoneAll done);
@@ -74,8 +73,7 @@ public:
     std::string signReply(std::string_view nonce, unsigned status, std::string_view body) const;
 
 private:
-    void forward(const PeerNode& node, const Identity& who, const control::Request& request, bool readOnly,
-                 Done done);
+    void forward(const PeerNode& node, const Identity& who, const control::Request& request, bool readOnly, Done done);
 
     boost::asio::any_io_executor executor_;
     PeerSetup setup_;

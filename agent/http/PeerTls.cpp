@@ -64,8 +64,7 @@ Result<std::shared_ptr<ssl::context>> makeContext(std::shared_ptr<const PeerIden
     auto held = std::make_shared<Held>(Held{identity, std::move(made.value())});
     SSL_CTX* ctx = held->context.native_handle();
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
-        SSL_CTX_use_certificate(ctx, identity->certificate()) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, identity->key()) != 1)
+        SSL_CTX_use_certificate(ctx, identity->certificate()) != 1 || SSL_CTX_use_PrivateKey(ctx, identity->key()) != 1)
         return openSslError("setting up the cluster's TLS context");
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nullptr);
     SSL_CTX_set_cert_verify_callback(ctx, checkPeerCertificate, const_cast<PeerIdentity*>(identity.get()));
@@ -144,8 +143,8 @@ bool isPeerChannel(SSL* ssl) {
 
 std::string channelBinding(SSL* ssl) {
     unsigned char out[32];
-    if (SSL_export_keying_material(ssl, out, sizeof out, kExporterLabel.data(), kExporterLabel.size(), nullptr, 0,
-                                   0) != 1)
+    if (SSL_export_keying_material(ssl, out, sizeof out, kExporterLabel.data(), kExporterLabel.size(), nullptr, 0, 0) !=
+        1)
         return "";
     return toHex(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
 }

@@ -85,12 +85,11 @@ private:
         req_.prepare_payload();
         bhttp::async_write(stream_, req_, [self = shared_from_this()](beast::error_code e, std::size_t) {
             if (e) return self->fail("sending: " + e.message());
-            bhttp::async_read(self->stream_, self->buffer_, self->parser_,
-                              [self](beast::error_code e2, std::size_t) {
-                                  if (e2 == beast::error::timeout) return self->fail("no answer in time");
-                                  if (e2) return self->fail("reading the answer: " + e2.message());
-                                  self->finish(self->parser_.release());
-                              });
+            bhttp::async_read(self->stream_, self->buffer_, self->parser_, [self](beast::error_code e2, std::size_t) {
+                if (e2 == beast::error::timeout) return self->fail("no answer in time");
+                if (e2) return self->fail("reading the answer: " + e2.message());
+                self->finish(self->parser_.release());
+            });
         });
     }
 

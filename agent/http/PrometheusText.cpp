@@ -55,10 +55,14 @@ private:
 std::string escapeLabelValue(std::string_view value) {
     std::string out;
     for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -122,8 +126,7 @@ std::string formatPrometheus(const MetricsSnapshot& s) {
     w.family("safefarm_script_failures_total", "counter", "module scripts that failed", [&](const Emit& emit) {
         for (const auto& m : s.modules)
             for (const auto& sc : m.scripts)
-                emit({{"node", node}, {"module", m.module}, {"script", sc.script}},
-                     static_cast<double>(sc.failures));
+                emit({{"node", node}, {"module", m.module}, {"script", sc.script}}, static_cast<double>(sc.failures));
     });
     return w.take();
 }

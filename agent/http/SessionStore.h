@@ -25,7 +25,7 @@
 namespace safefarm::http {
 
 struct Session {
-    std::string id;    // the cookie value; only its hash is a key here
+    std::string id;  // the cookie value; only its hash is a key here
     std::string user;
     std::string csrf;  // returned at login, required on non-GET requests
     TimePoint created;

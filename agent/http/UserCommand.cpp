@@ -16,15 +16,18 @@ constexpr const char* kUsage =
 
 }  // namespace
 
-int userCommand(const std::string& usersFile, const std::vector<std::string>& args, std::istream& in,
-                std::ostream& out, std::ostream& err, unsigned iterations) {
+int userCommand(const std::string& usersFile, const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                std::ostream& err, unsigned iterations) {
     auto usage = [&] {
         err << kUsage;
         return 2;
     };
     if (args.empty()) return usage();
     const std::string& verb = args[0];
-    std::size_t want = verb == "add" || verb == "key" ? 3 : verb == "remove" || verb == "revoke" ? 2 : verb == "list" ? 1 : 0;
+    std::size_t want = verb == "add" || verb == "key"         ? 3
+                       : verb == "remove" || verb == "revoke" ? 2
+                       : verb == "list"                       ? 1
+                                                              : 0;
     if (want == 0 || args.size() != want) return usage();
     std::optional<Role> role;
     if (want == 3) {

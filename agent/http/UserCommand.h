@@ -20,7 +20,7 @@
 
 namespace safefarm::http {
 
-int userCommand(const std::string& usersFile, const std::vector<std::string>& args, std::istream& in,
-                std::ostream& out, std::ostream& err, unsigned iterations = kDefaultPbkdf2Iterations);
+int userCommand(const std::string& usersFile, const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                std::ostream& err, unsigned iterations = kDefaultPbkdf2Iterations);
 
 }  // namespace safefarm::http

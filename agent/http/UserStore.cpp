@@ -1,6 +1,5 @@
 #include "http/UserStore.h"
 
-
 #include <cctype>
 #include <cerrno>
 #include <fstream>

@@ -26,8 +26,6 @@ bool WarnLimiter::allow(const std::string& sender, uint64_t& held) {
     return true;
 }
 
-std::string heldBack(uint64_t held) {
-    return held ? " (" + std::to_string(held) + " more since the last line)" : "";
-}
+std::string heldBack(uint64_t held) { return held ? " (" + std::to_string(held) + " more since the last line)" : ""; }
 
 }  // namespace safefarm::http

@@ -135,8 +135,8 @@ void Membership::send(uint8_t to, MessageType type, const std::variant<Heartbeat
 }
 
 std::optional<Nanos> Membership::sentTime(uint64_t seq) const {
-    auto it = std::lower_bound(sentAt_.begin(), sentAt_.end(), seq,
-                               [](const auto& e, uint64_t s) { return e.first < s; });
+    auto it =
+        std::lower_bound(sentAt_.begin(), sentAt_.end(), seq, [](const auto& e, uint64_t s) { return e.first < s; });
     if (it == sentAt_.end() || it->first != seq) return std::nullopt;
     return it->second;
 }
@@ -151,8 +151,8 @@ void Membership::sendHeartbeats(Nanos now, uint8_t flags) {
 
 void Membership::sendHeartbeat(uint8_t to, const Peer& p, Nanos now, uint8_t flags) {
     if (restarting_) flags = kHeartbeatRestarting;
-    Heartbeat hb{announcedState(), flags, config_.weight, installed_.id, traffic_.connections, traffic_.packets,
-                 dataMac_};
+    Heartbeat hb{announcedState(), flags,   config_.weight, installed_.id, traffic_.connections,
+                 traffic_.packets, dataMac_};
     if (!p.released && p.window.known() && installed_.contains(to)) {
         hb.echoIncarnation = p.window.incarnation();
         hb.echoSeq = p.window.highest();
@@ -283,7 +283,8 @@ void Membership::tick(Nanos now) {
     }
     for (auto& [id, p] : peers_) {
         for (uint8_t lan = 0; lan < config_.lans; lan++) {
-            bool up = p.heard && now - p.lastHeardLan[lan] <= config_.pulse * static_cast<int64_t>(config_.lanDownPulses);
+            bool up =
+                p.heard && now - p.lastHeardLan[lan] <= config_.pulse * static_cast<int64_t>(config_.lanDownPulses);
             if (up != p.lanUp[lan]) (up ? counters_.lanUp : counters_.lanDown)++;
             p.lanUp[lan] = up;
         }
@@ -630,14 +631,11 @@ void Membership::refuse(uint8_t source, Refusal reason, uint32_t versionSeen, ui
 
 // side: this node and the configured peers it authenticated within the
 // detection time (Peer::authenticatedAt: a datagram refused only because it
-// was sent before this node restarted counts: that peer has our key); other: the configured peers refused within it (and not
-// authenticated since). A node that does not serve yet (not Ready in its
-// installed view) takes no bucket while other >= side: it cannot tell
-// which side is misconfigured, and a farm that runs must not lose clients to
-// a newcomer. A serving node steps down only when other > side: a
-// misconfigured newcomer never takes a running farm down, and a lone node
-// that started first with the wrong key steps down when the real farm of two
-// or more appears.
+// was sent before this node restarted counts: that peer has our key); other: the configured peers refused within it
+// (and not authenticated since). A node that does not serve yet (not Ready in its installed view) takes no bucket while
+// other >= side: it cannot tell which side is misconfigured, and a farm that runs must not lose clients to a newcomer.
+// A serving node steps down only when other > side: a misconfigured newcomer never takes a running farm down, and a
+// lone node that started first with the wrong key steps down when the real farm of two or more appears.
 bool Membership::misconfiguredBlock(Nanos now) const {
     size_t side = 1, other = 0;
     for (const auto& [id, p] : peers_) {
@@ -666,8 +664,7 @@ std::vector<RefusedPeer> Membership::refusedPeers(Nanos now) const {
         const auto& r = p.refused;
         if (r.count == 0) continue;
         out.push_back(RefusedPeer{id, r.reason, r.count, (now - r.at) / std::chrono::milliseconds(1), r.versionSeen,
-                                  r.bucketsSeen,
-                                  now - r.at <= detection() && now - p.authenticatedAt > detection()});
+                                  r.bucketsSeen, now - r.at <= detection() && now - p.authenticatedAt > detection()});
     }
     return out;
 }

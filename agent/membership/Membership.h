@@ -60,8 +60,8 @@
 #pragma once
 
 #include <chrono>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -154,9 +154,9 @@ struct Counters {
     uint64_t misconfiguredBlocks = 0;  // times this node announced NotReady for refused peers
     uint64_t proposals = 0, commits = 0, installs = 0, exclusions = 0;
     uint64_t lanDown = 0, lanUp = 0, peerDeaths = 0;
-    uint64_t acksHeld = 0;  // a proposal not acked yet: a peer it leaves out is not let go
+    uint64_t acksHeld = 0;      // a proposal not acked yet: a peer it leaves out is not let go
     uint64_t echoRequests = 0;  // the lease neared its end: the peers asked to echo at once
-    uint64_t suspected = 0;  // a peer unheard here for the detection time that another member still heard
+    uint64_t suspected = 0;     // a peer unheard here for the detection time that another member still heard
     uint64_t dropped() const {
         return truncated + badMagic + badVersion + badLength + malformed + forged + replayed + stale + unknownSender +
                fromSelf + misdirected + refusedBucketAlgorithm;
@@ -195,9 +195,9 @@ public:
     // peers' as their last heartbeats said (never heard, or zero: absent).
     void setMac(const Mac& mac) { dataMac_ = mac; }
     std::map<uint8_t, Mac> peerMacs() const;
-    void stop(Nanos now);                        // graceful: Draining, owning nothing
-    void drained(Nanos now);                     // flows gone: Stopped, leaves the view
-    void start(Nanos now);                       // after stop(): join again
+    void stop(Nanos now);     // graceful: Draining, owning nothing
+    void drained(Nanos now);  // flows gone: Stopped, leaves the view
+    void start(Nanos now);    // after stop(): join again
     // The agent exits and the next one will adopt the data path: tell every
     // peer (three copies on every lan, UDP) to hold this node's buckets for
     // restartHold. The caller may then serve under a lease up to
@@ -252,10 +252,10 @@ private:
     struct Peer {
         ReplayWindow window;
         bool heard = false;
-        Nanos lastHeard{0};        // directly, on any lan
+        Nanos lastHeard{0};             // directly, on any lan
         Nanos heardVia{INT64_MIN / 4};  // the newest time another member said it heard it directly
-        bool suspected = false;    // unheard here for the detection time, heard by another member
-        Nanos holdUntil{0};  // restarting: alive until then whatever the silence
+        bool suspected = false;         // unheard here for the detection time, heard by another member
+        Nanos holdUntil{0};             // restarting: alive until then whatever the silence
         Traffic traffic;
         Mac mac{};
         std::vector<Nanos> lastHeardLan;
@@ -281,9 +281,9 @@ private:
         bool released = false;
         Nanos releasedAt{0};
         ViewId releasedFor;
-        bool agreedWithout = false;  // acked or installed a view without it since the release
-        Nanos leftOutSeen{0};        // a proposal without it last seen (made, asked to ack)
-        std::vector<uint8_t> releases;  // the peers it said it agreed to leave out (its last heartbeat)
+        bool agreedWithout = false;       // acked or installed a view without it since the release
+        Nanos leftOutSeen{0};             // a proposal without it last seen (made, asked to ack)
+        std::vector<uint8_t> releases;    // the peers it said it agreed to leave out (its last heartbeat)
         Nanos lastAnswer{INT64_MIN / 4};  // answered at once then (an echo request, a new incarnation)
         // The highest incarnation seen in an authenticated datagram to this
         // node: the destination incarnation of what it sends to the peer.
@@ -355,7 +355,7 @@ private:
     std::deque<std::pair<uint64_t, Nanos>> sentAt_;  // my recent seqs and when they left (leases)
     std::map<uint8_t, Peer> peers_;
     bool draining_ = false, stopped_ = false, witnessOk_ = true, gathered_ = false;
-    bool blocked_ = false;              // misconfiguredBlock() at the last event
+    bool blocked_ = false;  // misconfiguredBlock() at the last event
     Nanos blockCheckedAt_{INT64_MIN / 4};
     View installed_;
     bool leaseHeldAtInstall_ = false;

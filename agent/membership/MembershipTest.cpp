@@ -8,11 +8,11 @@
 #include <map>
 #include <optional>
 
+#include "ScopedUmask.h"
+#include "TempDir.h"
 #include "membership/Ownership.h"
 #include "membership/Persist.h"
 #include "membership/TestNet.h"
-#include "ScopedUmask.h"
-#include "TempDir.h"
 
 namespace safefarm::membership {
 namespace {

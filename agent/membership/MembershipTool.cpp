@@ -25,8 +25,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "config/FarmDefaults.h"
 #include "membership/Ownership.h"
@@ -46,19 +46,41 @@ nlohmann::json countersJson(const Membership& m, const UdpTransport& t) {
     auto now = UdpTransport::monotonicNow();
     nlohmann::json refused = nlohmann::json::array();
     for (const auto& r : m.refusedPeers(now))
-        refused.push_back({{"id", r.id}, {"reason", refusalName(r.reason)}, {"count", r.count}, {"ms_ago", r.msAgo},
-                           {"version_seen", r.versionSeen}, {"buckets_seen", r.bucketsSeen}, {"current", r.current}});
-    return {{"event", "counters"},     {"received", c.received},   {"accepted", c.accepted},
-            {"sent", c.sent},          {"forged", c.forged},       {"replayed", c.replayed},
-            {"stale", c.stale},        {"truncated", c.truncated}, {"malformed", c.malformed},
-            {"bad_length", c.badLength}, {"bad_magic", c.badMagic}, {"bad_version", c.badVersion},
-            {"unknown_sender", c.unknownSender}, {"from_self", c.fromSelf},
-            {"unknown_source", t.unknownSource()}, {"proposals", c.proposals}, {"commits", c.commits},
-            {"installs", c.installs}, {"exclusions", c.exclusions}, {"lan_down", c.lanDown},
-            {"peer_deaths", c.peerDeaths}, {"misdirected", c.misdirected}, {"refused_key", c.refusedKey},
-            {"refused_wire_version", c.refusedWireVersion}, {"refused_bucket_algorithm", c.refusedBucketAlgorithm},
+        refused.push_back({{"id", r.id},
+                           {"reason", refusalName(r.reason)},
+                           {"count", r.count},
+                           {"ms_ago", r.msAgo},
+                           {"version_seen", r.versionSeen},
+                           {"buckets_seen", r.bucketsSeen},
+                           {"current", r.current}});
+    return {{"event", "counters"},
+            {"received", c.received},
+            {"accepted", c.accepted},
+            {"sent", c.sent},
+            {"forged", c.forged},
+            {"replayed", c.replayed},
+            {"stale", c.stale},
+            {"truncated", c.truncated},
+            {"malformed", c.malformed},
+            {"bad_length", c.badLength},
+            {"bad_magic", c.badMagic},
+            {"bad_version", c.badVersion},
+            {"unknown_sender", c.unknownSender},
+            {"from_self", c.fromSelf},
+            {"unknown_source", t.unknownSource()},
+            {"proposals", c.proposals},
+            {"commits", c.commits},
+            {"installs", c.installs},
+            {"exclusions", c.exclusions},
+            {"lan_down", c.lanDown},
+            {"peer_deaths", c.peerDeaths},
+            {"misdirected", c.misdirected},
+            {"refused_key", c.refusedKey},
+            {"refused_wire_version", c.refusedWireVersion},
+            {"refused_bucket_algorithm", c.refusedBucketAlgorithm},
             {"misconfigured_blocks", c.misconfiguredBlocks},
-            {"blocked_by_misconfigured_peers", m.blockedByMisconfiguredPeers()}, {"refused_peers", refused}};
+            {"blocked_by_misconfigured_peers", m.blockedByMisconfiguredPeers()},
+            {"refused_peers", refused}};
 }
 
 // Sends every datagram recorded by --capture to its address again.
@@ -190,8 +212,8 @@ int main(int argc, char** argv) {
     UdpTransport transport(io, membership, lans, [&](const View& v) {
         nlohmann::json members = nlohmann::json::array();
         for (const auto& m : v.members)
-            members.push_back({{"id", m.id}, {"incarnation", m.incarnation}, {"weight", m.weight},
-                               {"state", stateName(m.state)}});
+            members.push_back(
+                {{"id", m.id}, {"incarnation", m.incarnation}, {"weight", m.weight}, {"state", stateName(m.state)}});
         int owned = 0;
         for (const auto& b : bucketsOf(v, membership.quorate(v))) owned += b.owner == id;
         emit({{"event", "view"},

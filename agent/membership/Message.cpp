@@ -173,7 +173,8 @@ Decoded decode(std::span<const uint8_t> bytes, const Hmac& mac) {
     }
     h.type = static_cast<MessageType>(type);
     if (bytes.size() != kHeaderSize + bodyLen + Hmac::kTagSize) {
-        d.error = bytes.size() < kHeaderSize + bodyLen + Hmac::kTagSize ? DecodeError::Truncated : DecodeError::BadLength;
+        d.error =
+            bytes.size() < kHeaderSize + bodyLen + Hmac::kTagSize ? DecodeError::Truncated : DecodeError::BadLength;
         return d;
     }
     if (!bodyLengthFits(h.type, bodyLen)) {

@@ -31,9 +31,9 @@
 #include <variant>
 #include <vector>
 
-#include "common/NetAddr.h"
 #include "buckets/BucketTable.h"
 #include "common/Hmac.h"
+#include "common/NetAddr.h"
 #include "membership/View.h"
 
 namespace safefarm::membership {

@@ -22,8 +22,15 @@ TEST(MessageTest, RoundTripsEveryType) {
     auto mac = key(1);
     Message hb;
     hb.header = Header{MessageType::Heartbeat, 9, 0, 2, 5, 254, 0xfffffffe};
-    hb.body = Heartbeat{MemberState::Draining, kHeartbeatRestarting, 3, ViewId{8, 1, 2}, 70000, 5000000000,
-                        Mac{0x02, 0, 0, 0, 0x12, 0xfe}, 4, 0x0102030405060708ULL};
+    hb.body = Heartbeat{MemberState::Draining,
+                        kHeartbeatRestarting,
+                        3,
+                        ViewId{8, 1, 2},
+                        70000,
+                        5000000000,
+                        Mac{0x02, 0, 0, 0, 0x12, 0xfe},
+                        4,
+                        0x0102030405060708ULL};
     auto bytes = encode(hb, mac);
     EXPECT_EQ(bytes.size(), kHeaderSize + 56 + Hmac::kTagSize);
     auto d = decode(bytes, mac);

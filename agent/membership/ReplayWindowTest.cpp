@@ -16,7 +16,7 @@ TEST(ReplayWindowTest, AcceptsReorderingWithinTheWindowOnce) {
     w.accept(1, 70);
     EXPECT_EQ(w.check(1, 10), Freshness::Replayed);
     EXPECT_EQ(w.check(1, 7), Freshness::Fresh);  // 63 behind: still inside
-    EXPECT_EQ(w.check(1, 6), Freshness::Stale);   // 64 behind: below the window
+    EXPECT_EQ(w.check(1, 6), Freshness::Stale);  // 64 behind: below the window
     EXPECT_EQ(w.check(1, 69), Freshness::Fresh);
 }
 

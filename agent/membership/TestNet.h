@@ -89,7 +89,8 @@ public:
     void isolate(uint8_t id, bool on = true) {
         for (const auto& [other, m] : nodes) {
             if (other == id) continue;
-            for (auto link : {std::pair{id, other}, std::pair{other, id}}) on ? (void)cut.insert(link) : (void)cut.erase(link);
+            for (auto link : {std::pair{id, other}, std::pair{other, id}})
+                on ? (void)cut.insert(link) : (void)cut.erase(link);
         }
     }
     bool serving(uint8_t id) {
@@ -111,8 +112,8 @@ public:
                 // A first view, or one installed after the lease ran out: as the module.
                 if (dp.served.empty() || (dp.view != v.id && !m.leaseHeldAtInstall()))
                     dp.served = othersBuckets(v, id, m.quorate(v));
-                dp.held = holdUntilReleased(next, dp.served, v, id,
-                                            [&](uint8_t p) { return m.peerInstalled(p) == v.id; });
+                dp.held =
+                    holdUntilReleased(next, dp.served, v, id, [&](uint8_t p) { return m.peerInstalled(p) == v.id; });
                 changed |= !std::equal(next.begin(), next.end(), dp.served.begin(),
                                        [](const farm_bucket& a, const farm_bucket& b) { return a.owner == b.owner; });
                 dp.served = std::move(next);
@@ -149,7 +150,7 @@ public:
     std::vector<Datagram> captured;
     std::map<uint8_t, std::vector<View>> installs;
     std::string violation;
-    double loss = 0;                  // every datagram lost with this probability
+    double loss = 0;  // every datagram lost with this probability
     std::mt19937_64 rng{7};
     std::map<uint8_t, uint64_t> leaseOut;  // ms a member of its installed view had no lease
 

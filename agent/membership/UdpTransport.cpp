@@ -52,24 +52,25 @@ void UdpTransport::stop() {
 
 void UdpTransport::receive(size_t i) {
     Lan& lan = *lans_[i];
-    lan.socket.async_receive_from(asio::buffer(lan.buffer), lan.from, [this, i](boost::system::error_code ec, size_t n) {
-        if (stopped_ || ec == asio::error::operation_aborted) return;
-        if (!ec) {
-            // The MAC, not the address, decides (as corosync): an unknown
-            // source is only counted, then the datagram goes through the
-            // same checks as any other, so a wrong key is counted as forged.
-            // A configured peer's address says whom to count a refused
-            // datagram against (docs/design.md "Misconfigured peers").
-            uint8_t source = Membership::kUnknownSource;
-            for (const auto& [id, ep] : config_[i].peers)
-                if (ep.address() == lans_[i]->from.address()) source = id;
-            if (source == Membership::kUnknownSource) unknownSource_++;
-            membership_.receive(static_cast<uint8_t>(i), std::span<const uint8_t>(lans_[i]->buffer.data(), n),
-                                monotonicNow(), source);
-            flush();
-        }
-        receive(i);
-    });
+    lan.socket.async_receive_from(
+        asio::buffer(lan.buffer), lan.from, [this, i](boost::system::error_code ec, size_t n) {
+            if (stopped_ || ec == asio::error::operation_aborted) return;
+            if (!ec) {
+                // The MAC, not the address, decides (as corosync): an unknown
+                // source is only counted, then the datagram goes through the
+                // same checks as any other, so a wrong key is counted as forged.
+                // A configured peer's address says whom to count a refused
+                // datagram against (docs/design.md "Misconfigured peers").
+                uint8_t source = Membership::kUnknownSource;
+                for (const auto& [id, ep] : config_[i].peers)
+                    if (ep.address() == lans_[i]->from.address()) source = id;
+                if (source == Membership::kUnknownSource) unknownSource_++;
+                membership_.receive(static_cast<uint8_t>(i), std::span<const uint8_t>(lans_[i]->buffer.data(), n),
+                                    monotonicNow(), source);
+                flush();
+            }
+            receive(i);
+        });
 }
 
 void UdpTransport::flush() {
@@ -96,8 +97,8 @@ void UdpTransport::sendQueued() {
 void UdpTransport::arm() {
     if (stopped_) return;
     Nanos wake = membership_.nextWakeup();
-    timer_.expires_at(std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake)));
+    timer_.expires_at(
+        std::chrono::steady_clock::time_point(std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake)));
     timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopped_) return;
         membership_.tick(monotonicNow());

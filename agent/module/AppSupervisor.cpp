@@ -31,8 +31,8 @@ void AppSupervisor::startBoth(std::function<void(bool ok)> done) {
     log_.info(MessageId::SF_SCRIPT_START, "start_both");
     // SafeKit bounds no start_both; a hanging one must not hold the module
     // in WAIT for ever, so it gets the same bound as a graceful stop.
-    app::ScriptRun run{paths_.moduleDir + "/bin/start_both", {}, app::scriptEnv(paths_, *config_),
-                       config_->user.nicestoptimeout};
+    app::ScriptRun run{
+        paths_.moduleDir + "/bin/start_both", {}, app::scriptEnv(paths_, *config_), config_->user.nicestoptimeout};
     scripts_.run(run, [this, alive = alive_, done = std::move(done)](app::ScriptOutcome o) {
         if (!*alive) return;
         bool ok = o.succeeded();
@@ -69,7 +69,9 @@ void AppSupervisor::onStopReport(const app::StopReport& r) {
         case app::StopStep::Graceful:
             count("stop_both", r.ok);
             log_.write(r.ok ? control::Level::Info : control::Level::Warn, MessageId::SF_SCRIPT_END,
-                       std::string("stop_both ") + (r.ok ? "succeeded" : r.outcome.timedOut ? "timed out" : "failed"));
+                       std::string("stop_both ") + (r.ok                 ? "succeeded"
+                                                    : r.outcome.timedOut ? "timed out"
+                                                                         : "failed"));
             if (!r.ok) log_.warn(MessageId::SF_SCRIPT_FORCED, "stop_both force");
             return;
         case app::StopStep::Force:

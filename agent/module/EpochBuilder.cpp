@@ -23,8 +23,10 @@ EpochSpec buildEpoch(const EpochInputs& in) {
     // flows they hold; only owners that left the view lose theirs at once.
     std::vector<uint8_t> live;
     for (const auto& m : in.view.members) live.push_back(m.id);
-    if (in.keepTable && in.previous.size() == table.size()) s.buckets = in.previous;
-    else s.buckets = in.drain && !in.previous.empty() ? transitionBuckets(in.previous, table, live) : table;
+    if (in.keepTable && in.previous.size() == table.size())
+        s.buckets = in.previous;
+    else
+        s.buckets = in.drain && !in.previous.empty() ? transitionBuckets(in.previous, table, live) : table;
     if (!in.keepTable) membership::holdUntilReleased(s.buckets, in.previous, in.view, plan.self, in.holdsView);
     // The designated node answers what has no flow to hash (fragments without
     // ports, ARP in vmac_invisible): the lowest member that owns buckets.
@@ -37,7 +39,8 @@ EpochSpec buildEpoch(const EpochInputs& in) {
     // this node's MAC matters there.
     for (const auto& n : plan.nodes) {
         Mac mac{};
-        if (n.id == plan.self) mac = in.myMac;
+        if (n.id == plan.self)
+            mac = in.myMac;
         else if (auto it = in.peerMacs.find(n.id); it != in.peerMacs.end() && plan.mode == FARM_MODE_VMAC_DIRECTED)
             mac = it->second;
         s.peers.push_back(FarmPeer{n.id, mac});
@@ -49,8 +52,7 @@ uint32_t bucketsHeld(const EpochInputs& in, const std::vector<farm_bucket>& tabl
     if (!in.holdsView || in.previous.size() != table.size()) return 0;
     auto want = viewBuckets(*in.plan, in.view, in.quorate);  // what the view gives
     uint32_t n = 0;
-    for (size_t b = 0; b < table.size(); b++)
-        n += want[b].owner == in.plan->self && table[b].owner != in.plan->self;
+    for (size_t b = 0; b < table.size(); b++) n += want[b].owner == in.plan->self && table[b].owner != in.plan->self;
     return n;
 }
 

@@ -68,7 +68,8 @@ void EpochKeeper::refreshPeerMacs(const MembershipPort& membership, nanoseconds 
         auto it = peerMacs_.find(id);
         if (it == peerMacs_.end() || it->second != mac) {
             const auto* n = plan_.node(id);
-            log_.info(MessageId::SF_PEER_MAC, (n ? n->name : "node " + std::to_string(id)) + " is at " + formatMac(mac));
+            log_.info(MessageId::SF_PEER_MAC,
+                      (n ? n->name : "node " + std::to_string(id)) + " is at " + formatMac(mac));
         }
     }
     peerMacs_ = std::move(macs);
@@ -124,7 +125,8 @@ void EpochKeeper::install(bool drain, const MembershipPort* membership, nanoseco
     in.epoch = ++epoch_;
     EpochSpec spec = buildEpoch(in);
     if (auto r = dataPath_->install(spec); !r) {
-        log_.error(MessageId::SF_DATAPATH, "installing epoch " + std::to_string(spec.epoch) + ": " + r.error().message());
+        log_.error(MessageId::SF_DATAPATH,
+                   "installing epoch " + std::to_string(spec.epoch) + ": " + r.error().message());
         return;
     }
     table_ = spec.buckets;

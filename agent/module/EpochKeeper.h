@@ -77,8 +77,8 @@ private:
     bool tableFromView_ = false;      // table_ is a view's (not the start's, nor a stale one)
     uint64_t epoch_ = 0;
     std::optional<std::chrono::nanoseconds> drainUntil_;  // a join's transitions end then
-    uint32_t heldBuckets_ = 0;                // gained from a member that has not installed the view yet
-    uint64_t viewChanges_ = 0;                // since safed started, for /metrics
+    uint32_t heldBuckets_ = 0;                            // gained from a member that has not installed the view yet
+    uint64_t viewChanges_ = 0;                            // since safed started, for /metrics
 };
 
 }  // namespace safefarm::module

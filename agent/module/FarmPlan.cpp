@@ -71,8 +71,7 @@ Result<std::vector<FarmNode>> farmNodes(const config::ModuleConfig& module, cons
     std::vector<FarmNode> nodes;
     const auto* first = cluster.findLan(module.farm.lans[0]);
     if (!first) return badInput("lan '" + module.farm.lans[0] + "' is not in " + cluster.file);
-    if (first->nodes.size() > FARM_MAX_NODES - 1)
-        return badInput("lan '" + first->name + "' has more than 254 nodes");
+    if (first->nodes.size() > FARM_MAX_NODES - 1) return badInput("lan '" + first->name + "' has more than 254 nodes");
     for (size_t i = 0; i < first->nodes.size(); i++)
         nodes.push_back(FarmNode{static_cast<uint8_t>(i + 1), first->nodes[i].name, {first->nodes[i].addr}});
     for (size_t l = 1; l < module.farm.lans.size(); l++) {
@@ -82,7 +81,8 @@ Result<std::vector<FarmNode>> farmNodes(const config::ModuleConfig& module, cons
             auto it = std::find_if(lan->nodes.begin(), lan->nodes.end(),
                                    [&](const config::ClusterNode& c) { return c.name == n.name; });
             if (it == lan->nodes.end())
-                return badInput("node '" + n.name + "' is on lan '" + first->name + "' but not on lan '" + lan->name + "'");
+                return badInput("node '" + n.name + "' is on lan '" + first->name + "' but not on lan '" + lan->name +
+                                "'");
             n.lanAddrs.push_back(it->addr);
         }
     }
@@ -113,7 +113,8 @@ Result<void> addRules(const config::LbGroup& group, FarmPlan& plan) {
             auto addr = parseIp(r.virtualAddr);
             if (!addr) return badInput("rule virtual_addr '" + r.virtualAddr + "' is not an address");
             auto it = std::find(plan.vips.begin(), plan.vips.end(), addr.value());
-            if (it == plan.vips.end()) return badInput("rule virtual_addr " + r.virtualAddr + " is not a <virtual_addr>");
+            if (it == plan.vips.end())
+                return badInput("rule virtual_addr " + r.virtualAddr + " is not a <virtual_addr>");
             vip = static_cast<uint8_t>(it - plan.vips.begin());
         }
         uint8_t proto = r.proto == config::Proto::Udp ? IPPROTO_UDP : IPPROTO_TCP;

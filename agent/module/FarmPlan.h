@@ -28,7 +28,7 @@ struct FarmNode {
 struct FarmPlan {
     std::vector<FarmNode> nodes;
     uint8_t self = 0;
-    std::string ifname;  // the interface the VIPs live on (XDP attaches here)
+    std::string ifname;               // the interface the VIPs live on (XDP attaches here)
     XdpMode xdpMode = XdpMode::Auto;  // its <interface xdp_mode>
     farm_mode mode = FARM_MODE_VMAC_INVISIBLE;
     Mac vmac{};

@@ -93,8 +93,9 @@ TEST(FarmPlanTest, UnnamedInterfaceIsTheVipSubnet) {
     std::string intf = R"(<interface><virtual_interface type="vmac_invisible">
       <virtual_addr addr="198.18.0.100" where="alias"/></virtual_interface></interface>)";
     auto p = parse(moduleXml(R"(<lan name="lab"/>)", intf, kGroup));
-    auto plan = makeFarmPlan(*p.module, *p.cluster, "n1",
-                             {local("lo", "127.0.0.1", 8), local("eth1", "10.9.0.1", 24), local("eth0", "198.18.0.11", 16)});
+    auto plan =
+        makeFarmPlan(*p.module, *p.cluster, "n1",
+                     {local("lo", "127.0.0.1", 8), local("eth1", "10.9.0.1", 24), local("eth0", "198.18.0.11", 16)});
     ASSERT_TRUE(plan.ok()) << plan.error().message();
     EXPECT_EQ(plan->ifname, "eth0");
     auto none = makeFarmPlan(*p.module, *p.cluster, "n1", {local("eth1", "10.9.0.1", 24)});
@@ -104,12 +105,12 @@ TEST(FarmPlanTest, UnnamedInterfaceIsTheVipSubnet) {
 
 TEST(FarmPlanTest, PortRangeExpandsAndTooManyIsRefused) {
     auto ok = parse(moduleXml(R"(<lan name="lab"/>)", kIntf,
-                           R"(<group name="g"><rule port="8000-8009" proto="tcp" filter="on_addr"/></group>)"));
+                              R"(<group name="g"><rule port="8000-8009" proto="tcp" filter="on_addr"/></group>)"));
     auto plan = makeFarmPlan(*ok.module, *ok.cluster, "n1", {});
     ASSERT_TRUE(plan.ok()) << plan.error().message();
     EXPECT_EQ(plan->rules.size(), 10u);
     auto big = parse(moduleXml(R"(<lan name="lab"/>)", kIntf,
-                            R"(<group name="g"><rule port="8000-8100" proto="tcp" filter="on_addr"/></group>)"));
+                               R"(<group name="g"><rule port="8000-8100" proto="tcp" filter="on_addr"/></group>)"));
     auto refused = makeFarmPlan(*big.module, *big.cluster, "n1", {});
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.error().message().find("more than 64"), std::string::npos);

@@ -90,8 +90,9 @@ bool LeaseKeeper::pulse(nanoseconds t, const std::optional<membership::View>& vi
         frozenAt_ = view ? view->id : membership::ViewId{};
         allowed_ = false;
         fenced = true;
-        log_.warn(MessageId::SF_LEASE, "agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
-                                           " ms, longer than the lease: fenced until a newer view takes this node back");
+        log_.warn(MessageId::SF_LEASE,
+                  "agent stalled " + std::to_string((t - lastPulse_) / 1ms) +
+                      " ms, longer than the lease: fenced until a newer view takes this node back");
     }
     checkLapse(t);
     lastPulse_ = t;

@@ -79,8 +79,10 @@ Result<void> MembershipDriver::join(bool ready, ViewHandler onView) {
     for (size_t l = 0; l < lans.size(); l++) {
         for (const auto& n : plan_.nodes) {
             asio::ip::udp::endpoint ep(toAsio(n.lanAddrs[l]), plan_.port);
-            if (n.id == plan_.self) lans[l].local = ep;
-            else lans[l].peers[n.id] = ep;
+            if (n.id == plan_.self)
+                lans[l].local = ep;
+            else
+                lans[l].peers[n.id] = ep;
         }
     }
     membership_ = std::make_unique<membership::Membership>(cfg, std::move(mac.value()), UdpTransport::monotonicNow());

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <functional>
 
-#include "common/Result.h"
 #include <map>
 #include <vector>
+#include "common/Result.h"
 
 #include "membership/Membership.h"
 #include "membership/View.h"
@@ -23,8 +23,8 @@ public:
 
     virtual Result<void> join(bool ready, ViewHandler onView) = 0;  // opens the sockets
     virtual void setReady(bool ready) = 0;
-    virtual void drain() = 0;   // graceful stop: announce Draining, own nothing
-    virtual void leave() = 0;   // flows gone: announce Stopped, then close
+    virtual void drain() = 0;  // graceful stop: announce Draining, own nothing
+    virtual void leave() = 0;  // flows gone: announce Stopped, then close
     virtual bool joined() const = 0;
     // The agent exits and the next one adopts the data path (SIGTERM, an
     // upgrade): the peers are told to hold this node's buckets; returns how

@@ -121,8 +121,10 @@ Result<void> Module::resume() {
         // blocked by misconfigured peers renewed its lease on a view of
         // itself alone): its first view with the others is a join.
         auto t = dp.installedBuckets();
-        if (!t) log_.warn(MessageId::SF_DATAPATH, t.error().message());
-        else if (t->size() == FARM_BUCKETS && bucketsOwned(t.value(), plan_.self)) epochs_.adopt(std::move(t.value()));
+        if (!t)
+            log_.warn(MessageId::SF_DATAPATH, t.error().message());
+        else if (t->size() == FARM_BUCKETS && bucketsOwned(t.value(), plan_.self))
+            epochs_.adopt(std::move(t.value()));
         return success();
     };
     auto r = resources_.acquire(deps_.mark->arpAnnounce(), adopt);

@@ -65,11 +65,11 @@
 namespace safefarm::module {
 
 struct ModulePaths {
-    std::string name;    // the module's name
-    std::string dir;     // holds conf/ and bin/
-    std::string varDir;  // the module's runtime files
-    std::string safeDir; // where the `safekit` command lives ($SAFE)
-    std::string safeVar; // the agent's runtime files ($SAFEVAR)
+    std::string name;     // the module's name
+    std::string dir;      // holds conf/ and bin/
+    std::string varDir;   // the module's runtime files
+    std::string safeDir;  // where the `safekit` command lives ($SAFE)
+    std::string safeVar;  // the agent's runtime files ($SAFEVAR)
 };
 
 struct ModuleDeps {
@@ -186,8 +186,8 @@ private:
     std::string reason_;
     std::string stopReason_;  // why a failure stopped the module
     bool stopping_ = false;
-    bool recovering_ = false;        // the application restarts (restartApp)
-    bool readyAfterFence_ = false;   // announced NotReady after a stall, to get a newer view
+    bool recovering_ = false;       // the application restarts (restartApp)
+    bool readyAfterFence_ = false;  // announced NotReady after a stall, to get a newer view
     Link link_ = Link::Up;
     std::chrono::nanoseconds linkSettleAt_{0};
     Done startDone_;

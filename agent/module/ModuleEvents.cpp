@@ -71,7 +71,8 @@ void Module::linkChanged(const std::string& ifname, bool up) {
     link_ = Link::Settling;
     linkSettleAt_ = now() + timing_.linkSettle;
     log_.info(MessageId::SF_CHECK_FAILED, "interface " + ifname + " is up again: ready in " +
-                                              std::to_string(timing_.linkSettle / 1ms) + " ms, once the peers are heard");
+                                              std::to_string(timing_.linkSettle / 1ms) +
+                                              " ms, once the peers are heard");
 }
 
 void Module::linkSettled() {
@@ -96,8 +97,8 @@ void Module::pulse() {
     // peer, and when this node stops or resumes taking buckets because of
     // them (docs/design.md "Misconfigured peers").
     if (membership_)
-        for (const auto& line : refusedReport_.update(membership_->refusedPeers(),
-                                                      membership_->blockedByMisconfiguredPeers(), plan_, paths_.name, t))
+        for (const auto& line : refusedReport_.update(
+                 membership_->refusedPeers(), membership_->blockedByMisconfiguredPeers(), plan_, paths_.name, t))
             log_.line(control::Level::Warn, MessageId::SF_PEER_REFUSED, line);
     if (lease_.pulse(t, epochs_.view()) && membership_) {
         membership_->setReady(false);
@@ -184,9 +185,7 @@ void Module::recover(const app::RecoveryDecision& d) {
             fail(d.reason);
             return;
         case app::Recovery::RestartApp:
-        case app::Recovery::StopStart:
-            restartApp(d.reason, nullptr);
-            return;
+        case app::Recovery::StopStart: restartApp(d.reason, nullptr); return;
     }
 }
 

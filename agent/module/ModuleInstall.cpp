@@ -19,7 +19,7 @@ namespace {
 Result<std::string> readBounded(const std::string& file, uint64_t max) {
     UniqueFd fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd.valid()) return osError(errno, "cannot read " + file);
-    struct stat st{};
+    struct stat st {};
     if (fstat(fd.get(), &st) != 0) return osError(errno, "cannot read " + file);
     if (!S_ISREG(st.st_mode)) return badInput(file + ": not a regular file");
     auto tooLarge = [&](uint64_t size) {

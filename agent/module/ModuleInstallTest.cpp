@@ -28,7 +28,7 @@ std::string slurp(const fs::path& p) {
 }
 
 mode_t modeOf(const fs::path& p) {
-    struct stat st{};
+    struct stat st {};
     return stat(p.c_str(), &st) == 0 ? st.st_mode & 07777 : 0;
 }
 

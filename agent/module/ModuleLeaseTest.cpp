@@ -46,7 +46,7 @@ TEST_F(ModuleTest, StallLongerThanTheLeaseFencesThenAsksForANewerViewWithQuorumN
     clock_->jump(70ms);  // lease 50 ms: the io_context did not run
     runFor(10ms);
     EXPECT_EQ(dp_->leaseDeadline_.count(), 0);  // fenced
-    EXPECT_FALSE(record_.ready);                 // asks the coordinator for a newer view
+    EXPECT_FALSE(record_.ready);                // asks the coordinator for a newer view
     commit(2, {{1, MemberState::NotReady}, {2, MemberState::Ready}});
     EXPECT_GT(dp_->leaseDeadline_.count(), 0);  // taken back in
     EXPECT_TRUE(record_.ready);

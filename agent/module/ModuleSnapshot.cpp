@@ -36,11 +36,14 @@ ModuleSnapshot Module::snapshot() const {
     auto peers = membership_ ? membership_->peerTraffic() : std::map<uint8_t, membership::Membership::Traffic>{};
     for (const auto& n : plan_.nodes) {
         bool self = n.id == plan_.self;
-        NodeSnapshot row{n.id, n.name, self ? stateName(state_) : othersState(view, n.id), bucketsOwned(table, n.id), {}};
+        NodeSnapshot row{
+            n.id, n.name, self ? stateName(state_) : othersState(view, n.id), bucketsOwned(table, n.id), {}};
         // Another node's traffic as its last heartbeat said; a node not in
         // the view has none to show.
-        if (self) row.traffic = localTraffic();
-        else if (auto it = peers.find(n.id); it != peers.end() && view && view->find(n.id)) row.traffic = it->second;
+        if (self)
+            row.traffic = localTraffic();
+        else if (auto it = peers.find(n.id); it != peers.end() && view && view->find(n.id))
+            row.traffic = it->second;
         s.nodes.push_back(std::move(row));
     }
     if (auto* dp = resources_.dataPath())
@@ -66,8 +69,8 @@ Result<nlohmann::json> Module::whoServes(const IpAddr& client, std::optional<uin
     const auto& table = epochs_.table();
     if (table.size() != FARM_BUCKETS) return badInput(paths_.name + " holds no bucket table (not started)");
     __u64 k[2] = {epochs_.hashKey()[0], epochs_.hashKey()[1]};
-    uint32_t bucket = farm_bucket_of(k, client.words.data(), client.family == AF_INET6, port ? *port : 0,
-                                     port.has_value());
+    uint32_t bucket =
+        farm_bucket_of(k, client.words.data(), client.family == AF_INET6, port ? *port : 0, port.has_value());
     const auto& b = table[bucket];
     nlohmann::json j = {{"client", formatIp(client)}, {"bucket", bucket}, {"owner", b.owner}};
     if (const auto* n = plan_.node(b.owner)) j["node"] = n->name;

@@ -199,7 +199,8 @@ TEST_F(ModuleTest, AStartIsLogged) {
 TEST_F(ModuleTest, AnErrdProcessFailureIsToldAsSuchThenMaxloopStops) {
     std::string text = kModule;
     text.replace(text.find("<service mode=\"farm\">"), 21, "<service mode=\"farm\" maxloop=\"1\">");
-    text.replace(text.find("<user "), 6, "<errd><proc name=\"apache2\" atleast=\"1\" action=\"restart\"/></errd><user ");
+    text.replace(text.find("<user "), 6,
+                 "<errd><proc name=\"apache2\" atleast=\"1\" action=\"restart\"/></errd><user ");
     build(text.c_str());
     checkerIdents_ = {"apache2"};
     startUp();

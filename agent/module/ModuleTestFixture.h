@@ -5,8 +5,8 @@
 // one fixture type.
 #pragma once
 
-#include "module/Module.h"
 #include "module/EpochBuilder.h"
+#include "module/Module.h"
 #include "module/ModuleStatusJson.h"
 
 #include <gtest/gtest.h>
@@ -18,14 +18,14 @@
 #include "control/MessageIds.h"
 
 #include "FakeAnnouncer.h"
-#include "buckets/BucketTable.h"
 #include "FakeChecker.h"
-#include "FakeModuleClock.h"
 #include "FakeDataPath.h"
 #include "FakeMembershipPort.h"
+#include "FakeModuleClock.h"
 #include "FakeNetSetup.h"
 #include "FakeRunningMark.h"
 #include "FakeScriptRunner.h"
+#include "buckets/BucketTable.h"
 
 namespace safefarm::module::fixture {
 
@@ -99,54 +99,56 @@ protected:
         timing.drainCheck = 5ms;
         timing.flowCount = 0ms;
         timing.linkSettle = 20ms;
-        ModuleDeps deps{io_,
-                        net_,
-                        announcer_,
-                        scripts_,
-                        [this]() -> Result<std::unique_ptr<DataPath>> {
-                            if (failOpen_) return badInput("no XDP here");
-                            auto dp = std::make_unique<test::FakeDataPath>();
-                            // A restarted safed adopts what the last one left.
-                            dp->installed_ = adopt_;
-                            dp->leaseDeadline_ = adoptLease_;
-                            dp_ = dp.get();
-                            removed_ = false;
-                            return std::unique_ptr<DataPath>(std::move(dp));
-                        },
-                        [this]() {
-                            removed_ = true;
-                            dp_ = nullptr;
-                            return success();
-                        },
-                        [this]() {
-                            auto p = std::make_unique<test::FakeMembershipPort>(record_);
-                            port_ = p.get();
-                            return p;
-                        },
-                        [this](control::Level level, control::MessageId id, const std::string& text) {
-                            const char* letter = level == control::Level::Error  ? "E"
-                                                 : level == control::Level::Warn ? "W"
-                                                                                 : "I";
-                            log_.push_back(letter + (" " + std::string(control::messageName(id))) + " " + text);
-                        },
-                        [this](app::VerdictHandler onVerdict) {
-                            std::vector<std::unique_ptr<app::Checker>> made;
-                            checkers_.clear();
-                            for (const auto& ident : checkerIdents_) {
-                                auto c = std::make_unique<test::FakeChecker>(ident, onVerdict);
-                                checkers_.push_back(c.get());
-                                made.push_back(std::move(c));
-                            }
-                            return made;
-                        },
-                        [this](std::function<void()> job) {
-                            if (holdScans_) heldScans_.push_back(std::move(job));
-                            else boost::asio::post(io_, std::move(job));
-                        },
-                        clock_,
-                        std::make_unique<test::FakeRunningMark>(mark_)};
-        module_ = std::make_unique<Module>(std::move(deps), ModulePaths{"web", "/m/web", "/var/web", "/usr/lib/safefarm"},
-                                           config_, plan.value(), std::array<uint64_t, 2>{1, 2}, timing);
+        ModuleDeps deps{
+            io_,
+            net_,
+            announcer_,
+            scripts_,
+            [this]() -> Result<std::unique_ptr<DataPath>> {
+                if (failOpen_) return badInput("no XDP here");
+                auto dp = std::make_unique<test::FakeDataPath>();
+                // A restarted safed adopts what the last one left.
+                dp->installed_ = adopt_;
+                dp->leaseDeadline_ = adoptLease_;
+                dp_ = dp.get();
+                removed_ = false;
+                return std::unique_ptr<DataPath>(std::move(dp));
+            },
+            [this]() {
+                removed_ = true;
+                dp_ = nullptr;
+                return success();
+            },
+            [this]() {
+                auto p = std::make_unique<test::FakeMembershipPort>(record_);
+                port_ = p.get();
+                return p;
+            },
+            [this](control::Level level, control::MessageId id, const std::string& text) {
+                const char* letter = level == control::Level::Error ? "E" : level == control::Level::Warn ? "W" : "I";
+                log_.push_back(letter + (" " + std::string(control::messageName(id))) + " " + text);
+            },
+            [this](app::VerdictHandler onVerdict) {
+                std::vector<std::unique_ptr<app::Checker>> made;
+                checkers_.clear();
+                for (const auto& ident : checkerIdents_) {
+                    auto c = std::make_unique<test::FakeChecker>(ident, onVerdict);
+                    checkers_.push_back(c.get());
+                    made.push_back(std::move(c));
+                }
+                return made;
+            },
+            [this](std::function<void()> job) {
+                if (holdScans_)
+                    heldScans_.push_back(std::move(job));
+                else
+                    boost::asio::post(io_, std::move(job));
+            },
+            clock_,
+            std::make_unique<test::FakeRunningMark>(mark_)};
+        module_ =
+            std::make_unique<Module>(std::move(deps), ModulePaths{"web", "/m/web", "/var/web", "/usr/lib/safefarm"},
+                                     config_, plan.value(), std::array<uint64_t, 2>{1, 2}, timing);
     }
 
     void commit(uint64_t seq, std::vector<std::pair<uint8_t, MemberState>> members) {

@@ -196,8 +196,8 @@ TEST_F(ModuleTest, DirectedTheNextLowestAnnouncesWhileItsBucketsWait) {
     commit(1, {{1, MemberState::Ready}, {2, MemberState::Ready}, {3, MemberState::Ready}});
     ASSERT_EQ(module_->state(), ModuleState::Up);
     runFor(10ms);
-    EXPECT_TRUE(announcer_.sent_.empty());  // node 1 is the entry node
-    record_.peerViews[3] = membership::ViewId{1, 1, 1};  // node 3 still holds view 1
+    EXPECT_TRUE(announcer_.sent_.empty());                          // node 1 is the entry node
+    record_.peerViews[3] = membership::ViewId{1, 1, 1};             // node 3 still holds view 1
     commit(2, {{2, MemberState::Ready}, {3, MemberState::Ready}});  // node 1 is gone
     runFor(10ms);
     ASSERT_FALSE(announcer_.sent_.empty()) << "nobody announced the VIP";

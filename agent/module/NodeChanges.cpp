@@ -15,8 +15,7 @@ void logNodeChanges(const membership::View& before, const membership::View& afte
         if (m.id == plan.self || after.contains(m.id)) continue;
         bool drained = m.state == MemberState::Draining;
         log.write(drained ? control::Level::Info : control::Level::Warn, MessageId::SF_NODE_LOST,
-                  nameOf(m.id) +
-                      (drained ? " left the farm after its drain" : " is no longer heard: out of the farm") +
+                  nameOf(m.id) + (drained ? " left the farm after its drain" : " is no longer heard: out of the farm") +
                       " (view " + after.describe() + ")");
     }
     for (const auto& m : after.members) {

@@ -56,7 +56,8 @@ Result<void> NodeResources::addVips() {
 
 void NodeResources::release() {
     for (auto it = addedVips_.rbegin(); it != addedVips_.rend(); ++it)
-        if (auto r = net_.removeAddress(vipDevice(plan_, *it), *it); !r) log_.warn(MessageId::SF_NET_VIP, r.error().message());
+        if (auto r = net_.removeAddress(vipDevice(plan_, *it), *it); !r)
+            log_.warn(MessageId::SF_NET_VIP, r.error().message());
     addedVips_.clear();
     if (dataPath_) {
         (void)dataPath_->renewLease(std::chrono::nanoseconds{0});

@@ -18,8 +18,7 @@ std::string nameOf(const FarmPlan& plan, uint8_t id) {
 
 std::string RefusedPeerReport::why(const membership::RefusedPeer& p) {
     switch (p.reason) {
-        case membership::Refusal::Key:
-            return "its heartbeats fail authentication (another cluster.key?)";
+        case membership::Refusal::Key: return "its heartbeats fail authentication (another cluster.key?)";
         case membership::Refusal::WireVersion:
             return "it speaks wire version " + std::to_string(p.versionSeen) + ", this node " +
                    std::to_string(membership::kWireVersion);
@@ -40,8 +39,8 @@ std::vector<std::string> RefusedPeerReport::update(const std::vector<membership:
         auto it = told_.find(p.id);
         if (it != told_.end() && now - it->second < period_) continue;
         told_[p.id] = now;
-        lines.push_back(module + ": " + nameOf(plan, p.id) + " is refused: " + why(p) + "; " +
-                        std::to_string(p.count) + " datagrams refused since safed started");
+        lines.push_back(module + ": " + nameOf(plan, p.id) + " is refused: " + why(p) + "; " + std::to_string(p.count) +
+                        " datagrams refused since safed started");
     }
     if (blocked != blocked_) {
         blocked_ = blocked;

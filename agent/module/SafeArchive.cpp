@@ -139,8 +139,8 @@ Result<void> writeAll(int fd, const unsigned char* p, size_t n, const fs::path& 
 
 // Streams one entry's data into `fd`, `chunk` bytes at a time, and stops at
 // the first byte past `budget` (before writing it). Returns the bytes written.
-Result<uint64_t> copyEntry(const Entry& e, std::string_view archive, const Budget& budget, int fd,
-                           const fs::path& file, unsigned char* chunk) {
+Result<uint64_t> copyEntry(const Entry& e, std::string_view archive, const Budget& budget, int fd, const fs::path& file,
+                           unsigned char* chunk) {
     const auto* in = reinterpret_cast<const unsigned char*>(archive.data()) + e.data;
     uint64_t written = 0;
     auto accept = [&](const unsigned char* p, size_t n) -> Result<void> {

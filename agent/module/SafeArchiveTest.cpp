@@ -70,7 +70,7 @@ TEST_F(SafeArchiveTest, UnpacksTheBuiltApacheFarmModule) {
 TEST_F(SafeArchiveTest, ExtractsWithExecutableScripts) {
     safefarm::test::ScopedUmask umask(0);  // issue 14: root:safefarm only, whatever the umask
     ASSERT_EQ(unpack(slurp(kBuild / "modules/farm.safe")), "ok");
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(stat((fs::path(dir_) / "bin/start_both").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 07777, 0750u);
     ASSERT_EQ(stat((fs::path(dir_) / "bin").c_str(), &st), 0);

@@ -25,8 +25,8 @@ void StopDrain::scanning(nanoseconds now) { nextCheck_ = now + std::max(timing_.
 // packet in the last flowIdle and saw no FIN or RST; the first drainGrace
 // of the drain always counts as busy, so a slow client (a full receive
 // window, a think time) has time to send one.
-std::optional<uint32_t> StopDrain::flowsLeft(const std::vector<FlowEntry>& flows,
-                                             const std::vector<farm_bucket>& table, uint8_t self, nanoseconds at) {
+std::optional<uint32_t> StopDrain::flowsLeft(const std::vector<FlowEntry>& flows, const std::vector<farm_bucket>& table,
+                                             uint8_t self, nanoseconds at) {
     if (!start_) return std::nullopt;
     auto t = static_cast<uint64_t>(at.count());
     auto start = static_cast<uint64_t>(start_->count());

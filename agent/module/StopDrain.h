@@ -36,8 +36,8 @@ public:
 
 private:
     const ModuleTiming& timing_;
-    std::chrono::nanoseconds deadline_{0};             // nicestoptimeout
-    std::optional<std::chrono::nanoseconds> start_;    // CLOCK_MONOTONIC, as the flows' last_seen_ns
+    std::chrono::nanoseconds deadline_{0};           // nicestoptimeout
+    std::optional<std::chrono::nanoseconds> start_;  // CLOCK_MONOTONIC, as the flows' last_seen_ns
     std::chrono::nanoseconds nextCheck_{0};
     uint32_t left_ = 0;
 };

@@ -34,8 +34,10 @@ void TrafficMeter::received(const Scan& scan, nanoseconds at, const Scanned& sca
     if (scan.packets) packets_ = scan.packets.value();
     if (scan.flows) {
         nextFlows_ = at + flowCount_;
-        if (*scan.flows) flows_ = static_cast<uint32_t>(scan.flows->value().size());
-        else failed = &scan.flows->error();
+        if (*scan.flows)
+            flows_ = static_cast<uint32_t>(scan.flows->value().size());
+        else
+            failed = &scan.flows->error();
     }
     if (failed) {  // said once, until a scan succeeds again
         if (!std::exchange(failing_, true))

@@ -31,12 +31,12 @@ TEST(AnnounceFramesTest, GratuitousArpIsARequestFromTheVipToItself) {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff,  // to everyone
         0x02, 0x00, 0x00, 0x00, 0x00, 0x10,  // from the node's own MAC, never the vMAC
         0x08, 0x06,                          // ARP
-        0x00, 0x01, 0x08, 0x00, 6, 4,        // Ethernet / IPv4
+        0x00, 0x01, 0x08, 0x00, 6,    4,     // Ethernet / IPv4
         0x00, 0x01,                          // request
         0x5a, 0xfe, 0xc6, 0x12, 0x00, 0x64,  // sender MAC: the vMAC
-        198, 18, 0, 100,                     // sender IP: the VIP
-        0, 0, 0, 0, 0, 0,                    // target MAC: unknown
-        198, 18, 0, 100,                     // target IP: the VIP again
+        198,  18,   0,    100,               // sender IP: the VIP
+        0,    0,    0,    0,    0,    0,     // target MAC: unknown
+        198,  18,   0,    100,               // target IP: the VIP again
     };
     EXPECT_EQ(f, expected);
 }
@@ -44,16 +44,16 @@ TEST(AnnounceFramesTest, GratuitousArpIsARequestFromTheVipToItself) {
 TEST(AnnounceFramesTest, UnsolicitedNaOverridesToAllNodes) {
     auto f = buildUnsolicitedNa(kNodeMac, kVmac, parseIp("2001:db8::100").value());
     const std::vector<uint8_t> expected = {
-        0x33, 0x33, 0x00, 0x00, 0x00, 0x01,  // ff02::1
-        0x02, 0x00, 0x00, 0x00, 0x00, 0x10,  // the node's own MAC
-        0x86, 0xdd,                          // IPv6
-        0x60, 0, 0, 0, 0x00, 32, 58, 255,    // payload 32, ICMPv6, hop limit 255
-        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,  // from the VIP
-        0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,           // to all nodes
-        136, 0, 0xd7, 0xb8,                  // neighbour advertisement, checksum
-        0x20, 0, 0, 0,                       // Override only
-        0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00,  // target: the VIP
-        2, 1, 0x5a, 0xfe, 0xc6, 0x12, 0x00, 0x64,                          // target link-layer: vMAC
+        0x33, 0x33, 0x00, 0x00, 0x00, 0x01,             // ff02::1
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x10,             // the node's own MAC
+        0x86, 0xdd,                                     // IPv6
+        0x60, 0,    0,    0,    0x00, 32,   58,   255,  // payload 32, ICMPv6, hop limit 255
+        0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0x01, 0x00,  // from the VIP
+        0xff, 0x02, 0,    0,    0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0,    0x01,  // to all nodes
+        136,  0,    0xd7, 0xb8,  // neighbour advertisement, checksum
+        0x20, 0,    0,    0,     // Override only
+        0x20, 0x01, 0x0d, 0xb8, 0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0x01, 0x00,  // target: the VIP
+        2,    1,    0x5a, 0xfe, 0xc6, 0x12, 0x00, 0x64,                                // target link-layer: vMAC
     };
     EXPECT_EQ(f, expected);
     EXPECT_EQ(onesComplementSum(f), 0xffff) << "the ICMPv6 checksum does not verify";

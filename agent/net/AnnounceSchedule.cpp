@@ -20,8 +20,10 @@ bool AnnounceSchedule::due(Nanos now) {
     // The first point of the series after now: k intervals from the start.
     auto k = (now - start_) / interval_ + 1;
     Nanos following = start_ + k * interval_;
-    if (following - start_ > elapse_) next_.reset();
-    else next_ = following;
+    if (following - start_ > elapse_)
+        next_.reset();
+    else
+        next_ = following;
     return true;
 }
 

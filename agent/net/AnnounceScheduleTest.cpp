@@ -79,16 +79,16 @@ TEST(AnnounceScheduleTest, LateCallerGetsOneNotABurst) {
     AnnounceSchedule s(true, 10s, 60s);
     s.trigger(0s);
     EXPECT_TRUE(s.due(0s));
-    EXPECT_TRUE(s.due(35s));   // 10, 20, 30 were missed: one announcement
+    EXPECT_TRUE(s.due(35s));  // 10, 20, 30 were missed: one announcement
     EXPECT_FALSE(s.due(35s));
     EXPECT_EQ(s.nextWakeup(), Nanos(40s));  // the series keeps its rhythm
-    EXPECT_TRUE(s.due(500s));  // past the end: the last one, then done
+    EXPECT_TRUE(s.due(500s));               // past the end: the last one, then done
     EXPECT_FALSE(s.nextWakeup());
 }
 
 TEST(AnnounceScheduleTest, ZeroIntervalOrShortElapseAnnouncesOnce) {
-    for (auto [interval, elapse] : {std::pair{Nanos(0), Nanos(600s)}, std::pair{Nanos(60s), Nanos(0)},
-                                    std::pair{Nanos(60s), Nanos(59s)}}) {
+    for (auto [interval, elapse] :
+         {std::pair{Nanos(0), Nanos(600s)}, std::pair{Nanos(60s), Nanos(0)}, std::pair{Nanos(60s), Nanos(59s)}}) {
         AnnounceSchedule s(true, interval, elapse);
         s.trigger(7s);
         EXPECT_EQ(run(s, 10000s), std::vector<Nanos>{7s});

@@ -43,7 +43,7 @@ Result<void> PacketAnnouncer::send(const Device& dev, const std::vector<uint8_t>
     to.sll_family = AF_PACKET;
     to.sll_ifindex = dev.index;
     to.sll_halen = 6;
-    std::memcpy(to.sll_addr, frame.data(), 6);  // the frame's destination
+    std::memcpy(to.sll_addr, frame.data(), 6);     // the frame's destination
     std::memcpy(&to.sll_protocol, &frame[12], 2);  // the EtherType, already in network order
     ssize_t n = ::sendto(fd_, frame.data(), frame.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (n < 0) return osError(errno, what);

@@ -20,9 +20,8 @@ class LinkWatcherTest : public ::testing::Test {
 protected:
     void SetUp() override {
         SAFEFARM_ENTER_TEST_NETNS(ns_, "sfnet_lw_");
-        watcher_ = std::make_unique<LinkWatcher>(io_, [this](const std::string& ifname, bool up) {
-            events_.emplace_back(ifname, up);
-        });
+        watcher_ = std::make_unique<LinkWatcher>(
+            io_, [this](const std::string& ifname, bool up) { events_.emplace_back(ifname, up); });
         auto r = watcher_->start();
         ASSERT_TRUE(r) << r.error().message();
     }

@@ -1,10 +1,10 @@
 #include "net/NetlinkSetup.h"
 
 #include <fcntl.h>
+#include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <linux/if.h>
 #include <netlink/cache.h>
 #include <netlink/msg.h>
 #include <netlink/route/addr.h>
@@ -16,9 +16,7 @@
 namespace safefarm::net {
 namespace {
 
-std::string hostPrefix(const IpAddr& vip) {
-    return formatIp(vip) + (vip.family == AF_INET ? "/32" : "/128");
-}
+std::string hostPrefix(const IpAddr& vip) { return formatIp(vip) + (vip.family == AF_INET ? "/32" : "/128"); }
 
 // The link and its raw flags (IFF_PROMISC as set by users, not by tcpdump).
 struct RawLink {
@@ -97,10 +95,10 @@ Result<void> NetlinkSetup::changeAddress(int type, const std::string& ifname, co
 
     int nlFlags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
     nl_msg* msg = nlmsg_alloc_simple(type, nlFlags);
-    if (msg && (nlmsg_append(msg, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0 ||
-                nla_put(msg, IFA_LOCAL, len, vip.words.data()) < 0 ||
-                nla_put(msg, IFA_ADDRESS, len, vip.words.data()) < 0 ||
-                (type == RTM_NEWADDR && nla_put_u32(msg, IFA_FLAGS, flags) < 0))) {
+    if (msg &&
+        (nlmsg_append(msg, &ifa, sizeof ifa, NLMSG_ALIGNTO) < 0 || nla_put(msg, IFA_LOCAL, len, vip.words.data()) < 0 ||
+         nla_put(msg, IFA_ADDRESS, len, vip.words.data()) < 0 ||
+         (type == RTM_NEWADDR && nla_put_u32(msg, IFA_FLAGS, flags) < 0))) {
         nlmsg_free(msg);
         msg = nullptr;
     }
@@ -122,8 +120,8 @@ Result<std::vector<IpAddr>> NetlinkSetup::addresses(const std::string& ifname) {
     auto l = queryLink(nl_, ifname);
     if (!l) return l.error();
     nl_cache* cache = nullptr;
-    auto r = nl_.run("listing the addresses of " + ifname,
-                     [&](nl_sock* sk) { return rtnl_addr_alloc_cache(sk, &cache); });
+    auto r =
+        nl_.run("listing the addresses of " + ifname, [&](nl_sock* sk) { return rtnl_addr_alloc_cache(sk, &cache); });
     if (!r) return r.error();
     std::vector<IpAddr> out;
     for (nl_object* o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
@@ -145,8 +143,7 @@ Result<std::vector<IpAddr>> NetlinkSetup::addresses(const std::string& ifname) {
 // unicast filter, not a bridge's table.
 Result<void> NetlinkSetup::changeFdb(int type, const std::string& ifname, const Mac& mac) {
     std::string what = (type == RTM_NEWNEIGH ? "adding " : "removing ") + formatMac(mac) +
-                       (type == RTM_NEWNEIGH ? " to the unicast filter of " : " from the unicast filter of ") +
-                       ifname;
+                       (type == RTM_NEWNEIGH ? " to the unicast filter of " : " from the unicast filter of ") + ifname;
     auto l = queryLink(nl_, ifname);
     if (!l) return Error{l.error().code, what + ": " + l.error().context};
     ndmsg ndm{};

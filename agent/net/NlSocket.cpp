@@ -16,20 +16,20 @@ int recordKernelError(sockaddr_nl*, nlmsgerr* err, void* arg) {
 // its own error callback), its code is all that is left: map back what maps.
 int errnoOf(int nle) {
     switch (nle < 0 ? -nle : nle) {
-    case NLE_NOMEM: return ENOMEM;
-    case NLE_EXIST: return EEXIST;
-    case NLE_INVAL: return EINVAL;
-    case NLE_RANGE: return ERANGE;
-    case NLE_OPNOTSUPP: return EOPNOTSUPP;
-    case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
-    case NLE_OBJ_NOTFOUND: return ENOENT;
-    case NLE_NOADDR: return EADDRNOTAVAIL;
-    case NLE_PERM: return EPERM;
-    case NLE_BUSY: return EBUSY;
-    case NLE_NOACCESS: return EACCES;
-    case NLE_NODEV: return ENODEV;
-    case NLE_AGAIN: return EAGAIN;
-    default: return 0;
+        case NLE_NOMEM: return ENOMEM;
+        case NLE_EXIST: return EEXIST;
+        case NLE_INVAL: return EINVAL;
+        case NLE_RANGE: return ERANGE;
+        case NLE_OPNOTSUPP: return EOPNOTSUPP;
+        case NLE_AF_NOSUPPORT: return EAFNOSUPPORT;
+        case NLE_OBJ_NOTFOUND: return ENOENT;
+        case NLE_NOADDR: return EADDRNOTAVAIL;
+        case NLE_PERM: return EPERM;
+        case NLE_BUSY: return EBUSY;
+        case NLE_NOACCESS: return EACCES;
+        case NLE_NODEV: return ENODEV;
+        case NLE_AGAIN: return EAGAIN;
+        default: return 0;
     }
 }
 

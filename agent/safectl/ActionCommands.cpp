@@ -71,8 +71,8 @@ int whoServes(const ClientOptions& options, const std::string& module, const std
     if (!sent.reply.ok()) return printReply(options, sent.reply, out, err);
     const auto& a = sent.reply.arguments;
     out << a.value("client", client) << " -> " << a.value("node", std::string("none")) << " (bucket "
-        << a.value("bucket", 0) << (a.contains("draining_from") ? ", draining from node " + a["draining_from"].dump() : "")
-        << ")\n";
+        << a.value("bucket", 0)
+        << (a.contains("draining_from") ? ", draining from node " + a["draining_from"].dump() : "") << ")\n";
     return kExitOk;
 }
 

@@ -78,7 +78,8 @@ int bootCommand(const BootOptions& o, std::ostream& out, std::ostream& err) {
         } else if (auto conf = configuredBoot(o.configDir, m)) {
             out << m << ": boot " << (*conf ? "on" : "off") << " (userconfig.xml)\n";
         } else {
-            out << m << ": boot off (userconfig.xml does not parse: safectl config check " << o.configDir << "/modules/" << m << ")\n";
+            out << m << ": boot off (userconfig.xml does not parse: safectl config check " << o.configDir << "/modules/"
+                << m << ")\n";
         }
     }
     return kExitOk;

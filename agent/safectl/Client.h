@@ -18,8 +18,8 @@ inline constexpr int kExitError = 1;       // the message is on stderr
 inline constexpr int kExitNotRunning = 2;  // safed is not running on this node
 
 struct ClientOptions {
-    std::string program = "safectl";  // or "safekit": how messages are signed
-    std::string socket;               // --socket, $SAFEFARM_SOCKET, /run/safefarm/safed.sock
+    std::string program = "safectl";                   // or "safekit": how messages are signed
+    std::string socket;                                // --socket, $SAFEFARM_SOCKET, /run/safefarm/safed.sock
     std::optional<std::chrono::milliseconds> timeout;  // --timeout; else the verb's own
 };
 

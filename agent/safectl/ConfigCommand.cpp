@@ -36,8 +36,10 @@ int configCheck(const ConfigCheckOptions& options, std::ostream& out, std::ostre
     bool ok = true;
     auto checkCluster = [&](const std::string& file) -> ClusterParse {
         auto parsed = parseClusterFile(file);
-        if (printErrors(parsed.errors, err)) out << "OK " << file << "\n";
-        else ok = false;
+        if (printErrors(parsed.errors, err))
+            out << "OK " << file << "\n";
+        else
+            ok = false;
         return parsed;
     };
 

@@ -8,9 +8,9 @@
 namespace safefarm::safectl {
 
 struct ConfigCheckOptions {
-    std::string target;        // "" (cluster.xml and every installed module), a module name, a folder or a file
-    std::string clusterFile;   // cluster.xml
-    std::string modulesDir;    // where installed modules live
+    std::string target;           // "" (cluster.xml and every installed module), a module name, a folder or a file
+    std::string clusterFile;      // cluster.xml
+    std::string modulesDir;       // where installed modules live
     bool probeInterfaces = true;  // check the interfaces named by <interface name> exist on this node
 };
 

@@ -29,7 +29,8 @@ namespace {
             out.flush();
         }
         std::this_thread::sleep_for(250ms);
-        struct stat byName {}, opened {};
+        struct stat byName {
+        }, opened{};
         bool exists = ::stat(path.c_str(), &byName) == 0;
         bool replaced = fd < 0 || ::fstat(fd, &opened) != 0 || !exists || byName.st_ino != opened.st_ino ||
                         byName.st_dev != opened.st_dev;

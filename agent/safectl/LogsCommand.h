@@ -14,7 +14,7 @@ namespace safefarm::safectl {
 
 struct LogsOptions {
     std::string module;
-    bool app = false;     // the application log (scripts' output), not the module log
+    bool app = false;  // the application log (scripts' output), not the module log
     bool follow = false;
     std::size_t lines = 50;
 };

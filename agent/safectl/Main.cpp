@@ -56,8 +56,9 @@ struct Verbs {
 
     void addCommon(CLI::App& app) {
         client.socket = envOr("SAFEFARM_SOCKET", safefarm::control::kDefaultSocketPath);
-        app.add_option("--socket", client.socket, "safed's control socket (default $SAFEFARM_SOCKET or " +
-                                                      std::string(safefarm::control::kDefaultSocketPath) + ")");
+        app.add_option("--socket", client.socket,
+                       "safed's control socket (default $SAFEFARM_SOCKET or " +
+                           std::string(safefarm::control::kDefaultSocketPath) + ")");
         app.add_option("--timeout", timeoutSeconds, "seconds to wait for safed's reply (default: the verb's own)")
             ->check(CLI::PositiveNumber);
     }
@@ -68,9 +69,10 @@ struct Verbs {
     int whoPort = -1;
     void addActions(CLI::App& app) {
         for (const char* verb : {"start", "restart", "stopstart"}) {
-            const char* help = std::string(verb) == "start"     ? "start a module (every module without -m)"
-                               : std::string(verb) == "restart" ? "restart a module's application (stop_both, start_both)"
-                                                                : "stop a module, then start it again";
+            const char* help = std::string(verb) == "start" ? "start a module (every module without -m)"
+                               : std::string(verb) == "restart"
+                                   ? "restart a module's application (stop_both, start_both)"
+                                   : "stop a module, then start it again";
             auto* cmd = app.add_subcommand(verb, help);
             moduleOption(cmd, "the module (default: every module)");
             cmd->callback([this, verb] { rc = moduleAction(ctl(), verb, module, std::cout, std::cerr); });
@@ -111,10 +113,11 @@ struct Verbs {
         logsCmd->add_option("-n,--lines", logs.lines, "how many of the last lines (default 50)");
         logsCmd->callback([this] { rc = showLogs(ctl(), logs, std::cout, std::cerr); });
 
-        auto* snapCmd =
-            app.add_subcommand("snapshot", "this node's status, counters, logs and configuration in a .zip, for support");
+        auto* snapCmd = app.add_subcommand(
+            "snapshot", "this node's status, counters, logs and configuration in a .zip, for support");
         snapCmd->add_option("-m,--module", snap.module, "the module");
-        snapCmd->add_option("-o,--output", snap.output, "the .zip to write (default: ./safefarm-snapshot-STAMP-NODE.zip)");
+        snapCmd->add_option("-o,--output", snap.output,
+                            "the .zip to write (default: ./safefarm-snapshot-STAMP-NODE.zip)");
         snapCmd->callback([this] { rc = takeSnapshot(ctl(), snap, std::cout, std::cerr); });
     }
 
@@ -160,9 +163,11 @@ struct Verbs {
         auto* config = app.add_subcommand("config", "configuration commands");
         config->require_subcommand(1);
         auto* checkCmd = config->add_subcommand(
-            "check", "check cluster.xml and a module's userconfig.xml (all installed modules without an argument); "
-                     "prints OK or every error, exits 0 or 1");
-        checkCmd->add_option("target", check.target, "a module name, a module folder, a userconfig.xml or a cluster.xml");
+            "check",
+            "check cluster.xml and a module's userconfig.xml (all installed modules without an argument); "
+            "prints OK or every error, exits 0 or 1");
+        checkCmd->add_option("target", check.target,
+                             "a module name, a module folder, a userconfig.xml or a cluster.xml");
         checkCmd->add_option("--cluster", check.clusterFile,
                              "cluster.xml (default $SAFEFARM_CLUSTER or /etc/safefarm/cluster.xml)");
         checkCmd->add_option("--modules", check.modulesDir,
@@ -187,7 +192,8 @@ struct Verbs {
         bootCmd->add_option("-m,--module", boot.module, "the module (default: every module)");
         bootCmd->add_option("--config-dir", boot.configDir,
                             "safed's --config-dir (default $SAFEFARM_CONFIG_DIR or /etc/safefarm)");
-        bootCmd->add_option("--var-dir", boot.varDir, "safed's --var-dir (default $SAFEFARM_VAR_DIR or /var/lib/safefarm)");
+        bootCmd->add_option("--var-dir", boot.varDir,
+                            "safed's --var-dir (default $SAFEFARM_VAR_DIR or /var/lib/safefarm)");
         bootCmd->callback([this] { rc = bootCommand(boot, std::cout, std::cerr); });
 
         keyPath = safefarm::config::clusterKeyPath(envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm"));
@@ -208,9 +214,10 @@ struct Verbs {
     void addUsers(CLI::App& app) {
         usersFile = envOr("SAFEFARM_CONFIG_DIR", "/etc/safefarm") + std::string("/users.json");
         auto* userCmd = app.add_subcommand(
-            "user", "the console's users and API keys: add NAME ROLE | remove NAME | key NAME ROLE | revoke NAME | list "
-                    "(roles admin, control, monitor; the password of add is read from the terminal or stdin; then "
-                    "SIGHUP to safed)");
+            "user",
+            "the console's users and API keys: add NAME ROLE | remove NAME | key NAME ROLE | revoke NAME | list "
+            "(roles admin, control, monitor; the password of add is read from the terminal or stdin; then "
+            "SIGHUP to safed)");
         userCmd->add_option("--users-file", usersFile,
                             "default $SAFEFARM_CONFIG_DIR/users.json or /etc/safefarm/users.json");
         userCmd->add_option("args", userArgs, "the action and its arguments")->required();

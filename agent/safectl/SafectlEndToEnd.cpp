@@ -39,8 +39,13 @@ const json kStatus = {{"module", "apache_farm"},
                       {"epoch", 7},
                       {"view", "7@1"},
                       {"nodes",
-                       {{{"id", 1}, {"name", "node1"}, {"state", "UP"}, {"buckets", 2731}, {"share", 33.34},
-                         {"connections", 12}, {"packets", 345}},
+                       {{{"id", 1},
+                         {"name", "node1"},
+                         {"state", "UP"},
+                         {"buckets", 2731},
+                         {"share", 33.34},
+                         {"connections", 12},
+                         {"packets", 345}},
                         {{"id", 2}, {"name", "node2"}, {"state", "WAIT"}, {"buckets", 0}, {"share", 0.0}}}}};
 
 class SafectlVerbs : public ::testing::Test {
@@ -217,8 +222,7 @@ TEST_F(SafectlVerbs, ActionsPrintTheReply) {
     EXPECT_EQ(failed.exit, 1);
     EXPECT_EQ(failed.err, "safectl: no module 'nosuch'\n");
     EXPECT_EQ(safectl({"stop", "-m", "apache_farm", "--force"}).exit, 0);
-    EXPECT_EQ(requests().back(),
-              (json{{"command", "stop"}, {"module", "apache_farm"}, {"args", {{"force", true}}}}));
+    EXPECT_EQ(requests().back(), (json{{"command", "stop"}, {"module", "apache_farm"}, {"args", {{"force", true}}}}));
     auto unknown = safectl({"restart"});  // no handler: Unsupported
     EXPECT_EQ(unknown.exit, 1);
     EXPECT_NE(unknown.err.find("unknown command 'restart'"), std::string::npos);

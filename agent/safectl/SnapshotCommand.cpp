@@ -12,8 +12,7 @@ namespace safefarm::safectl {
 
 using namespace std::chrono_literals;
 
-int takeSnapshot(const ClientOptions& options, const SnapshotOptions& snapshot, std::ostream& out,
-                 std::ostream& err) {
+int takeSnapshot(const ClientOptions& options, const SnapshotOptions& snapshot, std::ostream& out, std::ostream& err) {
     auto sent = send(options, {"snapshot", snapshot.module, nlohmann::json::object()}, 30s, err);
     if (sent.exitCode != kExitOk) return sent.exitCode;
     if (!sent.reply.ok()) return printReply(options, sent.reply, out, err);

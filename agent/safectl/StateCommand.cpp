@@ -40,7 +40,8 @@ int showState(const ClientOptions& options, const StateOptions& state, std::ostr
 
     if (state.longForm) {
         char line[256];
-        std::snprintf(line, sizeof line, "%-20s %-5s %-12s %-10s %s\n", "MODULE", "STATE", "ACTIVITY", "VIEW", "REASON");
+        std::snprintf(line, sizeof line, "%-20s %-5s %-12s %-10s %s\n", "MODULE", "STATE", "ACTIVITY", "VIEW",
+                      "REASON");
         out << line;
         for (const auto& m : modules) {
             std::snprintf(line, sizeof line, "%-20s %-5s %-12s %-10s ", field(m, "module", "?").c_str(),

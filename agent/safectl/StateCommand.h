@@ -18,7 +18,7 @@ namespace safefarm::safectl {
 inline constexpr int kStateUnknown = 3;
 
 struct StateOptions {
-    std::string module;   // "" for every module
+    std::string module;  // "" for every module
     bool longForm = false;
     bool quiet = false;
 };

@@ -48,8 +48,8 @@ std::string formatStatus(const nlohmann::json& arguments) {
         if (auto refused = m.find("refused_peers"); refused != m.end() && refused->is_array())
             for (const auto& p : *refused)
                 if (p.value("current", false))
-                    out += "  !! " + field(p, "name", "?") + " " + field(p, "address", "") + " refused: " +
-                           field(p, "why", "?") + " (" + field(p, "refused", "?") + " datagrams)\n";
+                    out += "  !! " + field(p, "name", "?") + " " + field(p, "address", "") +
+                           " refused: " + field(p, "why", "?") + " (" + field(p, "refused", "?") + " datagrams)\n";
     }
     return out;
 }
@@ -60,8 +60,10 @@ int showStatus(const ClientOptions& options, const std::string& module, bool jso
     if (sent.exitCode != kExitOk) return sent.exitCode;
     if (!sent.reply.ok() || sent.reply.result == control::ResultCode::Empty)
         return printReply(options, sent.reply, out, err);
-    if (json) out << sent.reply.arguments.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-    else out << formatStatus(sent.reply.arguments);
+    if (json)
+        out << sent.reply.arguments.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    else
+        out << formatStatus(sent.reply.arguments);
     return kExitOk;
 }
 

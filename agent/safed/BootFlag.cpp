@@ -4,9 +4,7 @@
 
 namespace safefarm::safed {
 
-std::string bootFlagPath(const std::string& varDir, const std::string& module) {
-    return varDir + "/boot/" + module;
-}
+std::string bootFlagPath(const std::string& varDir, const std::string& module) { return varDir + "/boot/" + module; }
 
 std::optional<bool> readBootFlag(const std::string& varDir, const std::string& module) {
     if (module.empty() || module.find('/') != std::string::npos || module[0] == '.') return std::nullopt;

@@ -21,14 +21,14 @@ protected:
         fs::create_directories(dir_ / "boot");
     }
     void TearDown() override { fs::remove_all(dir_); }
-    void write(const std::string& module, const std::string& text) {
-        std::ofstream(dir_ / "boot" / module) << text;
-    }
+    void write(const std::string& module, const std::string& text) { std::ofstream(dir_ / "boot" / module) << text; }
     std::string var() const { return dir_.string(); }
     fs::path dir_;
 };
 
-TEST_F(BootFlagTest, PathIsUnderBoot) { EXPECT_EQ(bootFlagPath("/var/lib/safefarm", "web"), "/var/lib/safefarm/boot/web"); }
+TEST_F(BootFlagTest, PathIsUnderBoot) {
+    EXPECT_EQ(bootFlagPath("/var/lib/safefarm", "web"), "/var/lib/safefarm/boot/web");
+}
 
 TEST_F(BootFlagTest, NoFlagFollowsTheConfiguration) {
     EXPECT_EQ(readBootFlag(var(), "web"), std::nullopt);

@@ -9,7 +9,8 @@ namespace {
 
 std::vector<unsigned char> unbase64(const std::string& text) {
     std::vector<unsigned char> out(text.size() / 4 * 3);
-    int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    int n =
+        EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
     // EVP_DecodeBlock counts the padding as bytes: drop one per '='.
     size_t pad = text.size() - text.find_last_not_of('=') - 1;
     out.resize(static_cast<size_t>(n) - pad);

@@ -25,14 +25,13 @@ private:
 }  // namespace
 
 Result<std::vector<std::unique_ptr<app::Checker>>> makeCheckers(boost::asio::io_context& io,
-                                                                 const config::ModuleConfig& config,
-                                                                 const app::ScriptPaths& paths,
-                                                                 app::VerdictHandler onVerdict) {
+                                                                const config::ModuleConfig& config,
+                                                                const app::ScriptPaths& paths,
+                                                                app::VerdictHandler onVerdict) {
     std::vector<std::unique_ptr<app::Checker>> out;
-    app::CheckerContext ctx{io, paths.moduleDir + "/bin", app::scriptEnv(paths, config),
-                            [&io]() -> std::unique_ptr<app::ScriptRunner> {
-                                return std::make_unique<app::ProcessRunner>(io, nullptr);
-                            }};
+    app::CheckerContext ctx{
+        io, paths.moduleDir + "/bin", app::scriptEnv(paths, config),
+        [&io]() -> std::unique_ptr<app::ScriptRunner> { return std::make_unique<app::ProcessRunner>(io, nullptr); }};
     for (const auto& check : config.checks) {
         auto c = app::makeChecker(check, ctx, onVerdict);
         if (!c) return c.error();

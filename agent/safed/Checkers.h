@@ -16,8 +16,8 @@
 namespace safefarm::safed {
 
 Result<std::vector<std::unique_ptr<app::Checker>>> makeCheckers(boost::asio::io_context& io,
-                                                                 const config::ModuleConfig& config,
-                                                                 const app::ScriptPaths& paths,
-                                                                 app::VerdictHandler onVerdict);
+                                                                const config::ModuleConfig& config,
+                                                                const app::ScriptPaths& paths,
+                                                                app::VerdictHandler onVerdict);
 
 }  // namespace safefarm::safed

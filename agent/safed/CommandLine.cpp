@@ -30,14 +30,16 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
         ->capture_default_str();
     app.add_option("--http-port", api.port, "the control API and console's port")->capture_default_str();
     app.add_flag("!--no-http", o.http, "no control API and console (safectl keeps the UNIX socket)");
-    app.add_option("--users-file", api.usersFile, "the console's users and API keys (default: <config-dir>/users.json)");
+    app.add_option("--users-file", api.usersFile,
+                   "the console's users and API keys (default: <config-dir>/users.json)");
     app.add_option("--web-root", api.webRoot, "the console's files")->capture_default_str();
     app.add_option("--tls", o.tls,
                    "auto: the API and console over HTTPS, with --tls-cert/--tls-key or a certificate made once in "
                    "<config-dir>/tls/; off: plain HTTP (calls between nodes are TLS either way)")
         ->check(CLI::IsMember({"auto", "off"}))
         ->capture_default_str();
-    app.add_option("--tls-cert", api.tlsCertFile, "PEM certificate chain: the API and console over TLS (with --tls-key)");
+    app.add_option("--tls-cert", api.tlsCertFile,
+                   "PEM certificate chain: the API and console over TLS (with --tls-key)");
     app.add_option("--tls-key", api.tlsKeyFile, "PEM private key of --tls-cert");
     app.add_flag("--metrics-need-auth", api.metricsNeedAuth, "/metrics asks for a monitor's API key");
     // The API's limits (docs/security.md): every default is in http/HttpOptions.h.
@@ -52,16 +54,21 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     seconds("--http-drain-timeout", api.drainTimeout, "a connection closes this long after its last answer at most");
     seconds("--http-connection-lifetime", api.connectionLifetime, "no new request on a connection older than");
     app.add_option("--http-max-connections", api.maxConnections, "connections at once")
-        ->check(CLI::Range(1ul, 65536ul))->capture_default_str();
+        ->check(CLI::Range(1ul, 65536ul))
+        ->capture_default_str();
     app.add_option("--http-max-connections-per-client", api.maxConnectionsPerClient,
                    "connections at once from one IPv4 address or IPv6 /64")
-        ->check(CLI::Range(1ul, 65536ul))->capture_default_str();
+        ->check(CLI::Range(1ul, 65536ul))
+        ->capture_default_str();
     app.add_option("--http-max-body", api.maxBodyBytes, "a request body's bytes at most")
-        ->check(CLI::Range(1024ul, 1ul << 30))->capture_default_str();
+        ->check(CLI::Range(1024ul, 1ul << 30))
+        ->capture_default_str();
     app.add_option("--http-max-sessions", api.maxSessions, "console sessions at once")
-        ->check(CLI::Range(1ul, 1000000ul))->capture_default_str();
+        ->check(CLI::Range(1ul, 1000000ul))
+        ->capture_default_str();
     app.add_option("--http-max-sessions-per-user", api.maxSessionsPerUser, "one user's console sessions at once")
-        ->check(CLI::Range(1ul, 1000ul))->capture_default_str();
+        ->check(CLI::Range(1ul, 1000ul))
+        ->capture_default_str();
     app.add_option("--rt-priority", o.rtPriority,
                    "SCHED_RR priority of safed's own thread, so heartbeats and lease renewals keep their pulse on "
                    "a busy node (scripts and the application are not affected); 0: normal scheduling")

@@ -13,8 +13,8 @@
 
 using safefarm::http::HttpOptions;
 using safefarm::safed::Options;
-using safefarm::safed::ParsedCommandLine;
 using safefarm::safed::parseCommandLine;
+using safefarm::safed::ParsedCommandLine;
 
 namespace {
 
@@ -167,20 +167,23 @@ INSTANTIATE_TEST_SUITE_P(
         OneOption{"TlsKey", {"--tls-key", "/srv/k.pem"}, [](Options& o) { o.api.tlsKeyFile = "/srv/k.pem"; }},
         OneOption{"TlsOff", {"--tls", "off"}, [](Options& o) { o.tls = "off"; }},
         OneOption{"MetricsNeedAuth", {"--metrics-need-auth"}, [](Options& o) { o.api.metricsNeedAuth = true; }},
-        OneOption{"HttpHeaderTimeout", {"--http-header-timeout", "7"},
-                  [](Options& o) { o.api.headerTimeout = seconds(7); }},
+        OneOption{
+            "HttpHeaderTimeout", {"--http-header-timeout", "7"}, [](Options& o) { o.api.headerTimeout = seconds(7); }},
         OneOption{"HttpIoTimeout", {"--http-io-timeout", "45"}, [](Options& o) { o.api.ioTimeout = seconds(45); }},
-        OneOption{"HttpDrainTimeout", {"--http-drain-timeout", "5"},
-                  [](Options& o) { o.api.drainTimeout = seconds(5); }},
-        OneOption{"HttpConnectionLifetime", {"--http-connection-lifetime", "1200"},
+        OneOption{
+            "HttpDrainTimeout", {"--http-drain-timeout", "5"}, [](Options& o) { o.api.drainTimeout = seconds(5); }},
+        OneOption{"HttpConnectionLifetime",
+                  {"--http-connection-lifetime", "1200"},
                   [](Options& o) { o.api.connectionLifetime = seconds(1200); }},
-        OneOption{"HttpMaxConnections", {"--http-max-connections", "1000"},
-                  [](Options& o) { o.api.maxConnections = 1000; }},
-        OneOption{"HttpMaxConnectionsPerClient", {"--http-max-connections-per-client", "8"},
+        OneOption{
+            "HttpMaxConnections", {"--http-max-connections", "1000"}, [](Options& o) { o.api.maxConnections = 1000; }},
+        OneOption{"HttpMaxConnectionsPerClient",
+                  {"--http-max-connections-per-client", "8"},
                   [](Options& o) { o.api.maxConnectionsPerClient = 8; }},
         OneOption{"HttpMaxBody", {"--http-max-body", "65536"}, [](Options& o) { o.api.maxBodyBytes = 65536; }},
         OneOption{"HttpMaxSessions", {"--http-max-sessions", "50"}, [](Options& o) { o.api.maxSessions = 50; }},
-        OneOption{"HttpMaxSessionsPerUser", {"--http-max-sessions-per-user", "3"},
+        OneOption{"HttpMaxSessionsPerUser",
+                  {"--http-max-sessions-per-user", "3"},
                   [](Options& o) { o.api.maxSessionsPerUser = 3; }},
         OneOption{"RtPriority", {"--rt-priority", "42"}, [](Options& o) { o.rtPriority = 42; }},
         OneOption{"RtPriorityZero", {"--rt-priority", "0"}, [](Options& o) { o.rtPriority = 0; }}),

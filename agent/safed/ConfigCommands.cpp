@@ -87,8 +87,10 @@ void ConfigCommands::show(const std::string& module, const Request&, const Respo
 void ConfigCommands::check(const std::string& module, const Request& r, const Responder& respond) {
     json errors = json::array();
     auto text = userConfigToCheck(r.args, module);
-    if (!text) errors.push_back(text.error().message());
-    else errors = checkUserConfig(module, text.value());
+    if (!text)
+        errors.push_back(text.error().message());
+    else
+        errors = checkUserConfig(module, text.value());
     bool valid = errors.empty();
     respond(Reply::success(valid ? "valid" : std::to_string(errors.size()) + " error(s)",
                            json{{"module", module}, {"valid", valid}, {"errors", errors}}));
@@ -171,7 +173,8 @@ void ConfigCommands::logs(const std::string& module, const Request& r, const Res
     json out{{"path", path}};
     if (r.args.contains("lines")) {
         if (!r.args["lines"].is_number_unsigned() || r.args["lines"].get<uint64_t>() > control::kMaxLogLines)
-            return respond(Reply::error("args.lines: a number of lines, 0 to " + std::to_string(control::kMaxLogLines)));
+            return respond(
+                Reply::error("args.lines: a number of lines, 0 to " + std::to_string(control::kMaxLogLines)));
         control::TailOptions tail;
         tail.grep = r.args.value("grep", "");
         auto lines = control::lastLines(path, r.args["lines"].get<size_t>(), tail);

@@ -36,7 +36,7 @@ protected:
 
     Reply call(const std::string& command, const std::string& module = "farm", json args = json::object()) {
         return callOnce(registry_, {command, module, std::move(args), "adm (admin) from 198.18.1.1"}, threads_,
-                                 &answeredOn_);
+                        &answeredOn_);
     }
     void refuse(std::vector<std::string> errors) {
         LoadedModule refused;

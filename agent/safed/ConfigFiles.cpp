@@ -95,12 +95,13 @@ Result<std::vector<std::string>> writeModuleFiles(const std::string& moduleDir,
         auto k = files::makeFolders(fs::path(kept).parent_path().string());
         if (k) {
             fs::copy_file(target, kept, fs::copy_options::overwrite_existing, ec);
-            k = ec ? Result<void>(osError(ec.value(), "copying " + target.string())) : files::setMode(kept, modeOf(name));
+            k = ec ? Result<void>(osError(ec.value(), "copying " + target.string()))
+                   : files::setMode(kept, modeOf(name));
         }
         if (!k) {
             removeTemps();
-            return osError(k.error().code, "keeping the previous " + name + " in " + moduleDir + "/.previous: " +
-                                                k.error().context);
+            return osError(k.error().code,
+                           "keeping the previous " + name + " in " + moduleDir + "/.previous: " + k.error().context);
         }
     }
     std::size_t i = 0;

@@ -45,8 +45,8 @@ TEST_F(ConfigFilesTest, ReadsConfAndBinButNotFilesOverTheLimit) {
 }
 
 TEST_F(ConfigFilesTest, RefusesNamesOutsideConfAndBinAndScriptsWithoutAnInterpreter) {
-    for (const char* bad : {"userconfig.xml", "etc/passwd", "conf/../x", "conf/.hidden", "conf/", "conf/a/b",
-                            "bin/a b"})
+    for (const char* bad :
+         {"userconfig.xml", "etc/passwd", "conf/../x", "conf/.hidden", "conf/", "conf/a/b", "bin/a b"})
         EXPECT_FALSE(checkDeployFiles({{bad, "#!/bin/sh"}}).ok()) << bad;
     auto noShebang = checkDeployFiles({{"bin/stop_both", "echo hi"}});
     ASSERT_FALSE(noShebang.ok());
@@ -82,8 +82,8 @@ TEST_F(ConfigFilesTest, AFileThatCannotBeWrittenChangesNothing) {
     // bin/ is a file: nothing can be created in it.
     fs::remove_all(dir_ / "bin");
     std::ofstream(dir_ / "bin") << "not a folder";
-    auto w = writeModuleFiles(dir_.string(), {{"conf/userconfig.xml", "<safe>new</safe>"},
-                                              {"bin/start_both", "#!/bin/sh\n"}});
+    auto w = writeModuleFiles(dir_.string(),
+                              {{"conf/userconfig.xml", "<safe>new</safe>"}, {"bin/start_both", "#!/bin/sh\n"}});
     ASSERT_FALSE(w.ok());
     EXPECT_EQ(slurp(dir_ / "conf" / "userconfig.xml"), "<safe>old</safe>");
     EXPECT_FALSE(fs::exists(dir_ / "conf" / ".deploy.userconfig.xml"));

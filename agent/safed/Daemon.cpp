@@ -123,8 +123,10 @@ Result<void> Daemon::startHttp() {
         o.tlsCertFile = options_.configDir + "/tls/api.crt";
         o.tlsKeyFile = options_.configDir + "/tls/api.key";
         if (auto r = http::ensureSelfSignedPair(o.tlsCertFile, o.tlsKeyFile, certificateFields()); !r)
-            return Error{0, "the control API's certificate (--tls-cert/--tls-key to give one, --tls off for plain "
-                            "HTTP): " + r.error().message()};
+            return Error{0,
+                         "the control API's certificate (--tls-cert/--tls-key to give one, --tls off for plain "
+                         "HTTP): " +
+                             r.error().message()};
     }
     // Both answered on the transports' thread, from what the modules'
     // thread published (StatusBoard.h).
@@ -192,8 +194,10 @@ http::PeerSetup Daemon::peerSetup() {
         return out;
     };
     auto key = membership::loadClusterKey(config::clusterKeyPath(options_.configDir));
-    if (key) p.key = std::move(key.value());
-    else p.keyProblem = key.error().message();
+    if (key)
+        p.key = std::move(key.value());
+    else
+        p.keyProblem = key.error().message();
     return p;
 }
 

@@ -70,9 +70,9 @@ private:
     std::unique_ptr<net::Announcer> announcer_;
     std::unique_ptr<net::LinkWatcher> links_;
     DiskModuleStore store_;
-    std::unique_ptr<RunningModules> modules_;   // the modules' thread
-    control::CommandRegistry registry_;         // runs on the modules' thread
-    control::CommandRegistry controlRegistry_;  // the transports': each command queued to registry_
+    std::unique_ptr<RunningModules> modules_;         // the modules' thread
+    control::CommandRegistry registry_;               // runs on the modules' thread
+    control::CommandRegistry controlRegistry_;        // the transports': each command queued to registry_
     std::unique_ptr<ModuleCommands> moduleCommands_;  // registry_
     std::unique_ptr<ConfigCommands> configCommands_;  // controlRegistry_
     std::unique_ptr<InstallCommand> installCommand_;  // controlRegistry_

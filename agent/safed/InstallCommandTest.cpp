@@ -17,8 +17,8 @@ protected:
     void SetUp() override { command_.registerIn(registry_); }
 
     Reply install(const std::string& file) {
-        return callOnce(registry_, {"module-install", "", {{"file", file}}, "safectl (pid 7, uid 0)"},
-                                 threads_, &answeredOn_);
+        return callOnce(registry_, {"module-install", "", {{"file", file}}, "safectl (pid 7, uid 0)"}, threads_,
+                        &answeredOn_);
     }
 
     FakeModuleManager manager_;

@@ -26,7 +26,8 @@ http::ModuleMetrics moduleMetrics(const nlohmann::json& status) {
     m.state = status.value("state", "STOP");
     for (const auto& n : field("nodes")) m.bucketShare[n.value("name", "")] = n.value("share", 0.0) / 100.0;
     if (field("verdicts").is_object())
-        for (const auto& [name, packets] : field("verdicts").items()) m.packetsByVerdict[lower(name)] = packets.get<uint64_t>();
+        for (const auto& [name, packets] : field("verdicts").items())
+            m.packetsByVerdict[lower(name)] = packets.get<uint64_t>();
     m.viewChanges = status.value("view_changes", uint64_t{0});
     for (const auto& p : field("refused_peers"))
         m.refusedPeers.push_back({p.value("name", ""), p.value("reason", ""), p.value("refused", uint64_t{0})});

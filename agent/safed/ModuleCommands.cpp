@@ -43,8 +43,10 @@ void ModuleCommands::startModule(const std::string& module, const Responder& res
         return;
     }
     modules_.start(module, [module, respond](Result<void> r) {
-        if (!r) respond(Reply::error(r.error().message()));
-        else respond(Reply::success(module + ": started; UP once the view gives this node its buckets"));
+        if (!r)
+            respond(Reply::error(r.error().message()));
+        else
+            respond(Reply::success(module + ": started; UP once the view gives this node its buckets"));
     });
 }
 
@@ -56,8 +58,10 @@ void ModuleCommands::stopModule(const std::string& module, bool force, const Res
         return;
     }
     modules_.stop(module, force, [module, respond](Result<void> r) {
-        if (!r) respond(Reply::error(r.error().message()));
-        else respond(Reply::success(module + ": stopped"));
+        if (!r)
+            respond(Reply::error(r.error().message()));
+        else
+            respond(Reply::success(module + ": stopped"));
     });
 }
 
@@ -79,8 +83,10 @@ void ModuleCommands::stopStart(const std::string& module, const Request& r, cons
 void ModuleCommands::restart(const std::string& module, const Request&, const Responder& respond) {
     if (!modules_.state(module).built) return respond(Reply::error(module + " is not started"));
     modules_.restartApp(module, "restart asked", [module, respond](Result<void> r) {
-        if (!r) respond(Reply::error(r.error().message()));
-        else respond(Reply::success(module + ": application restarted"));
+        if (!r)
+            respond(Reply::error(r.error().message()));
+        else
+            respond(Reply::success(module + ": application restarted"));
     });
 }
 
@@ -95,7 +101,8 @@ json ModuleCommands::stateOf(const std::string& module) const {
 
 void ModuleCommands::state(const std::string& module, const Request&, const Responder& respond) {
     json modules = json::array();
-    if (!module.empty()) modules.push_back(stateOf(module));
+    if (!module.empty())
+        modules.push_back(stateOf(module));
     else
         for (const auto& n : store_.list()) modules.push_back(stateOf(n));
     respond(Reply::success("", json{{"modules", modules}}));
@@ -147,8 +154,10 @@ void ModuleCommands::who(const std::string& module, const Request& r, const Resp
     std::optional<uint16_t> port;
     if (r.args.contains("port")) port = r.args["port"].get<uint16_t>();
     auto w = modules_.whoServes(module, ip.value(), port);
-    if (!w) respond(Reply::error(w.error().message()));
-    else respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
+    if (!w)
+        respond(Reply::error(w.error().message()));
+    else
+        respond(Reply::success(w.value().value("node", std::string("none")), w.value()));
 }
 
 void ModuleCommands::print(const std::string& module, const Request& r, const Responder& respond) {

@@ -27,7 +27,7 @@ protected:
     // The reply, and on which thread it came (every step runs in place).
     Reply call(const std::string& command, const std::string& module = "", json args = json::object()) {
         return callOnce(registry_, {command, module, std::move(args), "safectl (pid 7, uid 0)"}, threads_,
-                                 &answeredOn_);
+                        &answeredOn_);
     }
     void build(const std::string& module, module::ModuleState state,
                module::Activity activity = module::Activity::Idle) {

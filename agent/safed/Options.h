@@ -14,11 +14,11 @@ struct Options {
     std::string varDir = "/var/lib/safefarm";
     std::string logDir = "/var/log/safefarm";
     std::string socket = "/run/safefarm/safed.sock";
-    std::string node;                 // this node's name in cluster.xml; empty: by address
-    std::string instance = "safed";   // names the BPF pin folders: <instance>_<module>
-    std::string xdpMode = "auto";     // auto | native | skb
+    std::string node;                // this node's name in cluster.xml; empty: by address
+    std::string instance = "safed";  // names the BPF pin folders: <instance>_<module>
+    std::string xdpMode = "auto";    // auto | native | skb
     std::string bpffs = "/sys/fs/bpf";
-    std::string safeDir;              // $SAFE: where `safekit` lives; default: safed's folder
+    std::string safeDir;  // $SAFE: where `safekit` lives; default: safed's folder
     bool foreground = true;
 
     // The control API and web console (agent/http), SafeKit's port 9010.

@@ -9,10 +9,10 @@
 #include <xdp/libxdp.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -78,9 +78,12 @@ farm_filter_kind parseFilter(const std::string& f) {
 EpochSpec buildSpec(const Args& a, uint64_t epoch) {
     EpochSpec s;
     s.epoch = epoch;
-    if (a.mode == "invisible") s.mode = FARM_MODE_VMAC_INVISIBLE;
-    else if (a.mode == "directed") s.mode = FARM_MODE_VMAC_DIRECTED;
-    else die("--mode must be invisible or directed");
+    if (a.mode == "invisible")
+        s.mode = FARM_MODE_VMAC_INVISIBLE;
+    else if (a.mode == "directed")
+        s.mode = FARM_MODE_VMAC_DIRECTED;
+    else
+        die("--mode must be invisible or directed");
     if (a.nodeId < 0) die("--node-id is required");
     s.myId = static_cast<uint8_t>(a.nodeId);
     s.hashKey = parseKey(a.key);
@@ -100,9 +103,12 @@ EpochSpec buildSpec(const Args& a, uint64_t epoch) {
         if (c1 == std::string::npos || c1 == c2) die("--rule takes PROTO:PORT:FILTER, got '" + r + "'");
         FarmRule fr;
         std::string proto = r.substr(0, c1);
-        if (proto == "tcp") fr.proto = IPPROTO_TCP;
-        else if (proto == "udp") fr.proto = IPPROTO_UDP;
-        else die("rule protocol must be tcp or udp, got '" + proto + "'");
+        if (proto == "tcp")
+            fr.proto = IPPROTO_TCP;
+        else if (proto == "udp")
+            fr.proto = IPPROTO_UDP;
+        else
+            die("rule protocol must be tcp or udp, got '" + proto + "'");
         fr.port = static_cast<uint16_t>(std::stoul(r.substr(c1 + 1, c2 - c1 - 1)));
         fr.filter = parseFilter(r.substr(c2 + 1));
         s.rules.push_back(fr);
@@ -159,8 +165,8 @@ int upOrInstall(const Args& a, bool attach) {
     uint64_t epoch = a.epoch ? a.epoch : dp->installedEpoch() + 1;
     must(dp->install(buildSpec(a, epoch)));
     must(dp->renewLease(monotonicNow() + std::chrono::milliseconds(a.leaseMs)));
-    std::cout << (dp->adopted() ? "adopted" : "attached") << " farm_filter on " << a.ifname << " ("
-              << dp->attachMode() << " mode), epoch " << epoch << ", lease " << a.leaseMs << " ms\n";
+    std::cout << (dp->adopted() ? "adopted" : "attached") << " farm_filter on " << a.ifname << " (" << dp->attachMode()
+              << " mode), epoch " << epoch << ", lease " << a.leaseMs << " ms\n";
     return 0;
 }
 
@@ -228,8 +234,7 @@ int main(int argc, char** argv) {
         auto dp = must(BpfDataPath::open(adoptOnly(a)));
         auto c = must(dp->counters());
         nlohmann::json j = nlohmann::json::object();
-        for (int r = 0; r < FARM_R_MAX; r++)
-            j[reasonName(r)] = {{"packets", c[r].packets}, {"bytes", c[r].bytes}};
+        for (int r = 0; r < FARM_R_MAX; r++) j[reasonName(r)] = {{"packets", c[r].packets}, {"bytes", c[r].bytes}};
         std::cout << j.dump() << "\n";
         return 0;
     }

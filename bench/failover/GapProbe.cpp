@@ -91,13 +91,20 @@ int main(int argc, char** argv) {
         std::string a = argv[i];
         auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
         const char* v = nullptr;
-        if (a == "--port" && (v = value())) port = static_cast<uint16_t>(std::atoi(v));
-        else if (a == "--path" && (v = value())) path = v;
-        else if (a == "--interval-ms" && (v = value())) intervalMs = std::atoi(v);
-        else if (a == "--timeout-ms" && (v = value())) timeoutMs = std::atoi(v);
-        else if (a == "--duration-s" && (v = value())) durationS = std::atof(v);
-        else if (a.rfind("--", 0) == 0) return usage();
-        else words.push_back(a);
+        if (a == "--port" && (v = value()))
+            port = static_cast<uint16_t>(std::atoi(v));
+        else if (a == "--path" && (v = value()))
+            path = v;
+        else if (a == "--interval-ms" && (v = value()))
+            intervalMs = std::atoi(v);
+        else if (a == "--timeout-ms" && (v = value()))
+            timeoutMs = std::atoi(v);
+        else if (a == "--duration-s" && (v = value()))
+            durationS = std::atof(v);
+        else if (a.rfind("--", 0) == 0)
+            return usage();
+        else
+            words.push_back(a);
     }
     if (words.size() < 2 || intervalMs <= 0 || timeoutMs <= 0 || durationS <= 0) return usage();
 
@@ -190,8 +197,8 @@ int main(int argc, char** argv) {
                 int err = 0;
                 socklen_t el = sizeof(err);
                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el);
-                if (err != 0 || send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
-                                    static_cast<ssize_t>(request.size())) {
+                if (err != 0 ||
+                    send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
                     done = true;
                 } else {
                     a.connected = true;

@@ -53,8 +53,8 @@ const Mac kVmac = defaultVmac(kVip);
 struct Path {
     std::string name;
     Bytes frame;
-    int target;          // program fd tail-called by the harness
-    int reason;          // farm_reason the filter must count (-1: bare)
+    int target;  // program fd tail-called by the harness
+    int reason;  // farm_reason the filter must count (-1: bare)
     std::vector<double> samples;
     bool verified = true;
 };
@@ -71,8 +71,8 @@ double median(std::vector<double> v) {
 }
 
 uint32_t bucketOf(const EpochSpec& e, const IpAddr& client, std::optional<uint32_t> extra = std::nullopt) {
-    return farm_bucket_of(reinterpret_cast<const __u64*>(e.hashKey.data()), client.words.data(), 0,
-                          extra.value_or(0), extra.has_value());
+    return farm_bucket_of(reinterpret_cast<const __u64*>(e.hashKey.data()), client.words.data(), 0, extra.value_or(0),
+                          extra.has_value());
 }
 
 Bytes withDst(Bytes frame, const Mac& dst) {
@@ -149,12 +149,20 @@ int main() {
         {"bare_pass", tcpFrame(accept, kTcpAck), bareFd, -1, {}},
         {"accept", tcpFrame(accept, kTcpAck), farmFd, FARM_R_ACCEPT_OWNER, {}},
         {"drop", tcpFrame(drop, kTcpAck), farmFd, FARM_R_DROP_NOT_OWNER, {}},
-        {"arp", PacketBuilder().eth(mac("ff:ff:ff:ff:ff:ff"), kClientMac)
-                    .arp(1, kClientMac, accept, mac("00:00:00:00:00:00"), kVip).build(),
-         farmFd, FARM_R_TX_ARP_REPLY, {}},
+        {"arp",
+         PacketBuilder()
+             .eth(mac("ff:ff:ff:ff:ff:ff"), kClientMac)
+             .arp(1, kClientMac, accept, mac("00:00:00:00:00:00"), kVip)
+             .build(),
+         farmFd,
+         FARM_R_TX_ARP_REPLY,
+         {}},
         {"transition", tcpFrame(moving, kTcpAck), farmFd, FARM_R_ACCEPT_FLOW, {}},
-        {"udp_accept", PacketBuilder().eth(kVmac, kClientMac).ipv4(udp, kVip).udp(40000, 53).payload(16).build(), farmFd,
-         FARM_R_ACCEPT_OWNER, {}},
+        {"udp_accept",
+         PacketBuilder().eth(kVmac, kClientMac).ipv4(udp, kVip).udp(40000, 53).payload(16).build(),
+         farmFd,
+         FARM_R_ACCEPT_OWNER,
+         {}},
         // A SYN for another node's bucket also forgets a stale flow on its
         // 5-tuple (a map delete: forget_stale_flow in the program).
         {"drop_syn", tcpFrame(drop, kTcpSyn), farmFd, FARM_R_DROP_NOT_OWNER, {}},
@@ -167,8 +175,8 @@ int main() {
         auto before = farm.counters();
         Bytes out(4096);
         LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = p.frame.data(), .data_out = out.data(),
-                    .data_size_in = static_cast<__u32>(p.frame.size()),
-                    .data_size_out = static_cast<__u32>(out.size()), .repeat = repeat);
+                    .data_size_in = static_cast<__u32>(p.frame.size()), .data_size_out = static_cast<__u32>(out.size()),
+                    .repeat = repeat);
         if (bpf_prog_test_run_opts(restoreFd, &opts)) die("BPF_PROG_TEST_RUN: " + std::string(std::strerror(errno)));
         auto after = farm.counters();
         if (!before || !after) die("reading counters");
@@ -223,17 +231,23 @@ int main() {
     bool allVerified = true;
     for (const Path& p : paths) {
         double ns = median(p.samples);
-        j["paths"][p.name] = {{"ns", ns}, {"delta_vs_bare_ns", ns - bare}, {"samples_ns", p.samples},
-                              {"verified", p.verified}};
+        j["paths"][p.name] = {
+            {"ns", ns}, {"delta_vs_bare_ns", ns - bare}, {"samples_ns", p.samples}, {"verified", p.verified}};
         allVerified &= p.verified;
     }
     for (const Direct& d : directs) j["direct"][d.name] = median(d.samples);
-    auto delta = [&](const char* n) { return median(paths[static_cast<size_t>(
-                                                std::find_if(paths.begin(), paths.end(), [&](const Path& p) { return p.name == n; }) -
-                                                paths.begin())].samples) - bare; };
-    j["targets"] = {{"accept_max_delta_ns", kAcceptDropBudgetNs}, {"drop_max_delta_ns", kAcceptDropBudgetNs},
+    auto delta = [&](const char* n) {
+        return median(paths[static_cast<size_t>(
+                                std::find_if(paths.begin(), paths.end(), [&](const Path& p) { return p.name == n; }) -
+                                paths.begin())]
+                          .samples) -
+               bare;
+    };
+    j["targets"] = {{"accept_max_delta_ns", kAcceptDropBudgetNs},
+                    {"drop_max_delta_ns", kAcceptDropBudgetNs},
                     {"transition_max_delta_ns", kTransitionBudgetNs}};
-    j["pass"] = {{"accept", delta("accept") <= kAcceptDropBudgetNs}, {"drop", delta("drop") <= kAcceptDropBudgetNs},
+    j["pass"] = {{"accept", delta("accept") <= kAcceptDropBudgetNs},
+                 {"drop", delta("drop") <= kAcceptDropBudgetNs},
                  {"transition", delta("transition") <= kTransitionBudgetNs}};
     j["verified"] = allVerified;
     std::cout << j.dump(2) << std::endl;

@@ -36,7 +36,10 @@
 #define MAX_SOURCES 65536
 #define BATCH 64
 
-static uint32_t rol32(uint32_t w, unsigned s) { return (w << s) | (w >> (32 - s)); }
+static uint32_t rol32(uint32_t w, unsigned s)
+{
+	return (w << s) | (w >> (32 - s));
+}
 
 /* include/linux/jhash.h: jhash() for a 4-byte key. */
 static uint32_t jhash4(const uint8_t k[4], uint32_t initval)
@@ -47,19 +50,29 @@ static uint32_t jhash4(const uint8_t k[4], uint32_t initval)
 	a += (uint32_t)k[2] << 16;
 	a += (uint32_t)k[1] << 8;
 	a += k[0];
-	c ^= b; c -= rol32(b, 14);
-	a ^= c; a -= rol32(c, 11);
-	b ^= a; b -= rol32(a, 25);
-	c ^= b; c -= rol32(b, 16);
-	a ^= c; a -= rol32(c, 4);
-	b ^= a; b -= rol32(a, 14);
-	c ^= b; c -= rol32(b, 24);
+	c ^= b;
+	c -= rol32(b, 14);
+	a ^= c;
+	a -= rol32(c, 11);
+	b ^= a;
+	b -= rol32(a, 25);
+	c ^= b;
+	c -= rol32(b, 16);
+	a ^= c;
+	a -= rol32(c, 4);
+	b ^= a;
+	b -= rol32(a, 14);
+	c ^= b;
+	c -= rol32(b, 24);
 	return c;
 }
 
 static int parse_mac(const char *s, uint8_t m[6])
 {
-	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5]) == 6 ? 0 : -1;
+	return sscanf(s, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3], &m[4],
+		      &m[5]) == 6
+		   ? 0
+		   : -1;
 }
 
 static uint16_t csum(const void *p, size_t n)
@@ -81,14 +94,16 @@ static int jhash_select(int argc, char **argv)
 		fprintf(stderr, "usage: floodgen jhash-select SEED MOD LOCAL < addresses\n");
 		return 2;
 	}
-	uint32_t seed = strtoul(argv[2], NULL, 0), mod = strtoul(argv[3], NULL, 0), local = strtoul(argv[4], NULL, 0);
+	uint32_t seed = strtoul(argv[2], NULL, 0), mod = strtoul(argv[3], NULL, 0),
+		 local = strtoul(argv[4], NULL, 0);
 	char line[128];
 	while (fgets(line, sizeof line, stdin)) {
 		line[strcspn(line, "\r\n")] = 0;
 		struct in_addr a;
 		if (inet_pton(AF_INET, line, &a) != 1)
 			continue;
-		uint32_t h = (uint32_t)(((uint64_t)jhash4((const uint8_t *)&a.s_addr, seed) * mod) >> 32);
+		uint32_t h =
+		    (uint32_t)(((uint64_t)jhash4((const uint8_t *)&a.s_addr, seed) * mod) >> 32);
 		if (h != local)
 			puts(line);
 	}
@@ -98,12 +113,14 @@ static int jhash_select(int argc, char **argv)
 static int send_flood(int argc, char **argv)
 {
 	if (argc != 9) {
-		fprintf(stderr, "usage: floodgen send IFNAME SRC_MAC DST_MAC DST_IP DST_PORT COUNT SIZE < sources\n");
+		fprintf(stderr, "usage: floodgen send IFNAME SRC_MAC DST_MAC DST_IP DST_PORT COUNT "
+				"SIZE < sources\n");
 		return 2;
 	}
 	uint8_t smac[6], dmac[6];
 	struct in_addr dst;
-	if (parse_mac(argv[3], smac) || parse_mac(argv[4], dmac) || inet_pton(AF_INET, argv[5], &dst) != 1) {
+	if (parse_mac(argv[3], smac) || parse_mac(argv[4], dmac) ||
+	    inet_pton(AF_INET, argv[5], &dst) != 1) {
 		fprintf(stderr, "floodgen: bad MAC or address\n");
 		return 2;
 	}

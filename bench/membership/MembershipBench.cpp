@@ -131,8 +131,9 @@ json failover(int n) {
         Nanos crash = farm.now;
         members--;
         farm.run(farm.now + milliseconds(5000), [&] { return farm.allInstalledWithout(victim, members); });
-        crashes.push_back({{"victim", victim == 0 ? "coordinator" : "member"},
-                           {"crash_to_commit_ms", std::chrono::duration<double, std::milli>(farm.now - crash).count()}});
+        crashes.push_back(
+            {{"victim", victim == 0 ? "coordinator" : "member"},
+             {"crash_to_commit_ms", std::chrono::duration<double, std::milli>(farm.now - crash).count()}});
         farm.run(farm.now + milliseconds(300));
     }
     out["failover"] = crashes;

@@ -32,31 +32,39 @@ struct StructLayout {
     std::vector<Field> fields;
 };
 
-#define FIELD(S, f) Field{#f, offsetof(S, f)}
+#define FIELD(S, f) \
+    Field { #f, offsetof(S, f) }
 
 std::vector<StructLayout> cppLayouts() {
     return {
-        {"farm_state", sizeof(farm_state),
+        {"farm_state",
+         sizeof(farm_state),
          {FIELD(farm_state, active), FIELD(farm_state, abi_version), FIELD(farm_state, lease_deadline_ns),
           FIELD(farm_state, lease_cache)}},
         {"farm_vip", sizeof(farm_vip), {FIELD(farm_vip, family), FIELD(farm_vip, pad), FIELD(farm_vip, addr)}},
-        {"farm_rule", sizeof(farm_rule),
+        {"farm_rule",
+         sizeof(farm_rule),
          {FIELD(farm_rule, vip), FIELD(farm_rule, proto), FIELD(farm_rule, filter), FIELD(farm_rule, pad),
           FIELD(farm_rule, port), FIELD(farm_rule, pad2)}},
         {"farm_peer", sizeof(farm_peer), {FIELD(farm_peer, mac), FIELD(farm_peer, valid), FIELD(farm_peer, pad)}},
-        {"farm_epoch", sizeof(farm_epoch),
+        {"farm_epoch",
+         sizeof(farm_epoch),
          {FIELD(farm_epoch, epoch), FIELD(farm_epoch, mode), FIELD(farm_epoch, my_id), FIELD(farm_epoch, designated),
           FIELD(farm_epoch, nr_vips), FIELD(farm_epoch, nr_rules), FIELD(farm_epoch, arp_filter),
           FIELD(farm_epoch, pad), FIELD(farm_epoch, vmac), FIELD(farm_epoch, my_mac), FIELD(farm_epoch, pad2),
           FIELD(farm_epoch, hash_key), FIELD(farm_epoch, vips), FIELD(farm_epoch, rules), FIELD(farm_epoch, peers)}},
-        {"farm_bucket", sizeof(farm_bucket),
-         {FIELD(farm_bucket, owner), FIELD(farm_bucket, prev_owner), FIELD(farm_bucket, flags), FIELD(farm_bucket, pad)}},
+        {"farm_bucket",
+         sizeof(farm_bucket),
+         {FIELD(farm_bucket, owner), FIELD(farm_bucket, prev_owner), FIELD(farm_bucket, flags),
+          FIELD(farm_bucket, pad)}},
         {"farm_mac_key", sizeof(farm_mac_key), {FIELD(farm_mac_key, mac), FIELD(farm_mac_key, pad)}},
-        {"farm_flow_key", sizeof(farm_flow_key),
+        {"farm_flow_key",
+         sizeof(farm_flow_key),
          {FIELD(farm_flow_key, saddr), FIELD(farm_flow_key, daddr), FIELD(farm_flow_key, sport),
           FIELD(farm_flow_key, dport), FIELD(farm_flow_key, proto), FIELD(farm_flow_key, family),
           FIELD(farm_flow_key, pad)}},
-        {"farm_flow", sizeof(farm_flow),
+        {"farm_flow",
+         sizeof(farm_flow),
          {FIELD(farm_flow, last_seen_ns), FIELD(farm_flow, bucket), FIELD(farm_flow, kind), FIELD(farm_flow, relay_to),
           FIELD(farm_flow, flags), FIELD(farm_flow, pad)}},
         {"farm_counter", sizeof(farm_counter), {FIELD(farm_counter, packets), FIELD(farm_counter, bytes)}},
@@ -85,7 +93,8 @@ TEST_F(AbiLayoutTest, EveryStructMatchesBtf) {
         const btf_member* m = btf_members(t);
         for (unsigned i = 0; i < btf_vlen(t); i++, m++)
             btfFields[btf__name_by_offset(btf_, m->name_off)] = btf_member_bit_offset(t, i) / 8;
-        EXPECT_EQ(btfFields.size(), s.fields.size()) << "fields of struct " << s.name << " (a field this test does not know?)";
+        EXPECT_EQ(btfFields.size(), s.fields.size())
+            << "fields of struct " << s.name << " (a field this test does not know?)";
         for (const Field& f : s.fields) {
             auto it = btfFields.find(f.name);
             ASSERT_NE(it, btfFields.end()) << s.name << "." << f.name << " missing in BTF";
@@ -101,15 +110,16 @@ TEST_F(AbiLayoutTest, ReasonNumbersMatchBtf) {
     std::map<std::string, long long> values;
     const struct btf_enum* e = btf_enum(t);
     for (unsigned i = 0; i < btf_vlen(t); i++, e++) values[btf__name_by_offset(btf_, e->name_off)] = e->val;
-#define REASON(r) {#r, static_cast<long long>(r)}
+#define REASON(r) \
+    { #r, static_cast < long long>(r) }
     const std::map<std::string, long long> cpp = {
-        REASON(FARM_R_PASS_OTHER), REASON(FARM_R_PASS_VLAN), REASON(FARM_R_ACCEPT_OWNER),
-        REASON(FARM_R_ACCEPT_FLOW), REASON(FARM_R_ACCEPT_NEW_FLOW), REASON(FARM_R_ACCEPT_DESIGNATED),
-        REASON(FARM_R_TX_ARP_REPLY), REASON(FARM_R_TX_NDP_ADVERT), REASON(FARM_R_TX_RELAY),
-        REASON(FARM_R_DROP_NOT_OWNER), REASON(FARM_R_DROP_NOT_DESIGNATED), REASON(FARM_R_DROP_LEASE),
-        REASON(FARM_R_DROP_NO_EPOCH), REASON(FARM_R_DROP_MALFORMED), REASON(FARM_R_DROP_TRANSITION_OLD),
-        REASON(FARM_R_DROP_TRANSITION_NEW), REASON(FARM_R_DROP_NOT_RESPONDER), REASON(FARM_R_DROP_VIP_ANNOUNCE),
-        REASON(FARM_R_DROP_RELAY_LOOP), REASON(FARM_R_DROP_NO_PEER), REASON(FARM_R_MAX),
+        REASON(FARM_R_PASS_OTHER),          REASON(FARM_R_PASS_VLAN),           REASON(FARM_R_ACCEPT_OWNER),
+        REASON(FARM_R_ACCEPT_FLOW),         REASON(FARM_R_ACCEPT_NEW_FLOW),     REASON(FARM_R_ACCEPT_DESIGNATED),
+        REASON(FARM_R_TX_ARP_REPLY),        REASON(FARM_R_TX_NDP_ADVERT),       REASON(FARM_R_TX_RELAY),
+        REASON(FARM_R_DROP_NOT_OWNER),      REASON(FARM_R_DROP_NOT_DESIGNATED), REASON(FARM_R_DROP_LEASE),
+        REASON(FARM_R_DROP_NO_EPOCH),       REASON(FARM_R_DROP_MALFORMED),      REASON(FARM_R_DROP_TRANSITION_OLD),
+        REASON(FARM_R_DROP_TRANSITION_NEW), REASON(FARM_R_DROP_NOT_RESPONDER),  REASON(FARM_R_DROP_VIP_ANNOUNCE),
+        REASON(FARM_R_DROP_RELAY_LOOP),     REASON(FARM_R_DROP_NO_PEER),        REASON(FARM_R_MAX),
     };
 #undef REASON
     EXPECT_EQ(values, cpp);

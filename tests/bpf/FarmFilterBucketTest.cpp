@@ -37,9 +37,12 @@ struct FilterCase {
 TEST_F(FarmFilterBucketTest, EachFilterHashesAsFarmHashSays) {
     SAFEFARM_REQUIRE_PRIVILEGE();
     const FilterCase cases[] = {
-        {"on_addr tcp4", FARM_FILTER_ON_ADDR, IPPROTO_TCP, false}, {"on_addr udp6", FARM_FILTER_ON_ADDR, IPPROTO_UDP, true},
-        {"on_port tcp4", FARM_FILTER_ON_PORT, IPPROTO_TCP, false}, {"on_port tcp6", FARM_FILTER_ON_PORT, IPPROTO_TCP, true},
-        {"on_port udp4", FARM_FILTER_ON_PORT, IPPROTO_UDP, false}, {"on_ipid udp4", FARM_FILTER_ON_IPID, IPPROTO_UDP, false},
+        {"on_addr tcp4", FARM_FILTER_ON_ADDR, IPPROTO_TCP, false},
+        {"on_addr udp6", FARM_FILTER_ON_ADDR, IPPROTO_UDP, true},
+        {"on_port tcp4", FARM_FILTER_ON_PORT, IPPROTO_TCP, false},
+        {"on_port tcp6", FARM_FILTER_ON_PORT, IPPROTO_TCP, true},
+        {"on_port udp4", FARM_FILTER_ON_PORT, IPPROTO_UDP, false},
+        {"on_ipid udp4", FARM_FILTER_ON_IPID, IPPROTO_UDP, false},
     };
     for (const FilterCase& fc : cases) {
         SCOPED_TRACE(fc.name);
@@ -92,7 +95,12 @@ TEST_F(FarmFilterBucketTest, Ipv4FragmentsHashOnAddressesOnly) {
     first.id = later.id = 0x7777;
     first.moreFragments = true;
     later.fragOffset = 4;  // 32 bytes in
-    Bytes f1 = PacketBuilder().eth(kVmac, kClientMac).ipv4(kClient4, kVip4, first).tcp(kClientPort, 443, kTcpAck).payload(12).build();
+    Bytes f1 = PacketBuilder()
+                   .eth(kVmac, kClientMac)
+                   .ipv4(kClient4, kVip4, first)
+                   .tcp(kClientPort, 443, kTcpAck)
+                   .payload(12)
+                   .build();
     later.protocol = IPPROTO_TCP;
     Bytes f2 = PacketBuilder().eth(kVmac, kClientMac).ipv4(kClient4, kVip4, later).payload(40).build();
     ASSERT_NE(s.bucketOf(kClient4), s.bucketOf(kClient4, kClientPort));
@@ -120,7 +128,8 @@ TEST_F(FarmFilterBucketTest, Ipv4OnIpidFragmentsFollowTheIdentification) {
     first.moreFragments = true;
     later.fragOffset = 3;
     later.protocol = IPPROTO_UDP;
-    Bytes f1 = PacketBuilder().eth(kVmac, kClientMac).ipv4(kClient4, kVip4, first).udp(kClientPort, 5000).payload(16).build();
+    Bytes f1 =
+        PacketBuilder().eth(kVmac, kClientMac).ipv4(kClient4, kVip4, first).udp(kClientPort, 5000).payload(16).build();
     Bytes f2 = PacketBuilder().eth(kVmac, kClientMac).ipv4(kClient4, kVip4, later).payload(20).build();
     expectFollowsBucket(s, s.bucketOf(kClient4, 0xbeef), {f1, f2});
 }
@@ -129,7 +138,13 @@ TEST_F(FarmFilterBucketTest, Ipv6FragmentHeaderHashesOnAddressesOnly) {
     SAFEFARM_REQUIRE_PRIVILEGE();
     Scenario s = Scenario::standard();
     s.spec.rules = {FarmRule{std::nullopt, IPPROTO_UDP, 53, FARM_FILTER_ON_PORT}};
-    Bytes f1 = PacketBuilder().eth(kVmac, kClientMac).ipv6(kClient6, kVip6).ipv6Frag(0, true, 99).udp(kClientPort, 53).payload(16).build();
+    Bytes f1 = PacketBuilder()
+                   .eth(kVmac, kClientMac)
+                   .ipv6(kClient6, kVip6)
+                   .ipv6Frag(0, true, 99)
+                   .udp(kClientPort, 53)
+                   .payload(16)
+                   .build();
     Bytes f2 = PacketBuilder().eth(kVmac, kClientMac).ipv6(kClient6, kVip6).ipv6Frag(3, false, 99).payload(16).build();
     // The later fragment's next header must say UDP, as in a real datagram.
     f2[14 + 40] = IPPROTO_UDP;
@@ -142,8 +157,14 @@ TEST_F(FarmFilterBucketTest, Ipv6FragmentAfterHopByHopOnIpid) {
     SAFEFARM_REQUIRE_PRIVILEGE();
     Scenario s = Scenario::standard();
     s.spec.rules = {FarmRule{std::nullopt, IPPROTO_UDP, 5000, FARM_FILTER_ON_IPID}};
-    Bytes f = PacketBuilder().eth(kVmac, kClientMac).ipv6(kClient6, kVip6).ipv6Ext(IPPROTO_HOPOPTS)
-                  .ipv6Frag(0, true, 0x01020304).udp(kClientPort, 5000).payload(16).build();
+    Bytes f = PacketBuilder()
+                  .eth(kVmac, kClientMac)
+                  .ipv6(kClient6, kVip6)
+                  .ipv6Ext(IPPROTO_HOPOPTS)
+                  .ipv6Frag(0, true, 0x01020304)
+                  .udp(kClientPort, 5000)
+                  .payload(16)
+                  .build();
     expectFollowsBucket(s, s.bucketOf(kClient6, 0x01020304), {f});
 }
 

@@ -47,11 +47,10 @@ inline constexpr uint16_t kClientPort = 40000;
 
 inline const char* reasonText(int r) {
     static const char* const names[FARM_R_MAX] = {
-        "PASS_OTHER", "PASS_VLAN", "ACCEPT_OWNER", "ACCEPT_FLOW", "ACCEPT_NEW_FLOW",
-        "ACCEPT_DESIGNATED", "TX_ARP_REPLY", "TX_NDP_ADVERT", "TX_RELAY", "DROP_NOT_OWNER",
-        "DROP_NOT_DESIGNATED", "DROP_LEASE", "DROP_NO_EPOCH", "DROP_MALFORMED",
-        "DROP_TRANSITION_OLD", "DROP_TRANSITION_NEW", "DROP_NOT_RESPONDER", "DROP_VIP_ANNOUNCE",
-        "DROP_RELAY_LOOP", "DROP_NO_PEER"};
+        "PASS_OTHER",          "PASS_VLAN",          "ACCEPT_OWNER",      "ACCEPT_FLOW",     "ACCEPT_NEW_FLOW",
+        "ACCEPT_DESIGNATED",   "TX_ARP_REPLY",       "TX_NDP_ADVERT",     "TX_RELAY",        "DROP_NOT_OWNER",
+        "DROP_NOT_DESIGNATED", "DROP_LEASE",         "DROP_NO_EPOCH",     "DROP_MALFORMED",  "DROP_TRANSITION_OLD",
+        "DROP_TRANSITION_NEW", "DROP_NOT_RESPONDER", "DROP_VIP_ANNOUNCE", "DROP_RELAY_LOOP", "DROP_NO_PEER"};
     return r >= 0 && r < FARM_R_MAX ? names[r] : "?";
 }
 
@@ -79,11 +78,11 @@ inline std::string hex(const Bytes& b) {
 
 // Everything a case may change before the packet runs.
 struct Scenario {
-    EpochSpec spec;                   // written to half 0 (or to `active` when other is unset)
-    std::optional<EpochSpec> other;   // written to the other half
+    EpochSpec spec;                  // written to half 0 (or to `active` when other is unset)
+    std::optional<EpochSpec> other;  // written to the other half
     uint32_t active = 0;
-    bool installed = true;            // false: no epoch at all (epoch 0)
-    int64_t leaseNs = 60'000'000'000; // from now; negative = expired (see kLeaseExpired)
+    bool installed = true;             // false: no epoch at all (epoch 0)
+    int64_t leaseNs = 60'000'000'000;  // from now; negative = expired (see kLeaseExpired)
     std::vector<Mac> peerMacs = {kMac0, kMac2};
     std::vector<std::pair<farm_flow_key, farm_flow>> flows;
 
@@ -114,8 +113,8 @@ struct Scenario {
         spec.vmac = {};
     }
     uint32_t bucketOf(const IpAddr& client, std::optional<uint32_t> extra = std::nullopt) const {
-        return farm_bucket_of(reinterpret_cast<const __u64*>(spec.hashKey.data()), client.words.data(), client.family == AF_INET6,
-                              extra.value_or(0), extra.has_value());
+        return farm_bucket_of(reinterpret_cast<const __u64*>(spec.hashKey.data()), client.words.data(),
+                              client.family == AF_INET6, extra.value_or(0), extra.has_value());
     }
     void own(uint32_t bucket, uint8_t node = kMe) { spec.buckets[bucket] = farm_bucket{node, node, 0, 0}; }
     void moving(uint32_t bucket, uint8_t from, uint8_t to) {
@@ -125,8 +124,7 @@ struct Scenario {
     Mac vipMac() const { return spec.mode == FARM_MODE_VMAC_INVISIBLE ? kVmac : kMyMac; }
 };
 
-inline farm_flow_key flowKey(const IpAddr& client, uint16_t sport, const IpAddr& vip, uint16_t dport,
-                             uint8_t proto) {
+inline farm_flow_key flowKey(const IpAddr& client, uint16_t sport, const IpAddr& vip, uint16_t dport, uint8_t proto) {
     farm_flow_key k{};
     std::memcpy(k.saddr, client.words.data(), 16);
     std::memcpy(k.daddr, vip.words.data(), 16);
@@ -151,9 +149,9 @@ inline farm_flow flowOf(uint8_t kind, uint32_t bucket, uint8_t relayTo = 0) {
 }
 
 // A TCP or UDP frame from the client to a VIP, at the MAC that mode expects.
-inline Bytes clientFrame(const Scenario& s, const IpAddr& vip, uint8_t proto, uint16_t dport,
-                         uint8_t flags = kTcpAck, uint16_t sport = kClientPort,
-                         std::optional<Mac> dstMac = std::nullopt, const Mac& srcMac = kClientMac) {
+inline Bytes clientFrame(const Scenario& s, const IpAddr& vip, uint8_t proto, uint16_t dport, uint8_t flags = kTcpAck,
+                         uint16_t sport = kClientPort, std::optional<Mac> dstMac = std::nullopt,
+                         const Mac& srcMac = kClientMac) {
     PacketBuilder b;
     b.eth(dstMac.value_or(s.vipMac()), srcMac);
     if (vip.family == AF_INET6)
@@ -184,8 +182,8 @@ struct Case {
     std::function<Bytes(const Scenario&)> packet;
     uint32_t action;
     farm_reason reason;
-    OutFn out;        // expected output; unset = the input, untouched
-    CheckFn check;    // more checks after the run (flows, bucket counters)
+    OutFn out;      // expected output; unset = the input, untouched
+    CheckFn check;  // more checks after the run (flows, bucket counters)
 };
 
 inline void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
@@ -244,8 +242,8 @@ protected:
             for (int i = 0; i < FARM_R_MAX; i++) {
                 uint64_t dp = after.value()[i].packets - before.value()[i].packets;
                 uint64_t db = after.value()[i].bytes - before.value()[i].bytes;
-                EXPECT_EQ(dp, i == reason ? 1u : 0u) << "counter " << reasonText(i) << " (expected "
-                                                      << reasonText(reason) << ")";
+                EXPECT_EQ(dp, i == reason ? 1u : 0u)
+                    << "counter " << reasonText(i) << " (expected " << reasonText(reason) << ")";
                 if (i == reason) {
                     EXPECT_EQ(db, r.out.size()) << "bytes of " << reasonText(i);
                 }
@@ -273,10 +271,10 @@ protected:
 // A table of Cases as one parameterised suite, each case through runCase
 // (Prefix/Suite.Verdict/<case name>):
 //   SAFEFARM_FILTER_CASES(FarmFilterIpTest, Steady, cases());
-#define SAFEFARM_FILTER_CASES(Suite, Prefix, table)                                    \
+#define SAFEFARM_FILTER_CASES(Suite, Prefix, table)                                     \
     class Suite : public FarmFilterTest, public ::testing::WithParamInterface<Case> {}; \
-    TEST_P(Suite, Verdict) {                                                           \
-        SAFEFARM_REQUIRE_PRIVILEGE();                                                  \
-        runCase(GetParam());                                                           \
-    }                                                                                  \
+    TEST_P(Suite, Verdict) {                                                            \
+        SAFEFARM_REQUIRE_PRIVILEGE();                                                   \
+        runCase(GetParam());                                                            \
+    }                                                                                   \
     INSTANTIATE_TEST_SUITE_P(Prefix, Suite, ::testing::ValuesIn(table), caseName)

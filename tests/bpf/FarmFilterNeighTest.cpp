@@ -107,14 +107,25 @@ std::vector<Case> cases() {
                  FARM_R_TX_ARP_REPLY, arpReplyWith(kVmac), arpOnWire(kVmac)});
     c.push_back({"ArpInvisibleOthersSilent", nullptr, [](const Scenario&) { return arpRequest(kVip4); }, XDP_DROP,
                  FARM_R_DROP_NOT_RESPONDER});
-    c.push_back({"ArpDirectedDesignatedAnswersWithOwnMac", [](Scenario& s) { s.directed(); designated(s); },
+    c.push_back({"ArpDirectedDesignatedAnswersWithOwnMac",
+                 [](Scenario& s) {
+                     s.directed();
+                     designated(s);
+                 },
                  [](const Scenario&) { return arpRequest(kVip4); }, XDP_TX, FARM_R_TX_ARP_REPLY, arpReplyWith(kMyMac),
                  arpOnWire(kMyMac)});
-    c.push_back({"ArpDirectedHashOwnerAnswers", [](Scenario& s) { directedArpFilter(s); s.own(s.bucketOf(kClient4)); },
+    c.push_back({"ArpDirectedHashOwnerAnswers",
+                 [](Scenario& s) {
+                     directedArpFilter(s);
+                     s.own(s.bucketOf(kClient4));
+                 },
                  [](const Scenario&) { return arpRequest(kVip4); }, XDP_TX, FARM_R_TX_ARP_REPLY, arpReplyWith(kMyMac)});
     c.push_back({"ArpDirectedNotHashOwnerSilentEvenIfDesignated",
-                 [](Scenario& s) { directedArpFilter(s); designated(s); }, [](const Scenario&) { return arpRequest(kVip4); },
-                 XDP_DROP, FARM_R_DROP_NOT_RESPONDER});
+                 [](Scenario& s) {
+                     directedArpFilter(s);
+                     designated(s);
+                 },
+                 [](const Scenario&) { return arpRequest(kVip4); }, XDP_DROP, FARM_R_DROP_NOT_RESPONDER});
     c.push_back({"ArpForSixteenthVip",
                  [](Scenario& s) {
                      designated(s);
@@ -125,23 +136,35 @@ std::vector<Case> cases() {
                  },
                  [](const Scenario&) { return arpRequest(kVip4); }, XDP_TX, FARM_R_TX_ARP_REPLY, arpReplyWith(kVmac)});
     c.push_back({"GratuitousArpRequestFromPeer", designated,
-                 [](const Scenario&) { return PacketBuilder().eth(kBroadcast, kMac0).arp(1, kVmac, kVip4, kZeroMac, kVip4).build(); },
+                 [](const Scenario&) {
+                     return PacketBuilder().eth(kBroadcast, kMac0).arp(1, kVmac, kVip4, kZeroMac, kVip4).build();
+                 },
                  XDP_DROP, FARM_R_DROP_VIP_ANNOUNCE});
     c.push_back({"GratuitousArpReplyFromPeer", designated,
-                 [](const Scenario&) { return PacketBuilder().eth(kBroadcast, kMac0).arp(2, kVmac, kVip4, kBroadcast, kVip4).build(); },
+                 [](const Scenario&) {
+                     return PacketBuilder().eth(kBroadcast, kMac0).arp(2, kVmac, kVip4, kBroadcast, kVip4).build();
+                 },
                  XDP_DROP, FARM_R_DROP_VIP_ANNOUNCE});
     c.push_back({"ArpReplyFromVipToClient", designated,
-                 [](const Scenario&) { return PacketBuilder().eth(kClientMac, kMac0).arp(2, kVmac, kVip4, kClientMac, kClient4).build(); },
+                 [](const Scenario&) {
+                     return PacketBuilder().eth(kClientMac, kMac0).arp(2, kVmac, kVip4, kClientMac, kClient4).build();
+                 },
                  XDP_DROP, FARM_R_DROP_VIP_ANNOUNCE});
-    c.push_back({"ArpForOtherAddressUntouched", designated, [](const Scenario&) { return arpRequest(kOther4); }, XDP_PASS,
-                 FARM_R_PASS_OTHER});
+    c.push_back({"ArpForOtherAddressUntouched", designated, [](const Scenario&) { return arpRequest(kOther4); },
+                 XDP_PASS, FARM_R_PASS_OTHER});
     c.push_back({"ArpReplyToVipUntouched", designated,
-                 [](const Scenario&) { return PacketBuilder().eth(kMyMac, kClientMac).arp(2, kClientMac, kClient4, kVmac, kVip4).build(); },
+                 [](const Scenario&) {
+                     return PacketBuilder().eth(kMyMac, kClientMac).arp(2, kClientMac, kClient4, kVmac, kVip4).build();
+                 },
                  XDP_PASS, FARM_R_PASS_OTHER});
-    c.push_back({"ArpLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = kLeaseExpired; },
+    c.push_back({"ArpLeaseExpiredNoAnswer",
+                 [](Scenario& s) {
+                     designated(s);
+                     s.leaseNs = kLeaseExpired;
+                 },
                  [](const Scenario&) { return arpRequest(kVip4); }, XDP_DROP, FARM_R_DROP_LEASE});
-    c.push_back({"ArpNoEpochUntouched", [](Scenario& s) { s.installed = false; }, [](const Scenario&) { return arpRequest(kVip4); },
-                 XDP_PASS, FARM_R_PASS_OTHER});
+    c.push_back({"ArpNoEpochUntouched", [](Scenario& s) { s.installed = false; },
+                 [](const Scenario&) { return arpRequest(kVip4); }, XDP_PASS, FARM_R_PASS_OTHER});
     c.push_back({"ArpNotEthernetIpv4Untouched", designated,
                  [](const Scenario&) {
                      Bytes f = arpRequest(kVip4);
@@ -157,27 +180,51 @@ std::vector<Case> cases() {
                  XDP_TX, FARM_R_TX_NDP_ADVERT, advertWith(kVmac, true), naOnWire(kVmac, true)});
     c.push_back({"NsWithHopByHopAnswered", designated, [](const Scenario&) { return solicit(kVip6, kClient6, true); },
                  XDP_TX, FARM_R_TX_NDP_ADVERT, advertWith(kVmac)});
-    c.push_back({"NsDirectedDesignatedAnswersWithOwnMac", [](Scenario& s) { s.directed(); designated(s); },
+    c.push_back({"NsDirectedDesignatedAnswersWithOwnMac",
+                 [](Scenario& s) {
+                     s.directed();
+                     designated(s);
+                 },
                  [](const Scenario&) { return solicit(kVip6); }, XDP_TX, FARM_R_TX_NDP_ADVERT, advertWith(kMyMac),
                  naOnWire(kMyMac, false)});
-    c.push_back({"NsDirectedHashOwnerAnswers", [](Scenario& s) { directedArpFilter(s); s.own(s.bucketOf(kClient6)); },
+    c.push_back({"NsDirectedHashOwnerAnswers",
+                 [](Scenario& s) {
+                     directedArpFilter(s);
+                     s.own(s.bucketOf(kClient6));
+                 },
                  [](const Scenario&) { return solicit(kVip6); }, XDP_TX, FARM_R_TX_NDP_ADVERT, advertWith(kMyMac)});
-    c.push_back({"NsDirectedNotHashOwnerSilent", [](Scenario& s) { directedArpFilter(s); designated(s); },
+    c.push_back({"NsDirectedNotHashOwnerSilent",
+                 [](Scenario& s) {
+                     directedArpFilter(s);
+                     designated(s);
+                 },
                  [](const Scenario&) { return solicit(kVip6); }, XDP_DROP, FARM_R_DROP_NOT_RESPONDER});
     c.push_back({"NsInvisibleOthersSilent", nullptr, [](const Scenario&) { return solicit(kVip6); }, XDP_DROP,
                  FARM_R_DROP_NOT_RESPONDER});
     c.push_back({"NsForOtherAddressUntouched", designated, [](const Scenario&) { return solicit(kOther6); }, XDP_PASS,
                  FARM_R_PASS_OTHER});
-    c.push_back({"NsLeaseExpiredNoAnswer", [](Scenario& s) { designated(s); s.leaseNs = kLeaseExpired; },
+    c.push_back({"NsLeaseExpiredNoAnswer",
+                 [](Scenario& s) {
+                     designated(s);
+                     s.leaseNs = kLeaseExpired;
+                 },
                  [](const Scenario&) { return solicit(kVip6); }, XDP_DROP, FARM_R_DROP_LEASE});
     c.push_back({"UnsolicitedNaForVipFromPeer", designated,
                  [](const Scenario&) {
-                     return PacketBuilder().eth(kAllNodesMac, kMac0).ipv6(kVip6, kAllNodes, 255).ndpAdvert(kVip6, kNaO, kVmac).build();
+                     return PacketBuilder()
+                         .eth(kAllNodesMac, kMac0)
+                         .ipv6(kVip6, kAllNodes, 255)
+                         .ndpAdvert(kVip6, kNaO, kVmac)
+                         .build();
                  },
                  XDP_DROP, FARM_R_DROP_VIP_ANNOUNCE});
     c.push_back({"NaForOtherAddressUntouched", designated,
                  [](const Scenario&) {
-                     return PacketBuilder().eth(kAllNodesMac, kMac0).ipv6(kOther6, kAllNodes, 255).ndpAdvert(kOther6, kNaO, kMac0).build();
+                     return PacketBuilder()
+                         .eth(kAllNodesMac, kMac0)
+                         .ipv6(kOther6, kAllNodes, 255)
+                         .ndpAdvert(kOther6, kNaO, kMac0)
+                         .build();
                  },
                  XDP_PASS, FARM_R_PASS_OTHER});
     return c;

@@ -9,7 +9,7 @@ namespace {
 constexpr uint8_t kOld = 0;
 constexpr uint8_t kNew = 2;
 
-uint32_t tcpBucket(const Scenario& s) { return s.bucketOf(kClient4); }              // tcp/80 on_addr
+uint32_t tcpBucket(const Scenario& s) { return s.bucketOf(kClient4); }               // tcp/80 on_addr
 uint32_t udpBucket(const Scenario& s) { return s.bucketOf(kClient4, kClientPort); }  // udp/53 on_port
 
 farm_flow_key tcpKey() { return flowKey(kClient4, kClientPort, kVip4, 80, IPPROTO_TCP); }
@@ -46,7 +46,9 @@ std::function<void(Scenario&)> with(std::function<void(Scenario&)> base, farm_fl
 }
 
 std::function<Bytes(const Scenario&)> tcp(uint8_t flags, Mac src = kClientMac) {
-    return [=](const Scenario& s) { return clientFrame(s, kVip4, IPPROTO_TCP, 80, flags, kClientPort, std::nullopt, src); };
+    return [=](const Scenario& s) {
+        return clientFrame(s, kVip4, IPPROTO_TCP, 80, flags, kClientPort, std::nullopt, src);
+    };
 }
 std::function<Bytes(const Scenario&)> udp(Mac src = kClientMac) {
     return [=](const Scenario& s) { return clientFrame(s, kVip4, IPPROTO_UDP, 53, 0, kClientPort, std::nullopt, src); };
@@ -78,8 +80,7 @@ std::vector<Case> cases() {
     // The new owner (vmac_invisible).
     c.push_back({"NewOwnerSynAcceptedAndRecorded", iAmNew(), tcp(kTcpSyn), XDP_PASS, FARM_R_ACCEPT_NEW_FLOW, accepted(),
                  flowIs(tcpKey(), FARM_FLOW_OWN)});
-    c.push_back({"NewOwnerSynAcceptedAndRecorded6",
-                 [](Scenario& s) { s.moving(s.bucketOf(kClient6), kOld, kMe); },
+    c.push_back({"NewOwnerSynAcceptedAndRecorded6", [](Scenario& s) { s.moving(s.bucketOf(kClient6), kOld, kMe); },
                  [](const Scenario& s) { return clientFrame(s, kVip6, IPPROTO_TCP, 80, kTcpSyn); }, XDP_PASS,
                  FARM_R_ACCEPT_NEW_FLOW, accepted(),
                  [](const Scenario& s, BpfTestProgram& p) {
@@ -124,8 +125,12 @@ std::vector<Case> cases() {
                  noFlow(udpKey())});
     c.push_back({"NeitherInvisibleDrops", iAmEntry(false), tcp(kTcpSyn), XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr,
                  noFlow(tcpKey())});
-    c.push_back({"TransitionLeaseExpired", [](Scenario& s) { iAmNew()(s); s.leaseNs = kLeaseExpired; }, tcp(kTcpSyn), XDP_DROP,
-                 FARM_R_DROP_LEASE, nullptr, noFlow(tcpKey())});
+    c.push_back({"TransitionLeaseExpired",
+                 [](Scenario& s) {
+                     iAmNew()(s);
+                     s.leaseNs = kLeaseExpired;
+                 },
+                 tcp(kTcpSyn), XDP_DROP, FARM_R_DROP_LEASE, nullptr, noFlow(tcpKey())});
 
     // vmac_directed: the entry node relays to whoever holds the flow.
     c.push_back({"EntrySynRelayedToNewOwnerAndRecorded", iAmEntry(), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY,
@@ -145,11 +150,10 @@ std::vector<Case> cases() {
                  FARM_R_DROP_TRANSITION_NEW});
     // A UDP flow the old owner handed over, relayed here by a third entry node:
     // sent on to the old owner (the one second hop; the old owner never relays).
-    c.push_back({"DirectedNewOwnerSendsHandedOverUdpToOldOwner",
-                 with(iAmNew(true), udpKey(), FARM_FLOW_FOREIGN, true), udp(kMac2), XDP_TX, FARM_R_TX_RELAY,
-                 relayedTo(kMac0)});
-    c.push_back({"DirectedOldOwnerRelaysSynToNewOwner", iAmOld(true), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY,
-                 relayedTo(kMac2)});
+    c.push_back({"DirectedNewOwnerSendsHandedOverUdpToOldOwner", with(iAmNew(true), udpKey(), FARM_FLOW_FOREIGN, true),
+                 udp(kMac2), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac0)});
+    c.push_back(
+        {"DirectedOldOwnerRelaysSynToNewOwner", iAmOld(true), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac2)});
     c.push_back({"DirectedOldOwnerSynOnAnOwnFlowsPortRelayedAndFlowForgotten",
                  with(iAmOld(true), tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac2),
                  noFlow(tcpKey())});
@@ -159,20 +163,25 @@ std::vector<Case> cases() {
     // not taken (and reset) here. lab_farm's graceful stop with keep-alive
     // connections reset 1-3 of them before.
     c.push_back({"NotOwnerSynForgetsAStaleOwnFlow",
-                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn),
-                 XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, noFlow(tcpKey())});
+                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn), XDP_DROP,
+                 FARM_R_DROP_NOT_OWNER, nullptr, noFlow(tcpKey())});
     c.push_back({"NotOwnerAckKeepsTheFlow",
-                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpAck),
-                 XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, flowIs(tcpKey(), FARM_FLOW_OWN)});
+                 with([](Scenario& s) { s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN), tcp(kTcpAck), XDP_DROP,
+                 FARM_R_DROP_NOT_OWNER, nullptr, flowIs(tcpKey(), FARM_FLOW_OWN)});
     c.push_back({"NeitherSynForgetsAStaleOwnFlow", with(iAmEntry(false), tcpKey(), FARM_FLOW_OWN), tcp(kTcpSyn),
                  XDP_DROP, FARM_R_DROP_NOT_OWNER, nullptr, noFlow(tcpKey())});
     c.push_back({"DirectedNotOwnerSynForgetsAStaleOwnFlow",
-                 with([](Scenario& s) { s.directed(); s.own(tcpBucket(s), kOld); }, tcpKey(), FARM_FLOW_OWN),
+                 with(
+                     [](Scenario& s) {
+                         s.directed();
+                         s.own(tcpBucket(s), kOld);
+                     },
+                     tcpKey(), FARM_FLOW_OWN),
                  tcp(kTcpSyn), XDP_TX, FARM_R_TX_RELAY, relayedTo(kMac0), noFlow(tcpKey())});
-    c.push_back({"DirectedOldOwnerRelayedSynDropped", iAmOld(true), tcp(kTcpSyn, kMac0), XDP_DROP,
-                 FARM_R_DROP_TRANSITION_OLD});
-    c.push_back({"DirectedOldOwnerOwnFlowFromPeerKept", with(iAmOld(true), tcpKey(), FARM_FLOW_OWN), tcp(kTcpAck, kMac2),
-                 XDP_PASS, FARM_R_ACCEPT_FLOW});
+    c.push_back(
+        {"DirectedOldOwnerRelayedSynDropped", iAmOld(true), tcp(kTcpSyn, kMac0), XDP_DROP, FARM_R_DROP_TRANSITION_OLD});
+    c.push_back({"DirectedOldOwnerOwnFlowFromPeerKept", with(iAmOld(true), tcpKey(), FARM_FLOW_OWN),
+                 tcp(kTcpAck, kMac2), XDP_PASS, FARM_R_ACCEPT_FLOW});
     return c;
 }
 

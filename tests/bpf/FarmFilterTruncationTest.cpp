@@ -41,28 +41,57 @@ std::vector<TruncCase> cases() {
         for (auto& b : s.spec.buckets) b = farm_bucket{kMe, kMe, 0, 0};
     };
     c.push_back({"Tcp4", ownAll,
-                 [](const Scenario& s) { return PacketBuilder().eth(s.vipMac(), kClientMac).ipv4(kClient4, kVip4).tcp(kClientPort, 80, kTcpAck).payload(4); },
+                 [](const Scenario& s) {
+                     return PacketBuilder()
+                         .eth(s.vipMac(), kClientMac)
+                         .ipv4(kClient4, kVip4)
+                         .tcp(kClientPort, 80, kTcpAck)
+                         .payload(4);
+                 },
                  vipTraffic(2)});
-    c.push_back({"Tcp4Directed", [=](Scenario& s) { s.directed(); ownAll(s); },
-                 [](const Scenario& s) { return PacketBuilder().eth(s.vipMac(), kClientMac).ipv4(kClient4, kVip4).tcp(kClientPort, 80, kTcpAck).payload(4); },
+    c.push_back({"Tcp4Directed",
+                 [=](Scenario& s) {
+                     s.directed();
+                     ownAll(s);
+                 },
+                 [](const Scenario& s) {
+                     return PacketBuilder()
+                         .eth(s.vipMac(), kClientMac)
+                         .ipv4(kClient4, kVip4)
+                         .tcp(kClientPort, 80, kTcpAck)
+                         .payload(4);
+                 },
                  vipTraffic(2, true)});
     c.push_back({"Udp4WithOptions", ownAll,
                  [](const Scenario& s) {
                      Ipv4Options o;
                      o.options = Bytes(12, 0x01);
-                     return PacketBuilder().eth(s.vipMac(), kClientMac).ipv4(kClient4, kVip4, o).udp(kClientPort, 53).payload(4);
+                     return PacketBuilder()
+                         .eth(s.vipMac(), kClientMac)
+                         .ipv4(kClient4, kVip4, o)
+                         .udp(kClientPort, 53)
+                         .payload(4);
                  },
                  vipTraffic(2)});
     c.push_back({"Tcp6ExtChain", ownAll,
                  [](const Scenario& s) {
-                     return PacketBuilder().eth(s.vipMac(), kClientMac).ipv6(kClient6, kVip6).ipv6Ext(IPPROTO_HOPOPTS)
-                         .ipv6Ext(IPPROTO_ROUTING, 1).ipv6Frag(0, true, 5).ipv6Ext(IPPROTO_DSTOPTS, 1)
-                         .tcp(kClientPort, 443, kTcpAck).payload(4);
+                     return PacketBuilder()
+                         .eth(s.vipMac(), kClientMac)
+                         .ipv6(kClient6, kVip6)
+                         .ipv6Ext(IPPROTO_HOPOPTS)
+                         .ipv6Ext(IPPROTO_ROUTING, 1)
+                         .ipv6Frag(0, true, 5)
+                         .ipv6Ext(IPPROTO_DSTOPTS, 1)
+                         .tcp(kClientPort, 443, kTcpAck)
+                         .payload(4);
                  },
                  vipTraffic(6)});
-    c.push_back({"Udp6", ownAll,
-                 [](const Scenario& s) { return PacketBuilder().eth(s.vipMac(), kClientMac).ipv6(kClient6, kVip6).udp(kClientPort, 53).payload(4); },
-                 vipTraffic(2)});
+    c.push_back(
+        {"Udp6", ownAll,
+         [](const Scenario& s) {
+             return PacketBuilder().eth(s.vipMac(), kClientMac).ipv6(kClient6, kVip6).udp(kClientPort, 53).payload(4);
+         },
+         vipTraffic(2)});
     c.push_back({"Ipv4LaterFragmentNeedsNoL4", ownAll,
                  [](const Scenario& s) {
                      Ipv4Options o;
@@ -72,23 +101,41 @@ std::vector<TruncCase> cases() {
                  },
                  [](size_t layer, size_t) -> std::optional<Expect> { return layer < 2 ? kMalformed : kAccept; }});
     c.push_back({"OtherMacAlwaysUntouched", ownAll,
-                 [](const Scenario&) { return PacketBuilder().eth(kOtherMac, kClientMac).ipv6(kClient6, kVip6).ipv6Ext(IPPROTO_DSTOPTS).tcp(kClientPort, 80, kTcpAck); },
+                 [](const Scenario&) {
+                     return PacketBuilder()
+                         .eth(kOtherMac, kClientMac)
+                         .ipv6(kClient6, kVip6)
+                         .ipv6Ext(IPPROTO_DSTOPTS)
+                         .tcp(kClientPort, 80, kTcpAck);
+                 },
                  [](size_t, size_t) -> std::optional<Expect> { return kPassOther; }});
     c.push_back({"VlanAlwaysPassVlan", ownAll,
-                 [](const Scenario& s) { return PacketBuilder().eth(s.vipMac(), kClientMac).vlan(5).ipv4(kClient4, kVip4).tcp(kClientPort, 80, kTcpAck); },
-                 [](size_t, size_t) -> std::optional<Expect> { return Expect{XDP_PASS, FARM_R_PASS_VLAN}; }});
+                 [](const Scenario& s) {
+                     return PacketBuilder()
+                         .eth(s.vipMac(), kClientMac)
+                         .vlan(5)
+                         .ipv4(kClient4, kVip4)
+                         .tcp(kClientPort, 80, kTcpAck);
+                 },
+                 [](size_t, size_t) -> std::optional<Expect> {
+                     return Expect{XDP_PASS, FARM_R_PASS_VLAN};
+                 }});
     c.push_back({"ArpRequestForVip", [](Scenario& s) { s.spec.designated = kMe; },
-                 [](const Scenario&) { return PacketBuilder().eth(kBroadcast, kClientMac).arp(1, kClientMac, kClient4, kZeroMac, kVip4); },
+                 [](const Scenario&) {
+                     return PacketBuilder().eth(kBroadcast, kClientMac).arp(1, kClientMac, kClient4, kZeroMac, kVip4);
+                 },
                  [](size_t, size_t) -> std::optional<Expect> { return kPassOther; }});
     c.push_back({"NeighbourSolicitation", [](Scenario& s) { s.spec.designated = kMe; },
                  [](const Scenario&) {
-                     return PacketBuilder().eth(mac("33:33:ff:00:01:00"), kClientMac).ipv6(kClient6, ip("ff02::1:ff00:100"), 255)
+                     return PacketBuilder()
+                         .eth(mac("33:33:ff:00:01:00"), kClientMac)
+                         .ipv6(kClient6, ip("ff02::1:ff00:100"), 255)
                          .ndpSolicit(kVip6, kClientMac);
                  },
                  [](size_t layer, size_t len) -> std::optional<Expect> {
-                     if (layer < 2) return kPassOther;                               // not to the VIP's MAC
-                     if (len < 14 + 40 + 24) return kPassOther;                      // no whole target: not ours
-                     return Expect{XDP_TX, FARM_R_TX_NDP_ADVERT};                    // option cut: answered
+                     if (layer < 2) return kPassOther;             // not to the VIP's MAC
+                     if (len < 14 + 40 + 24) return kPassOther;    // no whole target: not ours
+                     return Expect{XDP_TX, FARM_R_TX_NDP_ADVERT};  // option cut: answered
                  }});
     return c;
 }

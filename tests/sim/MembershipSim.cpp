@@ -61,13 +61,13 @@
 //   --overlaps-report-only                   count overlaps of every class, fail none
 //                                            (statistics, timing: every schedule runs to its end)
 //   --max-failures N                         stop after N failed seeds (5; 0: never)
+#include <algorithm>
 #include <array>
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdarg>
-#include <algorithm>
 #include <limits>
 #include <map>
 #include <memory>
@@ -99,7 +99,9 @@ public:
     }
     uint64_t below(uint64_t n) { return n ? next() % n : 0; }
     bool chance(double p) { return (next() >> 11) * (1.0 / 9007199254740992.0) < p; }
-    int64_t range(int64_t lo, int64_t hi) { return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1))); }
+    int64_t range(int64_t lo, int64_t hi) {
+        return lo + static_cast<int64_t>(below(static_cast<uint64_t>(hi - lo + 1)));
+    }
 
 private:
     uint64_t s_;
@@ -196,9 +198,9 @@ struct DataPath {
     uint32_t held = 0;
     Bitmap mine{};
     uint32_t owned = 0;
-    Nanos deadlineLocal{0};  // as written (0: may not serve)
+    Nanos deadlineLocal{0};       // as written (0: may not serve)
     Nanos deadlineReal = kNever;  // the first real instant it no longer accepts
-    Nanos writtenAt{0};      // real time of the last write
+    Nanos writtenAt{0};           // real time of the last write
     bool accepting(Nanos t) const { return owned > 0 && t < deadlineReal; }
 };
 
@@ -242,7 +244,8 @@ enum OverlapClass { kPlanned, kLeftOut, kSplitBrain, kClasses };
 const char* const kClassNames[kClasses] = {"planned", "left-out", "split-brain"};
 // Why a left-out node still served.
 enum LeftOutWhy { kNotInView, kKilled, kFrozen, kCutOff, kWhys };
-const char* const kWhyNames[kWhys] = {"not in the newer view", "agent killed", "agent frozen", "cut off from the coordinator"};
+const char* const kWhyNames[kWhys] = {"not in the newer view", "agent killed", "agent frozen",
+                                      "cut off from the coordinator"};
 
 struct Options {
     bool verbose = false;
@@ -283,7 +286,8 @@ public:
         cfg_.lanDownPulses = static_cast<uint32_t>(rng_.range(2, 3));
         cfg_.ackTimeoutPulses = 2;
         cfg_.quorum = rng_.chance(0.5) ? QuorumPolicy::Majority : QuorumPolicy::None;
-        for (int i = 0; i < n; i++) cfg_.nodes.push_back(static_cast<uint8_t>(rng_.chance(0.3) ? rng_.range(0, 254) : i));
+        for (int i = 0; i < n; i++)
+            cfg_.nodes.push_back(static_cast<uint8_t>(rng_.chance(0.3) ? rng_.range(0, 254) : i));
         std::sort(cfg_.nodes.begin(), cfg_.nodes.end());
         cfg_.nodes.erase(std::unique(cfg_.nodes.begin(), cfg_.nodes.end()), cfg_.nodes.end());
         nodes_.resize(cfg_.nodes.size());
@@ -314,8 +318,9 @@ public:
                 inLoss_[i] = kLosses[rng_.below(std::size(kLosses))];
             }
         log("seed %llu: %zu nodes, %d lans, slost %u, quorum %s, chaos %d pulses, loss %.2f, dup %.2f, delay<=%lldms",
-            (unsigned long long)seed_, N, cfg_.lans, cfg_.slostCount, cfg_.quorum == QuorumPolicy::Majority ? "majority" : "none",
-            chaosPulses, loss_, dup_, (long long)(chaosMaxDelay_.count() / 1000000));
+            (unsigned long long)seed_, N, cfg_.lans, cfg_.slostCount,
+            cfg_.quorum == QuorumPolicy::Majority ? "majority" : "none", chaosPulses, loss_, dup_,
+            (long long)(chaosMaxDelay_.count() / 1000000));
         for (size_t i = 0; i < N; i++)
             log("n%d clock offset %.3f s, %+lld ppb, loss out %.2f in %.2f", nodes_[i].id, nodes_[i].clock.offset / 1e9,
                 (long long)nodes_[i].clock.ppb, outLoss_[i], inLoss_[i]);
@@ -324,7 +329,8 @@ public:
         bool simultaneous = rng_.chance(0.4);
         for (size_t i = 0; i < N; i++) {
             Nanos at = simultaneous ? Nanos{0} : Nanos{static_cast<int64_t>(rng_.below(200'000'000))};
-            if (chaosPulses > 0 && rng_.chance(0.1)) at = Nanos{static_cast<int64_t>(rng_.below(static_cast<uint64_t>(stableAt_.count())))};
+            if (chaosPulses > 0 && rng_.chance(0.1))
+                at = Nanos{static_cast<int64_t>(rng_.below(static_cast<uint64_t>(stableAt_.count())))};
             push(Event{at, 0, Ev::Chaos, static_cast<int>(i), 0, 100, {}});  // 100: start
         }
         int chaosEvents = chaosPulses == 0 ? 0 : static_cast<int>(rng_.range(0, chaosPulses));
@@ -456,13 +462,14 @@ private:
             dp.quorate = s.m->quorate(v);
             auto entry = cache_.get(v);
             std::vector<farm_bucket> next =
-                dp.quorate ? entry->table : std::vector<farm_bucket>(FARM_BUCKETS, farm_bucket{FARM_NODE_NONE, 0, 0, 0});
+                dp.quorate ? entry->table
+                           : std::vector<farm_bucket>(FARM_BUCKETS, farm_bucket{FARM_NODE_NONE, 0, 0, 0});
             // A first view, or one installed after the lease ran out: as the module.
             if (dp.served.empty() || (newView && !s.m->leaseHeldAtInstall()))
                 dp.served = othersBuckets(v, s.id, dp.quorate);
             const Membership& m = *s.m;
-            dp.held = holdUntilReleased(next, dp.served, v, s.id,
-                                        [&](uint8_t p) { return m.peerInstalled(p) == v.id; });
+            dp.held =
+                holdUntilReleased(next, dp.served, v, s.id, [&](uint8_t p) { return m.peerInstalled(p) == v.id; });
             dp.served = std::move(next);
             Bitmap mine{};
             uint32_t owned = 0;
@@ -540,8 +547,10 @@ private:
             int coord = index(vn.id.coordinator);
             bool cutOff = coord >= 0 && coord != nb;
             for (int l = 0; cutOff && l < cfg_.lans; l++) cutOff = blocked_[l][coord][nb];
-            if (cutOff) lw = kCutOff;
-            else cls = kPlanned;
+            if (cutOff)
+                lw = kCutOff;
+            else
+                cls = kPlanned;
         }
         // Report each overlap once: per pair of nodes, of tables and of cause.
         auto key = std::make_tuple(nb, nn, vb.id, vn.id, static_cast<int>(cls) * kWhys + lw);
@@ -588,14 +597,14 @@ private:
         stats_.incidents[cls]++;
         auto side = [&](int k) {
             const DataPath& d = nodes_[k].dp;
-            return "n" + std::to_string(nodes_[k].id) + " holds " + d.view->describe() + (d.quorate ? "" : " (no quorum)") +
-                   ", " + lease(k, true);
+            return "n" + std::to_string(nodes_[k].id) + " holds " + d.view->describe() +
+                   (d.quorate ? "" : " (no quorum)") + ", " + lease(k, true);
         };
         std::string msg = std::string("overlap (") + kClassNames[cls] + ", quorum " +
-                          (cfg_.quorum == QuorumPolicy::Majority ? "majority" : "none") + "): " + std::to_string(count) + " bucket" +
-                          (count > 1 ? "s" : "") + " (" + buckets + ") accepted by n" + std::to_string(nodes_[i].id) +
-                          " and n" + std::to_string(nodes_[j].id) + " at " + ms(now_) + " ms: " + why + "; " + side(nn) +
-                          "; " + side(nb);
+                          (cfg_.quorum == QuorumPolicy::Majority ? "majority" : "none") +
+                          "): " + std::to_string(count) + " bucket" + (count > 1 ? "s" : "") + " (" + buckets +
+                          ") accepted by n" + std::to_string(nodes_[i].id) + " and n" + std::to_string(nodes_[j].id) +
+                          " at " + ms(now_) + " ms: " + why + "; " + side(nn) + "; " + side(nb);
         log("%s", msg.c_str());
         if (opt_.overlapsReportOnly) return;
         // Quorum none promises nothing to a node left out (docs/design.md
@@ -713,8 +722,10 @@ private:
         switch (e.lan) {
             case 0:
             case 1:
-                if (s.m) killAgent(i, "agent killed");
-                else startNode(i);
+                if (s.m)
+                    killAgent(i, "agent killed");
+                else
+                    startNode(i);
                 return;
             case 2: {  // a symmetric partition on one lan (or all)
                 int lan = static_cast<int>(rng_.below(cfg_.lans + 1u));
@@ -781,8 +792,10 @@ private:
                     if (lan < cfg_.lans && l != lan) continue;
                     for (size_t k = 0; k < N; k++) {
                         if (static_cast<int>(k) == i) continue;
-                        if (deaf) blocked_[l][k][i] = true;
-                        else blocked_[l][i][k] = true;
+                        if (deaf)
+                            blocked_[l][k][i] = true;
+                        else
+                            blocked_[l][i][k] = true;
                     }
                 }
                 log("n%d %s on %s", s.id, deaf ? "hears nobody" : "is heard by nobody",
@@ -842,9 +855,11 @@ private:
         }
         s.m->receive(lan, bytes, local(i));
         log("n%d attacked (kind %d)", s.id, kind);
-        if (s.m->fingerprint() != before) fail("a forged/replayed datagram changed state (kind " + std::to_string(kind) + ")");
+        if (s.m->fingerprint() != before)
+            fail("a forged/replayed datagram changed state (kind " + std::to_string(kind) + ")");
         if (s.m->counters().dropped() != droppedBefore + 1) fail("a forged/replayed datagram was not counted");
-        if (!s.m->takeDatagrams().empty() || !s.m->takeCommitted().empty()) fail("a forged/replayed datagram had an effect");
+        if (!s.m->takeDatagrams().empty() || !s.m->takeCommitted().empty())
+            fail("a forged/replayed datagram had an effect");
         writeDataPath(i);  // the agent writes the lease after every datagram, forged or not
     }
 
@@ -866,7 +881,9 @@ private:
                 const View& v = nodes_[k].m->installed();
                 if (!(v.id == first.id) || v.members != expect) {
                     std::string want;
-                    for (const auto& m : expect) want += std::to_string(m.id) + "/" + std::to_string(m.incarnation) + ":" + stateName(m.state) + " w" + std::to_string(m.weight) + " ";
+                    for (const auto& m : expect)
+                        want += std::to_string(m.id) + "/" + std::to_string(m.incarnation) + ":" + stateName(m.state) +
+                                " w" + std::to_string(m.weight) + " ";
                     fail("not converged by stable+slost*pulse+3 pulses: n" + std::to_string(nodes_[k].id) + " holds " +
                          v.describe() + ", n" + std::to_string(nodes_[members[0]].id) + " holds " + first.describe() +
                          "; expected members " + want);
@@ -917,15 +934,21 @@ int main(int argc, char** argv) {
     Options opt;
     for (int i = 1; i < argc; i++) {
         std::string a = argv[i];
-        if (a == "--seeds" && i + 1 < argc) count = std::strtoull(argv[++i], nullptr, 10);
-        else if (a == "--first" && i + 1 < argc) first = std::strtoull(argv[++i], nullptr, 10);
+        if (a == "--seeds" && i + 1 < argc)
+            count = std::strtoull(argv[++i], nullptr, 10);
+        else if (a == "--first" && i + 1 < argc)
+            first = std::strtoull(argv[++i], nullptr, 10);
         else if (a == "--seed" && i + 1 < argc) {
             first = std::strtoull(argv[++i], nullptr, 10);
             count = 1;
-        } else if (a == "--verbose") opt.verbose = true;
-        else if (a == "--allow-planned-overlap") opt.allowPlannedOverlap = true;
-        else if (a == "--overlaps-report-only") opt.overlapsReportOnly = true;
-        else if (a == "--max-failures" && i + 1 < argc) maxFailures = std::strtoull(argv[++i], nullptr, 10);
+        } else if (a == "--verbose")
+            opt.verbose = true;
+        else if (a == "--allow-planned-overlap")
+            opt.allowPlannedOverlap = true;
+        else if (a == "--overlaps-report-only")
+            opt.overlapsReportOnly = true;
+        else if (a == "--max-failures" && i + 1 < argc)
+            maxFailures = std::strtoull(argv[++i], nullptr, 10);
         else {
             std::fprintf(stderr,
                          "usage: %s [--seeds N] [--first S] | --seed S [--verbose]  [--allow-planned-overlap] "
@@ -950,8 +973,9 @@ int main(int argc, char** argv) {
         leftOutNone += s.stats().leftOutNone;
         if (!why.empty()) {
             failures++;
-            std::printf("FAIL seed %llu: %s\n  replay: %s --seed %llu --verbose%s\n", (unsigned long long)seed, why.c_str(),
-                        argv[0], (unsigned long long)seed, opt.allowPlannedOverlap ? " --allow-planned-overlap" : "");
+            std::printf("FAIL seed %llu: %s\n  replay: %s --seed %llu --verbose%s\n", (unsigned long long)seed,
+                        why.c_str(), argv[0], (unsigned long long)seed,
+                        opt.allowPlannedOverlap ? " --allow-planned-overlap" : "");
             if (maxFailures && failures >= maxFailures) break;
         }
     }
@@ -964,11 +988,12 @@ int main(int argc, char** argv) {
     for (int c = 0; c < kClasses; c++)
         std::fprintf(stderr, " %s %llu (%llu seeds%s)%s", kClassNames[c], (unsigned long long)incidents[c],
                      (unsigned long long)seedsWith[c],
-                     c == kSplitBrain ? ", not a failure"
+                     c == kSplitBrain                                                       ? ", not a failure"
                      : opt.overlapsReportOnly || (c == kPlanned && opt.allowPlannedOverlap) ? ", allowed"
-                                                                                             : "",
+                                                                                            : "",
                      c + 1 < kClasses ? "," : "");
-    std::fprintf(stderr, "; under quorum none (it promises nothing: not failures) %llu", (unsigned long long)leftOutNone);
+    std::fprintf(stderr, "; under quorum none (it promises nothing: not failures) %llu",
+                 (unsigned long long)leftOutNone);
     std::fprintf(stderr, "; left out because:");
     for (int w = 0; w < kWhys; w++)
         std::fprintf(stderr, " %s %llu%s", kWhyNames[w], (unsigned long long)leftOutWhy[w], w + 1 < kWhys ? "," : "");

@@ -114,12 +114,10 @@ Result<void> BpfTestProgram::installEpoch(uint32_t half, const EpochSpec& spec) 
     for (uint32_t i = 0; i < FARM_BUCKETS; i++) keys[i] = half * FARM_BUCKETS + i;
     uint32_t count = FARM_BUCKETS;
     int fd = bpf_map__fd(skel_->obj->maps.farm_buckets);
-    if (bpf_map_update_batch(fd, keys.data(), spec.buckets.data(), &count, nullptr) == 0 &&
-        count == FARM_BUCKETS)
+    if (bpf_map_update_batch(fd, keys.data(), spec.buckets.data(), &count, nullptr) == 0 && count == FARM_BUCKETS)
         return success();
     for (uint32_t i = 0; i < FARM_BUCKETS; i++)  // kernels without batch ops on arrays
-        if (bpf_map_update_elem(fd, &keys[i], &spec.buckets[i], BPF_ANY))
-            return mapError(0, "writing farm_buckets");
+        if (bpf_map_update_elem(fd, &keys[i], &spec.buckets[i], BPF_ANY)) return mapError(0, "writing farm_buckets");
     return success();
 }
 
@@ -199,8 +197,8 @@ RunResult BpfTestProgram::run(const std::vector<uint8_t>& frame, int repeat) {
     RunResult r;
     r.out.resize(4096);
     LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = r.out.data(),
-                .data_size_in = static_cast<__u32>(frame.size()),
-                .data_size_out = static_cast<__u32>(r.out.size()), .repeat = repeat);
+                .data_size_in = static_cast<__u32>(frame.size()), .data_size_out = static_cast<__u32>(r.out.size()),
+                .repeat = repeat);
     int err = bpf_prog_test_run_opts(progFd(), &opts);
     if (err) {
         r.error = err < 0 ? err : -errno;

@@ -12,7 +12,7 @@ public:
     struct Record {
         bool joined = false, ready = false, draining = false, left = false, restarting = false;
         std::chrono::nanoseconds restartLease{std::chrono::seconds(1)};
-        membership::Membership::Traffic traffic;                        // what the module announced
+        membership::Membership::Traffic traffic;                         // what the module announced
         std::map<uint8_t, membership::Membership::Traffic> peerTraffic;  // what the peers said
         Mac mac{};                                                       // what the module announced
         std::map<uint8_t, Mac> peerMacs;                                 // what the peers said
@@ -58,7 +58,8 @@ public:
     std::chrono::nanoseconds leaseUntil() const override {
         if (r_.lease) return *r_.lease;
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch()) + std::chrono::hours(1);
+                   std::chrono::steady_clock::now().time_since_epoch()) +
+               std::chrono::hours(1);
     }
 
     bool peerHolds(uint8_t peer, const membership::ViewId& v) const override {

@@ -20,10 +20,10 @@ public:
     struct Link {
         net::LinkInfo info;
         std::vector<IpAddr> addresses;
-        std::set<Mac> fdb;            // NTF_SELF entries
-        bool promisc = false;         // as an administrator or we set it
-        bool refusesFdb = false;      // like lo or a driver without ndo_fdb_add
-        std::set<Mac> promiscMacs;    // vMACs that fell back to promiscuous mode
+        std::set<Mac> fdb;          // NTF_SELF entries
+        bool promisc = false;       // as an administrator or we set it
+        bool refusesFdb = false;    // like lo or a driver without ndo_fdb_add
+        std::set<Mac> promiscMacs;  // vMACs that fell back to promiscuous mode
         bool promiscSetByUs = false;
     };
 
@@ -96,8 +96,7 @@ public:
         if (!l) return l.error();
         Link& k = *l.value();
         k.fdb.erase(mac);
-        if (k.promiscMacs.erase(mac) && k.promiscMacs.empty() && k.promiscSetByUs)
-            k.promisc = k.promiscSetByUs = false;
+        if (k.promiscMacs.erase(mac) && k.promiscMacs.empty() && k.promiscSetByUs) k.promisc = k.promiscSetByUs = false;
         return success();
     }
 
@@ -110,10 +109,10 @@ public:
     }
 
     // Test controls and observations.
-    std::optional<Error> failNext;        // the next call (any method) returns it
+    std::optional<Error> failNext;  // the next call (any method) returns it
     std::map<std::string, Link> links_;
     std::map<std::string, std::string> sysctls_;
-    std::vector<std::string> calls_;      // "addAddress eth0 198.18.0.100", in order
+    std::vector<std::string> calls_;  // "addAddress eth0 198.18.0.100", in order
 
 private:
     std::optional<Error> takeFailure() { return std::exchange(failNext, std::nullopt); }

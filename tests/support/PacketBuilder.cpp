@@ -62,8 +62,7 @@ PacketBuilder& PacketBuilder::vlan(uint16_t vid, uint16_t tpid) {
     return *this;
 }
 
-PacketBuilder& PacketBuilder::arp(uint16_t op, const Mac& sha, const IpAddr& spa, const Mac& tha,
-                                  const IpAddr& tpa) {
+PacketBuilder& PacketBuilder::arp(uint16_t op, const Mac& sha, const IpAddr& spa, const Mac& tha, const IpAddr& tpa) {
     Layer l{Kind::Arp, Bytes(8)};
     put16(l.bytes, 0, 1);       // Ethernet
     put16(l.bytes, 2, 0x0800);  // IPv4
@@ -130,8 +129,7 @@ PacketBuilder& PacketBuilder::ipv6Frag(uint16_t offset8, bool more, uint32_t id)
     return *this;
 }
 
-PacketBuilder& PacketBuilder::tcp(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
-                                  uint32_t ack) {
+PacketBuilder& PacketBuilder::tcp(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, uint32_t ack) {
     Layer l{Kind::Tcp, Bytes(20)};
     put16(l.bytes, 0, sport);
     put16(l.bytes, 2, dport);
@@ -254,14 +252,9 @@ Bytes PacketBuilder::build() const {
                 frame[at + 6] = ipProtoOf(i + 1, true);
                 break;
             case Kind::Ipv6Ext:
-            case Kind::Ipv6Frag:
-                frame[at] = ipProtoOf(i + 1, true);
-                break;
-            case Kind::Udp:
-                put16(frame, at + 4, static_cast<uint16_t>(total - at));
-                break;
-            default:
-                break;
+            case Kind::Ipv6Frag: frame[at] = ipProtoOf(i + 1, true); break;
+            case Kind::Udp: put16(frame, at + 4, static_cast<uint16_t>(total - at)); break;
+            default: break;
         }
     }
     // Checksums: IPv4 headers, then L4 with the pseudo header of the nearest IP layer.

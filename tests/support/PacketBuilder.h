@@ -38,15 +38,13 @@ public:
     PacketBuilder& eth(const Mac& dst, const Mac& src);
     PacketBuilder& ethType(uint16_t type);  // override the Ethernet type
     PacketBuilder& vlan(uint16_t vid, uint16_t tpid = 0x8100);
-    PacketBuilder& arp(uint16_t op, const Mac& sha, const IpAddr& spa, const Mac& tha,
-                       const IpAddr& tpa);
+    PacketBuilder& arp(uint16_t op, const Mac& sha, const IpAddr& spa, const Mac& tha, const IpAddr& tpa);
     PacketBuilder& ipv4(const IpAddr& src, const IpAddr& dst, const Ipv4Options& opt = {});
     PacketBuilder& ipv6(const IpAddr& src, const IpAddr& dst, uint8_t hopLimit = 64);
     // Hop-by-hop (0), routing (43) or destination options (60); 8 * (len8 + 1) bytes.
     PacketBuilder& ipv6Ext(uint8_t type, uint8_t len8 = 0);
     PacketBuilder& ipv6Frag(uint16_t offset8, bool more, uint32_t id);
-    PacketBuilder& tcp(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq = 1000,
-                       uint32_t ack = 0);
+    PacketBuilder& tcp(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq = 1000, uint32_t ack = 0);
     PacketBuilder& udp(uint16_t sport, uint16_t dport);
     PacketBuilder& icmpv6Echo(uint16_t id = 1, uint16_t seq = 1);
     // Neighbour solicitation for target; a source link-layer option if slla is set.
@@ -75,11 +73,10 @@ private:
 // The Internet checksum (RFC 1071) of data, continuing from sum.
 uint16_t inetChecksum(const uint8_t* data, size_t len, uint32_t sum = 0);
 // TCP/UDP/ICMPv6 checksum with the IPv4 or IPv6 pseudo header.
-uint16_t l4Checksum(const IpAddr& src, const IpAddr& dst, uint8_t proto, const uint8_t* l4,
-                    size_t len);
+uint16_t l4Checksum(const IpAddr& src, const IpAddr& dst, uint8_t proto, const uint8_t* l4, size_t len);
 
-Mac mac(const char* text);        // parseMac, aborting on a typo in a test
-IpAddr ip(const char* text);      // parseIp, aborting on a typo in a test
-Bytes toBytes(const IpAddr& a);   // 4 or 16 bytes, network order
+Mac mac(const char* text);       // parseMac, aborting on a typo in a test
+IpAddr ip(const char* text);     // parseIp, aborting on a typo in a test
+Bytes toBytes(const IpAddr& a);  // 4 or 16 bytes, network order
 
 }  // namespace safefarm::test

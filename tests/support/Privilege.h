@@ -20,7 +20,7 @@ inline bool havePrivilege() { return geteuid() == 0; }
 
 }  // namespace safefarm::test
 
-#define SAFEFARM_REQUIRE_PRIVILEGE()                                                     \
+#define SAFEFARM_REQUIRE_PRIVILEGE()                                                      \
     do {                                                                                  \
         if (!::safefarm::test::havePrivilege()) {                                         \
             if (::safefarm::test::privilegeRequired())                                    \

@@ -24,7 +24,7 @@ private:
 // The permission bits of path (not following a link) in octal, as ls and
 // chmod say them ("640"), or "missing".
 inline std::string modeOf(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return "missing";
     char text[8];
     std::snprintf(text, sizeof text, "%o", static_cast<unsigned>(st.st_mode & 07777));

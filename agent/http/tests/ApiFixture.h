@@ -122,28 +122,40 @@ protected:
 
     void makeCommands() {
         auto ok = [this](const std::string& name) {
-            ASSERT_TRUE(registry_.add(name, "fake " + name, [this, name](const Request& r, Responder respond) {
-                calls_++;
-                respond(Reply::success(name + " " + r.module, {{"module", r.module}, {"args", r.args}}));
-            }).ok());
+            ASSERT_TRUE(
+                registry_
+                    .add(name, "fake " + name,
+                         [this, name](const Request& r, Responder respond) {
+                             calls_++;
+                             respond(Reply::success(name + " " + r.module, {{"module", r.module}, {"args", r.args}}));
+                         })
+                    .ok());
         };
         for (const char* c : {"state", "status", "start", "restart", "stopstart", "module-install", "module-remove",
                               "module-list", "config-deploy"})
             ok(c);
         // Answers later, from another thread, as a draining stop does.
-        ASSERT_TRUE(registry_.add("stop", "fake stop", [this](const Request& r, Responder respond) {
-            calls_++;
-            std::thread([respond, m = r.module] {
-                std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                respond(Reply::success(m + ": stopped"));
-            }).detach();
-        }).ok());
-        ASSERT_TRUE(registry_.add("who", "fails", [](const Request&, Responder respond) {
-            respond(Reply::error("args.client: not an address"));
-        }).ok());
-        ASSERT_TRUE(registry_.add("logs", "nothing to say", [](const Request&, Responder respond) {
-            respond(Reply{control::ResultCode::Empty, "no log yet", nlohmann::json::object()});
-        }).ok());
+        ASSERT_TRUE(registry_
+                        .add("stop", "fake stop",
+                             [this](const Request& r, Responder respond) {
+                                 calls_++;
+                                 std::thread([respond, m = r.module] {
+                                     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                                     respond(Reply::success(m + ": stopped"));
+                                 }).detach();
+                             })
+                        .ok());
+        ASSERT_TRUE(
+            registry_
+                .add("who", "fails",
+                     [](const Request&, Responder respond) { respond(Reply::error("args.client: not an address")); })
+                .ok());
+        ASSERT_TRUE(registry_
+                        .add("logs", "nothing to say",
+                             [](const Request&, Responder respond) {
+                                 respond(Reply{control::ResultCode::Empty, "no log yet", nlohmann::json::object()});
+                             })
+                        .ok());
     }
 
     TestClient client() { return TestClient(server_->port(), clientTls_); }
@@ -155,8 +167,7 @@ protected:
     };
     Login login(const std::string& user, const std::string& password) {
         Login l;
-        l.result = client().post("/api/v1/login",
-                                 nlohmann::json{{"user", user}, {"password", password}}.dump(),
+        l.result = client().post("/api/v1/login", nlohmann::json{{"user", user}, {"password", password}}.dump(),
                                  {{"Content-Type", "application/json"}});
         auto set = l.result.header("set-cookie");
         l.cookie = set.substr(0, set.find(';'));
@@ -180,8 +191,7 @@ protected:
     safefarm::test::TempDir tmp_{"safefarm-http"};
     const fs::path dir_ = tmp_.path();
     boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-        boost::asio::make_work_guard(io_);
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
     control::CommandRegistry registry_;
     FakeMetrics metrics_;
     HttpOptions options_;

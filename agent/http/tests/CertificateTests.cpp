@@ -35,7 +35,7 @@ protected:
 TEST_F(CertificateTest, APairIsMadeOnceWithItsModesAndNames) {
     auto cert = dir_ / "tls" / "api.crt", key = dir_ / "tls" / "api.key";
     ASSERT_TRUE(ensureSelfSignedPair(cert.string(), key.string(), fields_).ok());
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat(key.c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     ASSERT_EQ(::stat(cert.c_str(), &st), 0);

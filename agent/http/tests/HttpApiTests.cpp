@@ -24,8 +24,7 @@ TEST_F(HttpApiTest, OpenApiDescribesEveryRegisteredCommandWithoutLogin) {
     auto doc = r.json();
     ASSERT_TRUE(doc.is_object());
     EXPECT_EQ(doc["openapi"], "3.0.3");
-    for (const auto& c : registry_.list())
-        EXPECT_TRUE(doc["paths"].contains("/api/v1/commands/" + c.name)) << c.name;
+    for (const auto& c : registry_.list()) EXPECT_TRUE(doc["paths"].contains("/api/v1/commands/" + c.name)) << c.name;
     for (const char* p : {"/api/v1/login", "/api/v1/logout", "/api/v1/session"})
         EXPECT_TRUE(doc["paths"].contains(p)) << p;
     EXPECT_EQ(client().post("/api/openapi.json", "{}").status, 405u);
@@ -110,8 +109,9 @@ TEST_F(HttpApiTest, ALoginIsCheckedBeforeItsBodyIsParsed) {
     std::string big = nlohmann::json{{"user", "adm"}, {"password", std::string(5000, 'p')}}.dump();
     auto tooBig = client().post("/api/v1/login", big, {{"Content-Type", "application/json"}});
     EXPECT_EQ(tooBig.status, 413u) << tooBig.body;
-    auto raw = client().raw("POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                            "Content-Length: 5000\r\n\r\n{");
+    auto raw = client().raw(
+        "POST /api/v1/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Content-Length: 5000\r\n\r\n{");
     EXPECT_TRUE(raw.starts_with("HTTP/1.1 413")) << raw;
     // An address waiting out its failures is refused before its body is read.
     for (int i = 0; i < 6; ++i) ASSERT_EQ(login("guess" + std::to_string(i), "password1").result.status, 401u);
@@ -144,8 +144,7 @@ TEST_F(HttpApiTest, LogoutNeedsTheCsrfTokenThenEndsTheSession) {
     EXPECT_EQ(postCommand("start", l).status, 401u);
     EXPECT_EQ(client().get("/api/v1/session", {{"Cookie", l.cookie}}).status, 401u);
     EXPECT_EQ(client().post("/api/v1/logout", "").status, 401u);
-    EXPECT_EQ(client().post("/api/v1/logout", "", {{"Authorization", "Bearer " + keyOf_[Role::Admin]}}).status,
-              400u);
+    EXPECT_EQ(client().post("/api/v1/logout", "", {{"Authorization", "Bearer " + keyOf_[Role::Admin]}}).status, 400u);
 }
 
 TEST_F(HttpApiTest, IdleSessionExpires) {
@@ -196,8 +195,7 @@ TEST_F(HttpApiTest, ManyUserNamesFromOneAddressAreThrottledToo) {
 }
 
 TEST_F(HttpApiTest, GuessingApiKeysIsThrottled) {
-    for (int i = 0; i < 6; ++i)
-        ASSERT_EQ(postWithKey("start", "sfk_" + std::string(64, '0' + i)).status, 401u) << i;
+    for (int i = 0; i < 6; ++i) ASSERT_EQ(postWithKey("start", "sfk_" + std::string(64, '0' + i)).status, 401u) << i;
     auto r = postWithKey("start", keyOf_[Role::Admin]);
     EXPECT_EQ(r.status, 429u);
     EXPECT_FALSE(r.header("retry-after").empty());
@@ -223,7 +221,7 @@ TEST_F(HttpApiTest, EveryRoleAgainstEveryCommand) {
             EXPECT_EQ(viaKey.status, expected) << c.name << " with the " << roleName(role) << " key: " << viaKey.body;
             if (expected == 403u) {
                 EXPECT_EQ(viaKey.json()["text"], "'" + c.name + "' needs role " + roleName(need) + "; " +
-                                                      kUserOf.at(role) + "-key is " + roleName(role));
+                                                     kUserOf.at(role) + "-key is " + roleName(role));
             }
         }
     }
@@ -303,14 +301,14 @@ TEST_F(HttpApiTest, CookieChangesNeedTheCsrfToken) {
     auto none = client().post("/api/v1/commands/start", "{}", {{"Cookie", l.cookie}});
     EXPECT_EQ(none.status, 403u);
     EXPECT_EQ(none.json()["text"], "missing or wrong X-CSRF-Token");
-    auto wrong = client().post("/api/v1/commands/start", "{}",
-                               {{"Cookie", l.cookie}, {"X-CSRF-Token", std::string(64, 'f')}});
+    auto wrong =
+        client().post("/api/v1/commands/start", "{}", {{"Cookie", l.cookie}, {"X-CSRF-Token", std::string(64, 'f')}});
     EXPECT_EQ(wrong.status, 403u);
     // Another session's token does not fit this one.
     auto other = loginAs(Role::Admin);
-    EXPECT_EQ(client().post("/api/v1/commands/start", "{}", {{"Cookie", l.cookie}, {"X-CSRF-Token", other.csrf}})
-                  .status,
-              403u);
+    EXPECT_EQ(
+        client().post("/api/v1/commands/start", "{}", {{"Cookie", l.cookie}, {"X-CSRF-Token", other.csrf}}).status,
+        403u);
     EXPECT_EQ(calls_, before);
     EXPECT_EQ(postCommand("start", l).status, 200u);
     EXPECT_EQ(calls_, before + 1);
@@ -350,8 +348,8 @@ TEST_F(HttpApiTest, CommandRepliesAreTheSafectlEnvelope) {
 
 TEST_F(HttpApiTest, MalformedBodiesAre400) {
     auto key = keyOf_[Role::Admin];
-    for (const char* body : {"{", "[1,2]", "\"state\"", R"({"module": 5})", R"({"args": [1]})",
-                             R"({"command": "module-remove"})"}) {
+    for (const char* body :
+         {"{", "[1,2]", "\"state\"", R"({"module": 5})", R"({"args": [1]})", R"({"command": "module-remove"})"}) {
         auto r = postWithKey("state", key, body);
         EXPECT_EQ(r.status, 400u) << body;
         EXPECT_EQ(r.json()["result"], 1) << body;
@@ -373,7 +371,8 @@ TEST_F(HttpApiTest, ChangesAreNeverAcceptedAsGetAndOtherMethodsAre405) {
     auto get = client().get("/api/v1/commands/start", {{"Authorization", "Bearer " + key}});
     EXPECT_EQ(get.status, 405u);
     EXPECT_EQ(get.header("allow"), "POST");
-    auto put = client().call(HttpCall{bhttp::verb::put, "/api/v1/commands/state", "{}", {{"Authorization", "Bearer " + key}}});
+    auto put =
+        client().call(HttpCall{bhttp::verb::put, "/api/v1/commands/state", "{}", {{"Authorization", "Bearer " + key}}});
     EXPECT_EQ(put.status, 405u);
     EXPECT_EQ(put.header("allow"), "GET, POST");
     EXPECT_EQ(client().call(HttpCall{bhttp::verb::delete_, "/api/v1/commands/stop", "", {}}).status, 405u);
@@ -413,8 +412,8 @@ TEST_F(HttpApiTest, OversizedBodyIs413) {
 TEST_F(HttpApiTest, ExpectContinueGetsTheGoAheadAtOnce) {
     std::string body = R"({"module": "farm"})";
     auto raw = client().raw("POST /api/v1/commands/state HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                                keyOf_[Role::Monitor] + "\r\nExpect: 100-continue\r\nContent-Length: " +
-                                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                            keyOf_[Role::Monitor] + "\r\nExpect: 100-continue\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     EXPECT_TRUE(raw.starts_with("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n")) << raw;
     EXPECT_NE(raw.find("\"text\":\"state farm\""), std::string::npos) << raw;
 }
@@ -431,7 +430,8 @@ TEST_F(HttpApiTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     auto results = client().callKeepAlive({
         HttpCall{bhttp::verb::get, "/api/v1/commands/state?module=a", "", {{"Authorization", "Bearer " + key}}},
         HttpCall{bhttp::verb::get, "/index.html", "", {}},
-        HttpCall{bhttp::verb::post, "/api/v1/commands/status", R"({"module": "b"})", {{"Authorization", "Bearer " + key}}},
+        HttpCall{
+            bhttp::verb::post, "/api/v1/commands/status", R"({"module": "b"})", {{"Authorization", "Bearer " + key}}},
     });
     ASSERT_EQ(results.size(), 3u);
     EXPECT_EQ(results[0].json()["arguments"]["module"], "a");
@@ -482,8 +482,8 @@ TEST_F(HttpApiTest, StaticFilesWithContentTypesAndSecurityHeaders) {
 }
 
 TEST_F(HttpApiTest, PathTraversalIsRefused) {
-    for (const char* p : {"/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt", "/js/%2E%2E/%2e%2e/secret.txt",
-                          "/..%2fsecret.txt", "/leak.txt", "/%00"}) {
+    for (const char* p : {"/../secret.txt", "/js/../../secret.txt", "/%2e%2e/secret.txt",
+                          "/js/%2E%2E/%2e%2e/secret.txt", "/..%2fsecret.txt", "/leak.txt", "/%00"}) {
         auto r = client().get(p);
         EXPECT_TRUE(r.status == 400u || r.status == 404u) << p << " -> " << r.status;
         EXPECT_EQ(r.body.find("top secret"), std::string::npos) << p;

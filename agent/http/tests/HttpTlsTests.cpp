@@ -86,7 +86,8 @@ TEST(HttpTlsConfig, BadOrMismatchedFilesFailStart) {
         return r.ok() ? std::string() : r.error().message();
     };
     EXPECT_NE(tryStart((dir.path() / "a.pem").string(), "").find("both"), std::string::npos);
-    EXPECT_NE(tryStart((dir.path() / "nope.pem").string(), (dir.path() / "b.key").string()).find("nope.pem"), std::string::npos);
+    EXPECT_NE(tryStart((dir.path() / "nope.pem").string(), (dir.path() / "b.key").string()).find("nope.pem"),
+              std::string::npos);
     // A key of another certificate: OpenSSL's "key values mismatch", naming the key file.
     auto mismatch = tryStart((dir.path() / "a.pem").string(), (dir.path() / "b.key").string());
     EXPECT_NE(mismatch.find("b.key"), std::string::npos) << mismatch;

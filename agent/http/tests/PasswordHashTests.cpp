@@ -36,10 +36,11 @@ TEST(PasswordHash, KnownVector) {
 }
 
 TEST(PasswordHash, MalformedHashesAreErrorsNotMatches) {
-    for (const char* bad : {"", "plain", "pbkdf2-sha256$1000$00$00", "md5$1000$0011223344556677$00112233445566778899aabbccddeeff",
-                            "pbkdf2-sha256$10$0011223344556677$00112233445566778899aabbccddeeff",
-                            "pbkdf2-sha256$x$0011223344556677$00112233445566778899aabbccddeeff",
-                            "pbkdf2-sha256$1000$zz11223344556677$00112233445566778899aabbccddeeff"}) {
+    for (const char* bad :
+         {"", "plain", "pbkdf2-sha256$1000$00$00", "md5$1000$0011223344556677$00112233445566778899aabbccddeeff",
+          "pbkdf2-sha256$10$0011223344556677$00112233445566778899aabbccddeeff",
+          "pbkdf2-sha256$x$0011223344556677$00112233445566778899aabbccddeeff",
+          "pbkdf2-sha256$1000$zz11223344556677$00112233445566778899aabbccddeeff"}) {
         EXPECT_FALSE(verifyPassword("x", bad).ok()) << bad;
         EXPECT_FALSE(checkPasswordHash(bad).ok()) << bad;
     }

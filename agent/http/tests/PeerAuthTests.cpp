@@ -101,12 +101,14 @@ TEST_F(PeerAuthTest, TimesOutsideTheWindowAreRefusedAndForgottenNoncesStayRefuse
 }
 
 TEST_F(PeerAuthTest, MalformedHeadersAreRefused) {
-    for (const char* h : {"", "v3;from=n1", "v2;from=n1", "v2;from=n1;to=n2", "v2;from=n1;from=n1;to=n2;user=u;role=admin;t=1;nonce=a;sig=b",
-                          "v2;from=n 1;to=n2;user=u;role=admin;t=1;nonce=00000000000000000000000000000000;sig=b",
-                          "v2;from=n1;to=n2;user=u;role=root;t=1;nonce=00000000000000000000000000000000;sig=b",
-                          "v2;from=n1;to=n2;user=u;role=admin;t=1x;nonce=00000000000000000000000000000000;sig=b",
-                          "v2;from=n1;to=n2;user=u;role=admin;t=;nonce=00000000000000000000000000000000;sig=b",
-                          "v2;from=n1;to=n2;user=u;role=admin;t=99999999999999999999;nonce=00000000000000000000000000000000;sig=b"})
+    for (const char* h :
+         {"", "v3;from=n1", "v2;from=n1", "v2;from=n1;to=n2",
+          "v2;from=n1;from=n1;to=n2;user=u;role=admin;t=1;nonce=a;sig=b",
+          "v2;from=n 1;to=n2;user=u;role=admin;t=1;nonce=00000000000000000000000000000000;sig=b",
+          "v2;from=n1;to=n2;user=u;role=root;t=1;nonce=00000000000000000000000000000000;sig=b",
+          "v2;from=n1;to=n2;user=u;role=admin;t=1x;nonce=00000000000000000000000000000000;sig=b",
+          "v2;from=n1;to=n2;user=u;role=admin;t=;nonce=00000000000000000000000000000000;sig=b",
+          "v2;from=n1;to=n2;user=u;role=admin;t=99999999999999999999;nonce=00000000000000000000000000000000;sig=b"})
         EXPECT_FALSE(n2_.verify(h, "n2", "POST /x", "", kChannel).ok()) << h;
 }
 

@@ -17,9 +17,9 @@
 #include <thread>
 
 #include "LogCapture.h"
-#include "TestCert.h"
 #include "RunOn.h"
 #include "TempDir.h"
+#include "TestCert.h"
 #include "TestClient.h"
 #include "http/HttpServer.h"
 #include "http/PeerRelay.h"
@@ -116,17 +116,23 @@ protected:
             };
         };
         for (const char* c : {"status", "stop", "config-deploy"}) ASSERT_TRUE(reg.add(c, c, answer(c)).ok());
-        ASSERT_TRUE(reg.add("snapshot", "files", [node](const Request& r, Responder respond) {
-            if (r.module != "farm") return respond(Reply::error("no module '" + r.module + "' installed"));
-            respond(Reply::success("2 files", {{"files", {{"status.json", "{\"node\": \"" + node + "\"}"},
-                                                          {"logs/module.log", node + " log\n"}}}}));
-        }).ok());
+        ASSERT_TRUE(reg.add("snapshot", "files",
+                            [node](const Request& r, Responder respond) {
+                                if (r.module != "farm")
+                                    return respond(Reply::error("no module '" + r.module + "' installed"));
+                                respond(Reply::success("2 files", {{"files",
+                                                                    {{"status.json", "{\"node\": \"" + node + "\"}"},
+                                                                     {"logs/module.log", node + " log\n"}}}}));
+                            })
+                        .ok());
         // n3 refuses a configuration that names it.
-        ASSERT_TRUE(reg.add("config-check", "check", [this, node](const Request& r, Responder respond) {
-            calls_[node + ":config-check"]++;
-            bool valid = r.args.value("userconfig", "").find("bad-on-" + node) == std::string::npos;
-            respond(Reply::success(valid ? "valid" : "1 error(s)", {{"valid", valid}}));
-        }).ok());
+        ASSERT_TRUE(reg.add("config-check", "check",
+                            [this, node](const Request& r, Responder respond) {
+                                calls_[node + ":config-check"]++;
+                                bool valid = r.args.value("userconfig", "").find("bad-on-" + node) == std::string::npos;
+                                respond(Reply::success(valid ? "valid" : "1 error(s)", {{"valid", valid}}));
+                            })
+                        .ok());
     }
 
     TestClient client(const std::string& node) { return TestClient(ports_.at(node), clientTls_); }
@@ -149,8 +155,7 @@ protected:
         onIo([&] { transport->post(std::move(c), [&](Result<PeerResponse> r) { done.set_value(std::move(r)); }); });
         return done.get_future().get();
     }
-    HttpResult post(const std::string& node, const std::string& command, const json& body,
-                    Role role = Role::Admin) {
+    HttpResult post(const std::string& node, const std::string& command, const json& body, Role role = Role::Admin) {
         return client(node).post("/api/v1/commands/" + command, body.dump(),
                                  {{"Authorization", "Bearer " + keyOf_.at(role)}});
     }
@@ -158,8 +163,7 @@ protected:
     safefarm::test::TempDir tmp_{"safefarm-peer"};
     const fs::path dir_ = tmp_.path();
     boost::asio::io_context io_;
-    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-        boost::asio::make_work_guard(io_);
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ = boost::asio::make_work_guard(io_);
     std::map<std::string, control::CommandRegistry> registries_;
     std::map<std::string, std::unique_ptr<HttpServer>> servers_;
     std::map<std::string, uint16_t> ports_;
@@ -212,11 +216,12 @@ TEST_F(PeerRelayTest, ASessionWithoutItsCsrfTokenOrWithBadJsonForwardsNothing) {
     std::string csrf = login.json()["arguments"]["csrf_token"];
     auto noToken = client("n1").post("/api/v1/commands/stop", R"({"node": "n2"})", {{"Cookie", cookie}});
     EXPECT_EQ(noToken.status, 403u) << noToken.body;
-    auto badJson = client("n1").post("/api/v1/commands/stop", R"({"node": "n2")",
-                                     {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+    auto badJson =
+        client("n1").post("/api/v1/commands/stop", R"({"node": "n2")", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
     EXPECT_EQ(badJson.status, 400u) << badJson.body;
     EXPECT_EQ(calls_["n2:stop"], 0);
-    auto ok = client("n1").post("/api/v1/commands/stop", R"({"node": "n2"})", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+    auto ok =
+        client("n1").post("/api/v1/commands/stop", R"({"node": "n2"})", {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
     EXPECT_EQ(ok.status, 200u) << ok.body;
     EXPECT_EQ(calls_["n2:stop"], 1);
 }
@@ -261,7 +266,8 @@ TEST_F(PeerRelayTest, ADeployOneNodeRefusesIsWrittenNowhere) {
 
     // A deploy is admin's: control and monitor are refused before any check.
     for (auto role : {Role::Control, Role::Monitor})
-        EXPECT_EQ(post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}}, role).status, 403u);
+        EXPECT_EQ(post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}}, role).status,
+                  403u);
     auto done = post("n1", "config-deploy", {{"node", "all"}, {"args", {{"userconfig", "<x/>"}}}});
     ASSERT_EQ(done.status, 200u) << done.body;
     for (const auto& n : kNodes) {
@@ -301,11 +307,13 @@ TEST_F(PeerRelayTest, ThePeerEndpointRefusesUnsignedReplayedAndUnderRoledCalls) 
     PeerAuth auth(Hmac::create(std::vector<uint8_t>(32, 0x5a)).value());
     std::string header;
     auto signedCall = [&](Role role, const std::string& to) {
-        return peerCall(ports_.at(to), [&, role, to](std::string_view channel) {
-                   PeerClaims c{"n1", to, "someone", role, 0, ""};
-                   header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
-                   return header;
-               }).value();
+        return peerCall(ports_.at(to),
+                        [&, role, to](std::string_view channel) {
+                            PeerClaims c{"n1", to, "someone", role, 0, ""};
+                            header = auth.sign(c, "POST /api/v1/peer/commands/stop", "{}", channel).value();
+                            return header;
+                        })
+            .value();
     };
     auto ok = signedCall(Role::Control, "n2");
     EXPECT_EQ(ok.result_int(), 200u) << ok.body();
@@ -411,9 +419,9 @@ TEST_F(PeerRelayTest, TheSnapshotZipsEveryNodesFilesAndNamesTheNodeThatGaveNone)
 
     EXPECT_EQ(get("/api/v1/snapshot?module=farm", Role::Monitor).status, 403u);
     EXPECT_EQ(client("n1").get("/api/v1/snapshot?module=farm").status, 401u);
-    EXPECT_EQ(client("n1").post("/api/v1/snapshot", "{}", {{"Authorization", "Bearer " + keyOf_.at(Role::Admin)}})
-                  .status,
-              405u);
+    EXPECT_EQ(
+        client("n1").post("/api/v1/snapshot", "{}", {{"Authorization", "Bearer " + keyOf_.at(Role::Admin)}}).status,
+        405u);
     // A module no node has: the error, not an empty zip.
     auto none = get("/api/v1/snapshot?module=nope", Role::Admin);
     EXPECT_EQ(none.status, 500u) << none.body;

@@ -113,7 +113,8 @@ TEST(SessionStore, AFullStoreNeverEndsAHigherRolesSessionForALowerOne) {
 TEST(SessionStore, RemoveUserEndsAllTheirSessions) {
     FakeClock t;
     SessionStore store(t.clock(), 600s, 3600s, 10);
-    std::string a1 = store.create("a", Role::Monitor).value()->id, a2 = store.create("a", Role::Monitor).value()->id, b = store.create("b", Role::Monitor).value()->id;
+    std::string a1 = store.create("a", Role::Monitor).value()->id, a2 = store.create("a", Role::Monitor).value()->id,
+                b = store.create("b", Role::Monitor).value()->id;
     store.removeUser("a");
     EXPECT_EQ(store.find(a1), nullptr);
     EXPECT_EQ(store.find(a2), nullptr);

@@ -16,9 +16,7 @@ namespace fs = std::filesystem;
 
 class UserCommandTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        file_ = (dir_ / "users.json").string();
-    }
+    void SetUp() override { file_ = (dir_ / "users.json").string(); }
 
     int run(std::vector<std::string> args, const std::string& input = "") {
         std::istringstream in(input);
